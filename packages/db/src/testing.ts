@@ -1,0 +1,44 @@
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { createKnex, withDatabase } from './connection.js';
+import { dropDatabase, ensureDatabase } from './ensure-database.js';
+import { migrateLatest, type Migration } from './migrations.js';
+
+export interface TestDatabase {
+  /** postgres://... of the fresh database, for code that opens its own connections. */
+  url: string;
+  knex: Knex;
+  /** Closes the pool and drops the database. Call it in afterAll. */
+  drop(): Promise<void>;
+}
+
+/** The server tests use: TEST_DATABASE_URL, else DATABASE_URL, else the local default. */
+export function testServerUrl(): string {
+  return process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+}
+
+/**
+ * A fresh, migrated database for one test file, named after the file's purpose so a leftover is
+ * recognisable (`test_<label>_<random>`).
+ */
+export async function createTestDatabase(label: string, migrations: readonly Migration[] = []): Promise<TestDatabase> {
+  const safeLabel = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30);
+  const url = withDatabase(testServerUrl(), `test_${safeLabel}_${randomBytes(4).toString('hex')}`);
+  await ensureDatabase(url);
+  const knex = createKnex(url, { pool: { min: 0, max: 5 } });
+  try {
+    await migrateLatest(knex, migrations);
+  } catch (error) {
+    await knex.destroy();
+    await dropDatabase(url);
+    throw error;
+  }
+  return {
+    url,
+    knex,
+    async drop() {
+      await knex.destroy();
+      await dropDatabase(url);
+    },
+  };
+}

@@ -1,0 +1,13 @@
+export * from './errors.js';
+export { jsonBody, formBody } from './body.js';
+export { describeFailure, DRAINING, healthRoutes, readinessOf, runCheck, type CheckResult, type Readiness, type ReadinessCheck } from './health.js';
+export { createLogger, redactUrl, REDACTED_PATHS, type Logger, type LoggerOptions } from './logger.js';
+export { asHttpError, notFound, problemFunnel, problemOf, sendProblem, PROBLEM_CONTENT_TYPE, type Problem } from './problem.js';
+export { acceptRequestId, currentRequestId, requestId, withRequestId, REQUEST_ID_HEADER } from './request-context.js';
+export { requestLogging } from './request-logging.js';
+export { notBuilt, resource, type ResourceHandlers } from './routes.js';
+export { PortInUse, serve, type RunningServer, type ServeOptions } from './serve.js';
+export { createServiceApp, type ServiceAppOptions } from './service-app.js';
+export { propagationHeaders, upstreamFetch, type UpstreamInit } from './upstream.js';
+export { invalidParamsOf, validate } from './validation.js';
+export { startService, type ListenConfig } from './start-service.js';

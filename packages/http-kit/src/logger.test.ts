@@ -1,0 +1,42 @@
+import { describe, expect, it } from '@jest/globals';
+import { logCapture } from '@tamkeen/testing';
+import { createLogger, redactUrl, withRequestId } from './index.js';
+
+describe('createLogger', () => {
+  it('never writes secrets, codes, card numbers or national ID numbers', () => {
+    const logs = logCapture();
+    const logger = createLogger({ service: 'identity', destination: logs.destination });
+    logger.info({
+      password: 'hunter2',
+      otp: '123456',
+      card_number: '4242424242424242',
+      national_id: '123456782',
+      citizen: { nationalId: '123456782', name: 'Amal' },
+      req: { headers: { authorization: 'Bearer abc.def', cookie: 'sid=1' } },
+      client: { client_secret: 's3cr3t' },
+    }, 'enrolment');
+    const text = logs.text();
+    for (const secret of ['hunter2', '123456', '4242424242424242', '123456782', 'abc.def', 'sid=1', 's3cr3t']) {
+      expect(text).not.toContain(secret);
+    }
+    expect(logs.lines[0]).toMatchObject({ service: 'identity', level: 'info', msg: 'enrolment', citizen: { name: 'Amal' } });
+  });
+
+  it('adds the current request id to lines written while serving a request', () => {
+    const logs = logCapture();
+    const logger = createLogger({ service: 'payments', destination: logs.destination });
+    withRequestId('req-7', () => logger.info('inside'));
+    logger.info('outside');
+    expect(logs.lines.map((l) => [l.msg, l.requestId])).toEqual([
+      ['inside', 'req-7'],
+      ['outside', undefined],
+    ]);
+  });
+});
+
+describe('redactUrl', () => {
+  it('hides OAuth codes and tokens in query strings, keeping the rest', () => {
+    expect(redactUrl('/auth/citizen/cb?code=SplxlOBe&state=xyz&lang=ar')).toBe('/auth/citizen/cb?code=redacted&state=redacted&lang=ar');
+    expect(redactUrl('/payments/v1/payments?status=created')).toBe('/payments/v1/payments?status=created');
+  });
+});

@@ -1,0 +1,79 @@
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { currentRequestId } from './request-context.js';
+
+export type { Logger };
+
+// Never logged: credentials, one-time codes, card numbers, national ID numbers, personal contact data.
+const SENSITIVE_KEYS = [
+  'authorization',
+  'cookie',
+  'password',
+  'passcode',
+  'otp',
+  'one_time_code',
+  'verification_code',
+  'secret',
+  'client_secret',
+  'token',
+  'access_token',
+  'refresh_token',
+  'id_token',
+  'card_number',
+  'cardNumber',
+  'pan',
+  'cvc',
+  'national_id',
+  'nationalId',
+  'national_id_number',
+];
+
+export const REDACTED_PATHS = [
+  ...SENSITIVE_KEYS,
+  ...SENSITIVE_KEYS.map((key) => `*.${key}`),
+  ...SENSITIVE_KEYS.map((key) => `*.*.${key}`),
+  'req.headers["proxy-authorization"]',
+  'req.headers["x-api-key"]',
+  'res.headers["set-cookie"]',
+];
+
+export interface LoggerOptions {
+  service: string;
+  level?: string;
+  /** Where lines go; standard output unless a test passes a stream. */
+  destination?: DestinationStream;
+}
+
+/** A pino logger for one service: JSON lines carrying the service name and, within a request, its id. */
+export function createLogger({ service, level = 'info', destination }: LoggerOptions): Logger {
+  return pino(
+    {
+      level,
+      base: { service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      mixin() {
+        const requestId = currentRequestId();
+        return requestId === undefined ? {} : { requestId };
+      },
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+}
+
+const SENSITIVE_QUERY = new Set(SENSITIVE_KEYS.map((key) => key.toLowerCase()).concat(['code', 'state', 'nonce', 'code_verifier', 'login_hint', 'id_token_hint']));
+
+/** The URL with the values of sensitive query parameters (OAuth codes, tokens...) replaced. */
+export function redactUrl(url: string): string {
+  const queryStart = url.indexOf('?');
+  if (queryStart < 0) return url;
+  const params = new URLSearchParams(url.slice(queryStart + 1));
+  let changed = false;
+  for (const key of new Set(params.keys())) {
+    if (SENSITIVE_QUERY.has(key.toLowerCase())) {
+      params.set(key, 'redacted');
+      changed = true;
+    }
+  }
+  return changed ? `${url.slice(0, queryStart)}?${params.toString()}` : url;
+}

@@ -1,0 +1,34 @@
+import type { RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { redactUrl } from './logger.js';
+
+/**
+ * One log line per request, when its response is finished or the client went away: method, path
+ * (sensitive query values redacted), status, duration and request id. Headers and bodies are not logged.
+ */
+export function requestLogging(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    let logged = false;
+    const log = () => {
+      if (logged) return;
+      logged = true;
+      const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const status = res.writableFinished ? res.statusCode : 499;
+      const line = {
+        requestId: req.id,
+        method: req.method,
+        url: redactUrl(req.originalUrl),
+        status,
+        durationMs: Math.round(durationMs * 100) / 100,
+        remoteAddress: req.socket.remoteAddress,
+      };
+      if (status >= 500) logger.error(line, 'request failed');
+      else if (status === 499) logger.warn(line, 'client closed request');
+      else logger.info(line, 'request completed');
+    };
+    res.once('finish', log);
+    res.once('close', log);
+    next();
+  };
+}

@@ -1,0 +1,33 @@
+import express, { type Express, type IRouter } from 'express';
+import type { Logger } from 'pino';
+import { healthRoutes, type ReadinessCheck } from './health.js';
+import { notFound, problemFunnel } from './problem.js';
+import { requestId } from './request-context.js';
+import { requestLogging } from './request-logging.js';
+
+export interface ServiceAppOptions {
+  logger: Logger;
+  /** What /readyz checks: the service's own database, Redis, upstreams... */
+  readiness: Record<string, ReadinessCheck>;
+  readinessTimeoutMs?: number;
+  /** Number of proxies in front of this service whose X-Forwarded-* headers are trusted. */
+  trustProxy?: number;
+}
+
+/**
+ * The Express app every service starts from: request id, one log line per request, health routes,
+ * then the service's own routes, then 404 and the problem+json funnel.
+ */
+export function createServiceApp(options: ServiceAppOptions, routes: (router: IRouter) => void): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy ?? 1);
+  app.set('query parser', 'simple');
+  app.use(requestId());
+  app.use(requestLogging(options.logger));
+  healthRoutes(app, options.readiness, options.readinessTimeoutMs);
+  routes(app);
+  app.use(notFound());
+  app.use(problemFunnel(options.logger));
+  return app;
+}

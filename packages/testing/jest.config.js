@@ -1,0 +1,3 @@
+import { jestPreset } from './src/index.js';
+
+export default jestPreset(import.meta.url);

@@ -1,0 +1,36 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from '@jest/globals';
+import { nextEvent, waitFor } from './index.js';
+
+describe('waitFor', () => {
+  it('resolves with the first truthy value the probe returns', async () => {
+    let calls = 0;
+    const value = await waitFor(() => (++calls >= 3 ? 'ready' : undefined), { intervalMs: 1 });
+    expect(value).toBe('ready');
+    expect(calls).toBe(3);
+  });
+
+  it('names what it waited for and the last error when the deadline passes', async () => {
+    await expect(
+      waitFor(
+        () => {
+          throw new Error('still down');
+        },
+        { timeoutMs: 30, intervalMs: 5, what: 'payments to be ready' },
+      ),
+    ).rejects.toThrow(/payments to be ready: still down/);
+  });
+});
+
+describe('nextEvent', () => {
+  it('resolves with the argument of the event', async () => {
+    const emitter = new EventEmitter();
+    const pending = nextEvent(emitter, 'done');
+    emitter.emit('done', 42);
+    await expect(pending).resolves.toBe(42);
+  });
+
+  it('rejects when the event does not come in time', async () => {
+    await expect(nextEvent(new EventEmitter(), 'never', 10)).rejects.toThrow(/'never'/);
+  });
+});

@@ -1,0 +1,89 @@
+import { Agent, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
+import type { Request, RequestHandler } from 'express';
+import { BadGateway, GatewayTimeout, sendProblem, type HttpError, type Logger } from '@tamkeen/http-kit';
+import { setForwardedHeaders } from './forwarded.js';
+import { endToEndHeaders } from './hop-by-hop.js';
+import type { Upstream } from './routing-table.js';
+
+export interface ProxyOptions {
+  upstream: Upstream;
+  /** No byte from the upstream for this long: 504. */
+  timeoutMs: number;
+  /** The upstream does not accept the connection within this long: it is down, 502. */
+  connectTimeoutMs: number;
+  trustedHops: number;
+  logger: Logger;
+}
+
+class ConnectTimeout extends Error {
+  readonly code = 'ECONNECT_TIMEOUT';
+}
+
+/**
+ * Streams the request to the upstream and its response back, without buffering either body.
+ * The path is passed unchanged: each service serves its public paths itself.
+ */
+export function proxyTo({ upstream, timeoutMs, connectTimeoutMs, trustedHops, logger }: ProxyOptions): RequestHandler & { agent: Agent } {
+  const target = new URL(upstream.url);
+  const basePath = target.pathname.replace(/\/$/, '');
+  const agent = new Agent({ keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 1_024, maxFreeSockets: 256, scheduling: 'lifo' });
+
+  const handler = (req: Request, res: ServerResponse) => {
+    const headers = endToEndHeaders(req.headers);
+    setForwardedHeaders(headers, req, trustedHops);
+    headers['x-request-id'] = req.id;
+    headers.host = target.host;
+
+    const upstreamReq = request({
+      protocol: target.protocol,
+      hostname: target.hostname,
+      port: target.port,
+      method: req.method,
+      path: basePath + req.originalUrl,
+      headers,
+      agent,
+    });
+
+    let answered = false;
+    const fail = (error: HttpError, cause: unknown) => {
+      if (answered) return;
+      answered = true;
+      upstreamReq.destroy();
+      logger.warn({ upstream: upstream.name, requestId: req.id, reason: (cause as { code?: string }).code ?? String(cause) }, error.detail);
+      if (res.headersSent) res.destroy();
+      else sendProblem(req, res, error);
+    };
+
+    upstreamReq.setTimeout(timeoutMs, () =>
+      fail(new GatewayTimeout(`The ${upstream.name} service did not answer within ${timeoutMs} ms.`), new Error('timeout')),
+    );
+    upstreamReq.on('socket', (socket) => {
+      if (!socket.connecting) return;
+      const timer = setTimeout(() => socket.destroy(new ConnectTimeout('connect timeout')), connectTimeoutMs);
+      socket.once('connect', () => clearTimeout(timer));
+      socket.once('close', () => clearTimeout(timer));
+    });
+    upstreamReq.on('error', (error) => {
+      fail(new BadGateway(`The ${upstream.name} service is unavailable; try again shortly.`), error);
+    });
+    upstreamReq.on('response', (upstreamRes: IncomingMessage) => {
+      if (answered) {
+        upstreamRes.resume();
+        return;
+      }
+      answered = true;
+      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, endToEndHeaders(upstreamRes.headers));
+      pipeline(upstreamRes, res, (error) => {
+        if (error && !res.writableFinished) upstreamReq.destroy();
+      });
+    });
+
+    // The client went away: stop the upstream work too.
+    res.once('close', () => {
+      if (!res.writableFinished) upstreamReq.destroy();
+    });
+    pipeline(req, upstreamReq, () => undefined);
+  };
+  return Object.assign(handler as unknown as RequestHandler, { agent });
+}

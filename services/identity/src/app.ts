@@ -1,0 +1,17 @@
+import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
+import { createServiceApp, notBuilt, type Logger } from '@tamkeen/http-kit';
+import type { Express } from 'express';
+import type { IdentityConfig } from './config.js';
+
+export interface IdentityDeps {
+  config: IdentityConfig;
+  logger: Logger;
+  knex: Knex;
+  redis: Redis;
+}
+
+export function createApp({ logger, knex, redis }: IdentityDeps): Express {
+  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }) }, (router) => {
+    notBuilt(router, '/auth', 'Citizen and enterprise login (issue 4)');
+  });
+}

@@ -1,0 +1,4 @@
+import { runMigrateCommand } from '@tamkeen/db';
+import { migrations } from './db/migrations/index.js';
+
+await runMigrateCommand('identity', migrations);

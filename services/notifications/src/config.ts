@@ -1,0 +1,8 @@
+import { httpServiceVariables, storeVariables, z } from '@tamkeen/config';
+
+export const notificationsConfig = z.object({
+  ...httpServiceVariables(4003),
+  ...storeVariables(),
+});
+
+export type NotificationsConfig = z.output<typeof notificationsConfig>;

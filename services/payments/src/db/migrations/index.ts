@@ -1,0 +1,5 @@
+import type { Migration } from '@tamkeen/db';
+import { ledger } from './0001_ledger.js';
+
+/** Every migration of the payments database, in order. Append; never edit one that has shipped. */
+export const migrations: Migration[] = [ledger];
