@@ -20,7 +20,8 @@ export function createRedis(redisUrl: string, connectionName: string): Redis {
 export async function closeRedis(redis: Redis): Promise<void> {
   if (redis.status === 'ready') {
     await redis.quit();
-  } else {
+  } else if (redis.status !== 'end') {
+    // (disconnect() on an ended client would start a new connection attempt.)
     redis.disconnect();
   }
 }

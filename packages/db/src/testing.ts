@@ -3,6 +3,8 @@ import type { Knex } from 'knex';
 import { createKnex, withDatabase } from './connection.js';
 import { dropDatabase, ensureDatabase } from './ensure-database.js';
 import { migrateLatest, type Migration } from './migrations.js';
+import { closeRedis, createRedis } from './redis.js';
+import { Redis } from 'ioredis';
 
 export interface TestDatabase {
   /** postgres://... of the fresh database, for code that opens its own connections. */
@@ -41,4 +43,37 @@ export async function createTestDatabase(label: string, migrations: readonly Mig
       await dropDatabase(url);
     },
   };
+}
+
+export interface TestStores {
+  db: TestDatabase;
+  knex: Knex;
+  redis: Redis;
+  /** Closes Redis and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh migrated database and a Redis client, as a service's createApp takes them. */
+export async function openTestStores(label: string, migrations: readonly Migration[] = []): Promise<TestStores> {
+  const db = await createTestDatabase(label, migrations);
+  const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `test:${label}`);
+  return {
+    db,
+    knex: db.knex,
+    redis,
+    async close() {
+      await closeRedis(redis);
+      await db.drop();
+    },
+  };
+}
+
+/**
+ * A Redis client whose connection to a port where nothing listens has already failed, with no
+ * retry pending: for testing what a service does when Redis is down.
+ */
+export async function unreachableRedis(): Promise<Redis> {
+  const redis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  await redis.connect().catch(() => undefined);
+  return redis;
 }

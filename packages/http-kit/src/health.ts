@@ -45,7 +45,9 @@ export async function readinessOf(checks: Record<string, ReadinessCheck>, timeou
 /** The reason a dependency is down, without connection strings or credentials. */
 export function describeFailure(error: unknown): string {
   if (error instanceof AggregateError && error.errors.length) return describeFailure(error.errors[0]);
-  const { code, message } = error as { code?: string; message?: string };
+  const { code, message, cause } = error as { code?: string; message?: string; cause?: unknown };
+  // fetch wraps the network error ("fetch failed"); the cause says what happened.
+  if (code === undefined && cause !== undefined) return describeFailure(cause);
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
   if (code === 'ETIMEDOUT') return 'connection timed out';

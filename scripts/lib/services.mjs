@@ -1,0 +1,36 @@
+// The platform's processes: how each is started and what it is told.
+
+/** In start order: what others depend on comes first; the gateway last. */
+export const services = [
+  { name: 'registry', port: 4004, database: true },
+  { name: 'sandbox', port: 4005, database: false },
+  { name: 'notifications', port: 4003, database: true },
+  { name: 'identity', port: 4001, database: true },
+  { name: 'payments', port: 4002, database: true },
+  { name: 'gateway', port: 8080, database: true },
+];
+
+export function serviceUrl(name) {
+  const service = services.find((s) => s.name === name);
+  return `http://127.0.0.1:${service.port}`;
+}
+
+/** The database URL of one service: the same server as `serverUrl`, database tamkeen_<service>. */
+export function databaseUrlFor(serverUrl, name) {
+  const url = new URL(serverUrl);
+  url.pathname = `/tamkeen_${name}`;
+  return url.toString();
+}
+
+export function environmentFor(service, { databaseUrl, redisUrl }) {
+  const env = { ...process.env, PORT: String(service.port), REDIS_URL: redisUrl, HOST: process.env.HOST ?? '127.0.0.1' };
+  delete env.DATABASE_URL;
+  if (service.database) env.DATABASE_URL = databaseUrlFor(databaseUrl, service.name);
+  if (service.name === 'gateway') {
+    env.HOST = process.env.GATEWAY_HOST ?? '0.0.0.0';
+    env.IDENTITY_URL = serviceUrl('identity');
+    env.PAYMENTS_URL = serviceUrl('payments');
+    env.NOTIFICATIONS_URL = serviceUrl('notifications');
+  }
+  return env;
+}

@@ -1,0 +1,272 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { createRedis, closeRedis, type Redis } from '@tamkeen/db';
+import { createTestDatabase, type TestDatabase } from '@tamkeen/db/testing';
+import { createLogger, PROBLEM_CONTENT_TYPE, serve, type RunningServer } from '@tamkeen/http-kit';
+import { logCapture, waitFor } from '@tamkeen/testing';
+import { createApp, type GatewayApp } from './app.js';
+import { gatewayConfig } from './config.js';
+import { migrations } from './db/migrations/index.js';
+import { closedPort, TestUpstream } from './test-upstream.js';
+import { loadConfig } from '@tamkeen/config';
+
+let db: TestDatabase;
+let redis: Redis;
+let identity: TestUpstream;
+let payments: TestUpstream;
+let notificationsPort: number;
+let app: GatewayApp;
+let gateway: RunningServer;
+const logs = logCapture();
+
+beforeAll(async () => {
+  db = await createTestDatabase('gateway', migrations);
+  redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', 'gateway-test');
+  identity = await new TestUpstream().start();
+  payments = await new TestUpstream().start();
+  notificationsPort = await closedPort();
+  const config = loadConfig('gateway', gatewayConfig, {
+    DATABASE_URL: db.url,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    IDENTITY_URL: identity.url,
+    PAYMENTS_URL: payments.url,
+    NOTIFICATIONS_URL: `http://127.0.0.1:${notificationsPort}`,
+    UPSTREAM_TIMEOUT_MS: '300',
+  });
+  const logger = createLogger({ service: 'gateway', destination: logs.destination });
+  app = createApp({ config, logger, knex: db.knex, redis });
+  gateway = await serve(app, { port: 0, host: '127.0.0.1', logger, shutdownTimeoutMs: 1_000 });
+});
+
+afterAll(async () => {
+  await gateway.close();
+  app.upstreamAgents.forEach((agent) => agent.destroy());
+  await Promise.all([identity.stop(), payments.stop(), closeRedis(redis), db.drop()]);
+});
+
+beforeEach(() => {
+  identity.seen.length = 0;
+  payments.seen.length = 0;
+});
+
+interface Answer {
+  status: number;
+  headers: IncomingMessage['headers'];
+  body: string;
+  json: () => any;
+}
+
+function send(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${gateway.url}${path}`, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) });
+      });
+    });
+    req.on('error', reject);
+    req.end(init.body);
+  });
+}
+
+describe('routing', () => {
+  it.each([
+    ['/auth/citizen/.well-known/openid-configuration', 'identity'],
+    ['/auth', 'identity'],
+    ['/payments/v1/payments?status=created&page=2', 'payments'],
+    ['/pay/pay_123', 'payments'],
+    ['/finance/reports/daily', 'payments'],
+  ])('sends %s to %s, path and query unchanged', async (path, service) => {
+    const response = await send(path);
+    expect(response.status).toBe(200);
+    expect(response.json().url).toBe(path);
+    const upstream = service === 'identity' ? identity : payments;
+    expect(upstream.seen.map((r) => r.url)).toContain(path);
+  });
+
+  it.each(['/r1/PS/GOV/MOI/registry/verify', '/v1/payment_intents', '/2010-04-01/Accounts/AC1/Messages.json', '/paying', '/authx'])(
+    'does not expose %s (registry, sandbox, or a lookalike prefix)',
+    async (path) => {
+      const response = await send(path, { method: 'POST' });
+      expect(response.status).toBe(404);
+      expect(response.headers['content-type']).toBe(PROBLEM_CONTENT_TYPE);
+      expect(identity.seen.length + payments.seen.length).toBe(0);
+    },
+  );
+
+  it('passes the method, the body and end-to-end headers, and answers with the upstream’s status and headers', async () => {
+    const response = await send('/payments/v1/payments', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': 'k-1', authorization: 'Bearer t' },
+      body: '{"amount":1000}',
+    });
+    const echoed = response.json();
+    expect(echoed.method).toBe('POST');
+    expect(echoed.body).toBe('{"amount":1000}');
+    expect(echoed.headers).toMatchObject({ 'idempotency-key': 'k-1', authorization: 'Bearer t', 'content-type': 'application/json' });
+    expect(response.headers['x-upstream']).toBe('yes');
+  });
+});
+
+describe('headers', () => {
+  it('passes X-Request-Id on, and echoes it to the caller', async () => {
+    const response = await send('/payments/v1/anything', { headers: { 'x-request-id': 'abc' } });
+    expect(response.json().headers['x-request-id']).toBe('abc');
+    expect(response.headers['x-request-id']).toBe('abc');
+    expect(logs.lines.some((l) => l.requestId === 'abc' && l.url === '/payments/v1/anything' && l.status === 200)).toBe(true);
+  });
+
+  it('gives a request without an id a new one that the upstream sees too', async () => {
+    const response = await send('/pay/x');
+    const id = response.headers['x-request-id'];
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(response.json().headers['x-request-id']).toBe(id);
+  });
+
+  it('sets X-Forwarded-For/-Proto/-Host, replacing what an untrusted client claims', async () => {
+    const response = await send('/pay/x', {
+      headers: { host: 'tamkeen.example', 'x-forwarded-for': '6.6.6.6', 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' },
+    });
+    const headers = response.json().headers;
+    expect(headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(headers['x-forwarded-proto']).toBe('http');
+    expect(headers['x-forwarded-host']).toBe('tamkeen.example');
+    expect(headers.host).toBe(`127.0.0.1:${payments.port}`);
+  });
+
+  it('strips hop-by-hop headers both ways, including those named by Connection', async () => {
+    payments.behaviours.set('/payments/v1/hop', (_req, res) => {
+      res.writeHead(200, { 'keep-alive': 'timeout=99', 'x-internal-hop': 'secret', connection: 'x-internal-hop', 'x-kept': '1' });
+      res.end('ok');
+    });
+    const response = await send('/payments/v1/hop', {
+      headers: { connection: 'x-client-hop', 'x-client-hop': 'drop-me', 'proxy-authorization': 'Basic Zm9v', te: 'trailers', 'x-end-to-end': 'keep' },
+    });
+    const seen = payments.seen.at(-1)!.headers;
+    expect(seen['x-client-hop']).toBeUndefined();
+    expect(seen['proxy-authorization']).toBeUndefined();
+    expect(seen.te).toBeUndefined();
+    expect(seen['x-end-to-end']).toBe('keep');
+    expect(response.headers['x-internal-hop']).toBeUndefined();
+    expect(response.headers['keep-alive']).not.toBe('timeout=99');
+    expect(response.headers['x-kept']).toBe('1');
+  });
+
+  it('keeps every Set-Cookie header of the upstream', async () => {
+    payments.behaviours.set('/pay/cookies', (_req, res) => {
+      res.setHeader('set-cookie', ['a=1; HttpOnly', 'b=2; Secure']);
+      res.end('ok');
+    });
+    expect((await send('/pay/cookies')).headers['set-cookie']).toEqual(['a=1; HttpOnly', 'b=2; Secure']);
+  });
+});
+
+describe('streaming', () => {
+  it('delivers the first bytes of a response before the upstream has finished it', async () => {
+    let finish!: () => void;
+    payments.behaviours.set('/payments/v1/export', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.write('id,amount\n');
+      finish = () => res.end('p1,1000\n');
+    });
+    const response = await new Promise<IncomingMessage>((resolve) => httpRequest(`${gateway.url}/payments/v1/export`, resolve).end());
+    const first = await new Promise<string>((resolve) => response.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+    expect(first).toBe('id,amount\n');
+    const rest: string[] = [];
+    response.on('data', (chunk: Buffer) => rest.push(chunk.toString()));
+    const ended = new Promise((resolve) => response.on('end', resolve));
+    finish();
+    await ended;
+    expect(rest.join('')).toBe('p1,1000\n');
+  });
+
+  it('delivers the first bytes of a request body before the client has finished sending it', async () => {
+    let received = '';
+    payments.behaviours.set('/finance/statements', (req, res) => {
+      req.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      req.on('end', () => res.end(`got ${received.length}`));
+    });
+    const upload = httpRequest(`${gateway.url}/finance/statements`, { method: 'POST', headers: { 'content-type': 'text/plain' } });
+    const answer = new Promise<string>((resolve) => upload.on('response', (res) => res.on('data', (c: Buffer) => resolve(c.toString()))));
+    upload.write('first part;');
+    await waitFor(() => received === 'first part;', { what: 'the first part to reach the upstream' });
+    upload.end('second part');
+    expect(await answer).toBe('got 22');
+  });
+
+  it('carries a large body through intact', async () => {
+    const body = 'x'.repeat(5 * 1024 * 1024);
+    const response = await send('/payments/v1/big', { method: 'PUT', body, headers: { 'content-type': 'text/plain' } });
+    expect(response.json().body.length).toBe(body.length);
+  });
+});
+
+describe('failures', () => {
+  it('answers 502 problem+json at once when the upstream is down', async () => {
+    const started = Date.now();
+    const response = await send('/notifications/v1/sms', { method: 'POST', headers: { 'x-request-id': 'down-1' } });
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(response.status).toBe(502);
+    expect(response.headers['content-type']).toBe(PROBLEM_CONTENT_TYPE);
+    expect(response.json()).toMatchObject({ status: 502, request_id: 'down-1', instance: '/notifications/v1/sms' });
+    expect(response.json().detail).toMatch(/notifications service is unavailable/);
+  });
+
+  it('answers 504 problem+json when the upstream does not answer in time', async () => {
+    payments.behaviours.set('/payments/v1/slow', () => undefined);
+    const response = await send('/payments/v1/slow', { headers: { 'x-request-id': 'slow-1' } });
+    expect(response.status).toBe(504);
+    expect(response.json()).toMatchObject({ status: 504, request_id: 'slow-1' });
+    expect(response.json().detail).toMatch(/payments service did not answer within 300 ms/);
+  });
+
+  it('passes the upstream’s own problem answers through unchanged', async () => {
+    payments.behaviours.set('/payments/v1/missing', (_req, res) => {
+      res.writeHead(404, { 'content-type': PROBLEM_CONTENT_TYPE }).end('{"status":404,"title":"Not Found"}');
+    });
+    const response = await send('/payments/v1/missing');
+    expect(response.status).toBe(404);
+    expect(response.json()).toEqual({ status: 404, title: 'Not Found' });
+  });
+});
+
+describe('readiness', () => {
+  it('lists every upstream and names the one that is not ready; recovers without a restart when it comes back', async () => {
+    const before = await send('/readyz');
+    expect(before.status).toBe(503);
+    const body = before.json();
+    expect(body.checks).toMatchObject({
+      postgres: { status: 'up' },
+      redis: { status: 'up' },
+      identity: { status: 'up' },
+      payments: { status: 'up' },
+      notifications: { status: 'down', error: 'connection refused' },
+    });
+
+    const notifications = await new TestUpstream().start(notificationsPort);
+    try {
+      await waitFor(async () => (await send('/readyz')).status === 200, { what: 'the gateway to see notifications ready' });
+      const response = await send('/notifications/v1/sms', { method: 'POST', body: '{}' });
+      expect(response.status).toBe(200);
+      expect(notifications.seen.at(-1)?.url).toBe('/notifications/v1/sms');
+    } finally {
+      await notifications.stop();
+    }
+    expect((await send('/notifications/v1/sms', { method: 'POST' })).status).toBe(502);
+  });
+
+  it('reports an upstream whose own readiness fails, with the reason it gives', async () => {
+    identity.behaviours.set('/readyz', (_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"not ready","checks":{"postgres":{"status":"down"},"redis":{"status":"up"}}}');
+    });
+    try {
+      const response = await send('/readyz');
+      expect(response.status).toBe(503);
+      expect(response.json().checks.identity).toMatchObject({ status: 'down', error: 'its /readyz answered 503 (postgres down)' });
+    } finally {
+      identity.behaviours.delete('/readyz');
+    }
+  });
+});

@@ -1,0 +1,24 @@
+import { describe, expect, it } from '@jest/globals';
+import { createLogger } from '@tamkeen/http-kit';
+import { logCapture } from '@tamkeen/testing';
+import request from 'supertest';
+import { createApp } from './app.js';
+import type { SandboxConfig } from './config.js';
+
+const app = () => createApp({ config: {} as SandboxConfig, logger: createLogger({ service: 'sandbox', destination: logCapture().destination }) });
+
+describe('sandbox skeleton', () => {
+  it('is alive and ready (it depends on nothing)', async () => {
+    expect((await request(app()).get('/healthz')).body).toEqual({ status: 'ok' });
+    expect((await request(app()).get('/readyz')).body).toEqual({ status: 'ready', checks: {} });
+  });
+
+  it.each([
+    ['/v1/payment_intents', /PSP \(issue 5\)/],
+    ['/2010-04-01/Accounts/AC1/Messages.json', /SMS API \(issue 3\)/],
+  ])('answers %s with 501 until it is built', async (path, what) => {
+    const response = await request(app()).post(path);
+    expect(response.status).toBe(501);
+    expect(response.body.detail).toMatch(what);
+  });
+});
