@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 
 export type Env = Record<string, string | undefined>;

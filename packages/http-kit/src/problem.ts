@@ -1,4 +1,4 @@
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
@@ -38,7 +38,7 @@ export function problemOf(error: HttpError, instance?: string, requestId?: strin
 }
 
 /** Writes `error` as application/problem+json. Works on a bare Node response too (the gateway's proxy uses it). */
-export function sendProblem(req: Pick<Request, 'originalUrl' | 'url'> & { id?: string }, res: Response | import('node:http').ServerResponse, error: HttpError): void {
+export function sendProblem(req: Pick<Request, 'originalUrl' | 'url'> & { id?: string }, res: Response | ServerResponse, error: HttpError): void {
   const path = (req.originalUrl ?? req.url ?? '').split('?')[0];
   const body = JSON.stringify(problemOf(error, path, req.id ?? currentRequestId()));
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
@@ -81,7 +81,8 @@ export function problemFunnel(logger: Logger): ErrorRequestHandler {
       return;
     }
     const httpError = asHttpError(error);
-    if (httpError.status >= 500) logger.error({ err: httpError.cause ?? httpError, requestId: req.id }, 'unhandled error');
+    // Deliberate answers (501, 502, 504...) are in the request's log line; only the unexpected gets a stack.
+    if (!httpError.expose) logger.error({ err: httpError.cause ?? httpError, requestId: req.id }, 'unhandled error');
     sendProblem(req, res, httpError);
   };
 }

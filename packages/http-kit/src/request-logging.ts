@@ -23,7 +23,8 @@ export function requestLogging(logger: Logger): RequestHandler {
         durationMs: Math.round(durationMs * 100) / 100,
         remoteAddress: req.socket.remoteAddress,
       };
-      if (status >= 500) logger.error(line, 'request failed');
+      if (status === 500) logger.error(line, 'request failed');
+      else if (status >= 500) logger.warn(line, 'request not served');
       else if (status === 499) logger.warn(line, 'client closed request');
       else logger.info(line, 'request completed');
     };
