@@ -38,13 +38,14 @@ async function checkPostgres(url) {
 async function checkRedis(url) {
   const { Redis } = require('ioredis');
   const redis = new Redis(url, { lazyConnect: true, connectTimeout: 3000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  redis.on('error', () => undefined);
+  let connectionError;
+  redis.on('error', (error) => (connectionError ??= error));
   try {
     await redis.connect();
     await redis.ping();
     return undefined;
   } catch (error) {
-    return reason(error);
+    return reason(connectionError ?? error);
   } finally {
     if (redis.status !== 'end') redis.disconnect();
   }

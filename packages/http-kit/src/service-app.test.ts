@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { logCapture } from '@tamkeen/testing';
+import { logCapture, schemaViolations } from '@tamkeen/testing';
 import request from 'supertest';
 import { z } from 'zod';
 import { Conflict, createLogger, createServiceApp, jsonBody, notBuilt, PROBLEM_CONTENT_TYPE, resource, TooManyRequests, validate } from './index.js';
@@ -68,6 +68,7 @@ describe('problems', () => {
     expect(response.headers['content-type']).toBe(PROBLEM_CONTENT_TYPE);
     expect(response.body).toMatchObject({ status: 404, title: 'Not Found', code: 'not_found', instance: '/nowhere', request_id: 'r-404' });
     expect(response.body.type).toMatch(/not-found$/);
+    expect(schemaViolations('platform.yaml', '#/components/schemas/Problem', response.body)).toEqual([]);
   });
 
   it('answers a wrong method with 405 and Allow', async () => {
@@ -87,6 +88,7 @@ describe('problems', () => {
     expect(response.status).toBe(400);
     expect(response.body.code).toBe('invalid_request');
     expect(response.body.invalid_params.map((p: { name: string }) => p.name).sort()).toEqual(['amount', 'name']);
+    expect(schemaViolations('platform.yaml', '#/components/schemas/Problem', response.body)).toEqual([]);
   });
 
   it('answers malformed JSON with a 400 and an oversized body with a 413', async () => {
@@ -115,6 +117,7 @@ describe('problems', () => {
     expect(response.status).toBe(500);
     expect(response.body.detail).not.toMatch(/exploded|postgres/);
     expect(response.body.request_id).toBe('r-500');
+    expect(schemaViolations('platform.yaml', '#/components/schemas/Problem', response.body)).toEqual([]);
     const logged = logs.lines.find((line) => line.msg === 'unhandled error');
     expect(logged?.requestId).toBe('r-500');
     expect(logged?.err.message).toMatch(/exploded/);

@@ -16,3 +16,6 @@ export function logCapture(): {
   lines: Array<Record<string, any>>;
   text(): string;
 };
+
+/** The ways `value` breaks the schema at `pointer` of `openapi/<specFile>`; empty when it conforms. */
+export function schemaViolations(specFile: string, pointer: string, value: unknown): string[];

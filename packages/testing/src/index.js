@@ -99,3 +99,4 @@ export function logCapture() {
     text: () => raw.join(''),
   };
 }
+export { schemaViolations } from './openapi.js';

@@ -34,3 +34,15 @@ describe('nextEvent', () => {
     await expect(nextEvent(new EventEmitter(), 'never', 10)).rejects.toThrow(/'never'/);
   });
 });
+
+describe('schemaViolations', () => {
+  it('accepts a problem that has every required member, and names what a broken one lacks', async () => {
+    const { schemaViolations } = await import('./index.js');
+    const problem = { type: 'https://tamkeen.dev/problems/not-found', title: 'Not Found', status: 404, detail: 'Nothing here.', code: 'not_found' };
+    expect(schemaViolations('platform.yaml', '#/components/schemas/Problem', problem)).toEqual([]);
+    const { detail: _detail, ...broken } = problem;
+    expect(schemaViolations('platform.yaml', '#/components/schemas/Problem', { ...broken, status: 200 })).toEqual(
+      expect.arrayContaining([expect.stringMatching(/detail/), expect.stringMatching(/\/status/)]),
+    );
+  });
+});

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { createRedis, closeRedis, type Redis } from '@tamkeen/db';
 import { createTestDatabase, type TestDatabase } from '@tamkeen/db/testing';
 import { createLogger, PROBLEM_CONTENT_TYPE, serve, type RunningServer } from '@tamkeen/http-kit';
-import { logCapture, waitFor } from '@tamkeen/testing';
+import { logCapture, schemaViolations, waitFor } from '@tamkeen/testing';
 import { createApp, type GatewayApp } from './app.js';
 import { gatewayConfig } from './config.js';
 import { migrations } from './db/migrations/index.js';
@@ -56,6 +56,9 @@ interface Answer {
   json: () => any;
 }
 
+const problemViolations = (body: unknown) => schemaViolations('platform.yaml', '#/components/schemas/Problem', body);
+const readinessViolations = (body: unknown) => schemaViolations('platform.yaml', '#/components/schemas/Readiness', body);
+
 function send(path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${gateway.url}${path}`, { method: init.method ?? 'GET', headers: init.headers, agent: false }, (res) => {
@@ -92,6 +95,7 @@ describe('routing', () => {
       const response = await send(path, { method: 'POST' });
       expect(response.status).toBe(404);
       expect(response.headers['content-type']).toBe(PROBLEM_CONTENT_TYPE);
+      expect(problemViolations(response.json())).toEqual([]);
       expect(identity.seen.length + payments.seen.length).toBe(0);
     },
   );
@@ -212,6 +216,7 @@ describe('failures', () => {
     expect(response.headers['content-type']).toBe(PROBLEM_CONTENT_TYPE);
     expect(response.json()).toMatchObject({ status: 502, request_id: 'down-1', instance: '/notifications/v1/sms' });
     expect(response.json().detail).toMatch(/notifications service is unavailable/);
+    expect(problemViolations(response.json())).toEqual([]);
   });
 
   it('answers 504 problem+json when the upstream does not answer in time', async () => {
@@ -220,6 +225,7 @@ describe('failures', () => {
     expect(response.status).toBe(504);
     expect(response.json()).toMatchObject({ status: 504, request_id: 'slow-1' });
     expect(response.json().detail).toMatch(/payments service did not answer within 300 ms/);
+    expect(problemViolations(response.json())).toEqual([]);
   });
 
   it('passes the upstream’s own problem answers through unchanged', async () => {
@@ -237,6 +243,7 @@ describe('readiness', () => {
     const before = await send('/readyz');
     expect(before.status).toBe(503);
     const body = before.json();
+    expect(readinessViolations(body)).toEqual([]);
     expect(body.checks).toMatchObject({
       postgres: { status: 'up' },
       redis: { status: 'up' },

@@ -1,0 +1,553 @@
+#!/usr/bin/env node
+// Gateway overhead benchmark: the same request sent straight to the payments service and through the
+// gateway, in the same run, against the REAL built services (their logging, request ids and error funnel
+// included). Prints req/s, p50 and p99 for both, the gateway/direct throughput ratio and the latency the
+// gateway adds, and compares them with the targets. A measurement, not a test: exits 0 whatever the figures.
+//
+//   npm run build && npm run bench:gateway
+//   BENCH_DURATION=20 BENCH_CONNECTIONS=100 node bench/gateway/run.mjs
+//
+// See bench/README.md for every variable and what the figures mean.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const resultsDir = join(root, 'bench', 'gateway', 'results');
+
+const TARGET_RATIO_PCT = 60;
+const TARGET_ADDED_P50_MS = 1;
+/** Ports `npm start` uses; the bench never takes them, so it can run next to a running platform. */
+const DEFAULT_PORTS = new Set([4001, 4002, 4003, 4004, 4005, 8080]);
+
+// ---------------------------------------------------------------------------------------------- settings
+
+function fail(message, code = 1) {
+  const error = new Error(message);
+  error.exitCode = code;
+  error.plain = true;
+  return error;
+}
+
+function intFromEnv(name, fallback, { min = 1 } = {}) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    process.stderr.write(`${name} must be a whole number ≥ ${min} (got "${raw}").\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const settings = {
+  path: process.env.BENCH_PATH || '/payments/v1/bench',
+  durationS: intFromEnv('BENCH_DURATION', 10),
+  connections: intFromEnv('BENCH_CONNECTIONS', 50),
+  pipelining: intFromEnv('BENCH_PIPELINING', 1),
+  warmupS: intFromEnv('BENCH_WARMUP', 3, { min: 0 }),
+  rounds: intFromEnv('BENCH_ROUNDS', 3),
+  unloadedS: intFromEnv('BENCH_UNLOADED_DURATION', 3, { min: 0 }),
+  logLevel: process.env.BENCH_LOG_LEVEL || 'info',
+  cpuProf: ['1', 'true', 'yes'].includes(String(process.env.BENCH_CPU_PROF ?? '').toLowerCase()),
+};
+if (!settings.path.startsWith('/payments/') && !settings.path.startsWith('/pay/') && !settings.path.startsWith('/finance/')) {
+  process.stderr.write(`BENCH_PATH must be a path the gateway sends to payments (/payments/..., /pay/..., /finance/...); got ${settings.path}\n`);
+  process.exit(2);
+}
+const serverUrl = process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+
+function databaseUrlFor(name) {
+  const url = new URL(serverUrl);
+  url.pathname = `/tamkeen_${name}`;
+  return url.toString();
+}
+
+const log = (line = '') => process.stdout.write(`${line}\n`);
+
+// ------------------------------------------------------------------------------------------ preflight
+
+function requireBuilt() {
+  const missing = [];
+  for (const name of readdirSync(join(root, 'services'))) {
+    if (!existsSync(join(root, 'services', name, 'package.json'))) continue;
+    if (!existsSync(join(root, 'services', name, 'dist'))) missing.push(`services/${name}/dist`);
+  }
+  for (const name of ['payments', 'gateway']) {
+    for (const entry of ['main.js', 'migrate.js']) {
+      const file = join('services', name, 'dist', entry);
+      if (!existsSync(join(root, file)) && !missing.includes(`services/${name}/dist`)) missing.push(file);
+    }
+  }
+  for (const name of readdirSync(join(root, 'packages'))) {
+    const manifest = join(root, 'packages', name, 'package.json');
+    if (!existsSync(manifest)) continue;
+    const { exports: exported } = JSON.parse(readFileSync(manifest, 'utf8'));
+    const entry = exported?.['.']?.default ?? exported?.['.'];
+    if (typeof entry === 'string' && entry.includes('dist/') && !existsSync(join(root, 'packages', name, entry))) missing.push(`packages/${name}/${entry.replace(/^\.\//, '')}`);
+  }
+  if (missing.length) throw fail(`Not built: ${missing.join(', ')}.\nRun \`npm run build\` first (the bench measures the built services and builds nothing itself).`);
+}
+
+function reachable(url, defaultPort) {
+  const { hostname, port } = new URL(url);
+  const host = hostname.replace(/^\[|\]$/g, '');
+  return new Promise((resolve) => {
+    const socket = connect({ host, port: Number(port || defaultPort) });
+    const done = (ok) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2_000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+async function requireStores() {
+  const [pg, redis] = await Promise.all([reachable(serverUrl, 5432), reachable(redisUrl, 6379)]);
+  const down = [];
+  const where = (url, port) => `${new URL(url).hostname}:${new URL(url).port || port}`;
+  if (!pg) down.push(`PostgreSQL is not reachable at ${where(serverUrl, 5432)}`);
+  if (!redis) down.push(`Redis is not reachable at ${where(redisUrl, 6379)}`);
+  if (down.length) throw fail(`${down.join('; ')}.\nStart them (see the README at the repository root), or point DATABASE_URL / REDIS_URL at running servers.`);
+}
+
+/** A port nothing listens on right now (and not one `npm start` uses). */
+async function freePort() {
+  for (;;) {
+    const port = await new Promise((resolve, reject) => {
+      const server = createServer();
+      server.unref();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const { port: taken } = server.address();
+        server.close(() => resolve(taken));
+      });
+    });
+    if (!DEFAULT_PORTS.has(port)) return port;
+  }
+}
+
+// --------------------------------------------------------------------------------------- child processes
+
+const children = new Set();
+
+function tailOf(lines) {
+  return lines.length ? `\n  ${lines.slice(-15).join('\n  ')}` : ' (it printed nothing on stderr)';
+}
+
+/** Starts `node services/<name>/dist/<entry>`; stdout (the JSON logs) goes to /dev/null, stderr is kept for errors. */
+function launch(name, entry, env, { quiet = true, nodeArgs = [] } = {}) {
+  const child = spawn(process.execPath, [...nodeArgs, join(root, 'services', name, 'dist', entry)], {
+    cwd: join(root, 'services', name),
+    env,
+    stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'pipe'],
+  });
+  child.label = `${name} ${entry}`;
+  child.output = [];
+  const keep = (chunk) => {
+    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) child.output.push(line);
+    if (child.output.length > 200) child.output.splice(0, child.output.length - 200);
+  };
+  child.stderr.on('data', keep);
+  child.stdout?.on('data', keep);
+  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child.running = true;
+  children.add(child);
+  void child.exited.then(() => {
+    child.running = false;
+    children.delete(child);
+  });
+  return child;
+}
+
+function serviceEnv(name, port, extra = {}) {
+  const env = { ...process.env };
+  for (const key of ['DATABASE_URL', 'REDIS_URL', 'PORT', 'HOST', 'LOG_LEVEL', 'IDENTITY_URL', 'PAYMENTS_URL', 'NOTIFICATIONS_URL']) delete env[key];
+  return {
+    ...env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrlFor(name),
+    REDIS_URL: redisUrl,
+    LOG_LEVEL: settings.logLevel,
+    // Bounds the shutdown at the end of the run.
+    SHUTDOWN_TIMEOUT_MS: '3000',
+    ...extra,
+  };
+}
+
+async function migrate(names) {
+  const results = await Promise.all(
+    names.map(async (name) => {
+      const child = launch(name, 'migrate.js', serviceEnv(name, 1), { quiet: false });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const { code, signal } = await child.exited;
+      clearTimeout(timer);
+      return { name, ok: code === 0, why: signal ? `killed (${signal}) after 60 s` : `exit code ${code}`, output: child.output };
+    }),
+  );
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length) throw fail(failed.map((r) => `${r.name} migrate failed (${r.why}):${tailOf(r.output)}`).join('\n'));
+}
+
+async function waitHealthy(child, url, deadlineMs) {
+  const deadline = Date.now() + deadlineMs;
+  let last = 'no answer yet';
+  while (Date.now() < deadline) {
+    if (!child.running) {
+      const { code, signal } = await child.exited;
+      throw fail(`${child.label} exited (${signal ?? `exit code ${code}`}) before it was ready:${tailOf(child.output)}`);
+    }
+    try {
+      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
+      await response.body?.cancel();
+      if (response.ok) return;
+      last = `/healthz answered ${response.status}`;
+    } catch (error) {
+      last = error?.cause?.code ?? error?.name ?? String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw fail(`${child.label} was not healthy within ${deadlineMs / 1000} s (${last}):${tailOf(child.output)}`);
+}
+
+let stopping;
+/** SIGTERM every child still running, wait for it, SIGKILL what outlives the grace period. Idempotent. */
+function stopChildren(graceMs = 8_000) {
+  stopping ??= (async () => {
+    const running = [...children];
+    for (const child of running) child.kill('SIGTERM');
+    await Promise.race([Promise.all(running.map((c) => c.exited)), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
+    for (const child of running) if (child.running) child.kill('SIGKILL');
+    await Promise.all(running.map((c) => c.exited));
+  })();
+  return stopping;
+}
+
+process.on('exit', () => {
+  for (const child of children) if (child.running) child.kill('SIGKILL');
+});
+
+// ---------------------------------------------------------------------------------------- measurement
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (ms, user + system) a child has used so far; undefined where /proc is not there. */
+function cpuMsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+
+function percentile(sorted, p) {
+  if (!sorted.length) return NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank];
+}
+
+const median = (values) => {
+  const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (!sorted.length) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+let current;
+
+/**
+ * One autocannon run. Latencies are taken from autocannon's own per-response timings (process.hrtime,
+ * sub-millisecond) because its histogram rounds to whole milliseconds, too coarse for a 1 ms target.
+ */
+async function measure(target, url, { durationS, connections, expectedStatus, pids }) {
+  const latencies = [];
+  const statuses = {};
+  const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMsOf(pid)]));
+  const selfBefore = process.cpuUsage();
+  const instance = autocannon({
+    url,
+    method: 'GET',
+    connections,
+    pipelining: settings.pipelining,
+    duration: durationS,
+    timeout: 10,
+  });
+  current = instance;
+  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    latencies.push(responseTime);
+    statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+  });
+  const result = await instance;
+  current = undefined;
+  const self = process.cpuUsage(selfBefore);
+  const wallS = result.duration;
+  latencies.sort((a, b) => a - b);
+  const responses = latencies.length;
+  const cpu = Object.fromEntries(
+    Object.entries(pids).map(([name, pid]) => {
+      const after = cpuMsOf(pid);
+      const used = after === undefined || cpuBefore[name] === undefined ? undefined : after - cpuBefore[name];
+      return [name, used];
+    }),
+  );
+  cpu.loadgen = (self.user + self.system) / 1000;
+  const unexpected = Object.entries(statuses)
+    .filter(([status]) => Number(status) !== expectedStatus)
+    .reduce((sum, [, count]) => sum + count, 0);
+  return {
+    target,
+    connections,
+    durationS: wallS,
+    responses,
+    rps: responses / wallS,
+    p50: percentile(latencies, 50),
+    p90: percentile(latencies, 90),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? NaN,
+    statuses,
+    unexpected,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    // CPU (ms of one core) each process spent during the run, and per response (µs).
+    cpuMs: cpu,
+    cpuUsPerRequest: Object.fromEntries(Object.entries(cpu).map(([name, ms]) => [name, ms === undefined || !responses ? undefined : (ms * 1000) / responses])),
+  };
+}
+
+function summarise(runs) {
+  const pick = (key) => median(runs.map((r) => r[key]));
+  const cpuNames = Object.keys(runs[0]?.cpuUsPerRequest ?? {});
+  return {
+    runs: runs.length,
+    rps: pick('rps'),
+    bestRps: Math.max(...runs.map((r) => r.rps)),
+    p50: pick('p50'),
+    p90: pick('p90'),
+    p99: pick('p99'),
+    cpuUsPerRequest: Object.fromEntries(cpuNames.map((name) => [name, median(runs.map((r) => r.cpuUsPerRequest[name]))])),
+    unexpected: runs.reduce((sum, r) => sum + r.unexpected, 0),
+    errors: runs.reduce((sum, r) => sum + r.errors, 0),
+    timeouts: runs.reduce((sum, r) => sum + r.timeouts, 0),
+  };
+}
+
+// ------------------------------------------------------------------------------------------- reporting
+
+const fmt = (value, digits = 2) => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
+const fmtInt = (value) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a');
+const pad = (text, width, left = false) => (left ? String(text).padEnd(width) : String(text).padStart(width));
+
+function printTable(summary) {
+  const { direct, gateway, ratioPct, addedP50Ms, unloaded } = summary;
+  log();
+  log(`GET ${settings.path} → ${summary.status}; ${settings.connections} connections, pipelining ${settings.pipelining}; median of ${settings.rounds} × ${settings.durationS} s each`);
+  log(`${pad('', 9, true)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}   CPU µs/request (payments / gateway / load generator)`);
+  for (const [name, s] of [
+    ['direct', direct],
+    ['gateway', gateway],
+  ]) {
+    const cpu = s.cpuUsPerRequest;
+    const cpuText = [cpu.payments, cpu.gateway, cpu.loadgen].map((v) => (Number.isFinite(v) ? fmt(v, 0) : '–')).join(' / ');
+    log(`${pad(name, 9, true)}${pad(fmtInt(s.rps), 10)}${pad(fmt(s.p50), 9)}${pad(fmt(s.p99), 9)}   ${cpuText}`);
+  }
+  log();
+  const verdict = (ok) => (ok ? 'PASS' : 'FAIL');
+  log(`gateway/direct throughput   ${pad(fmt(ratioPct, 1) + ' %', 9)}   target ≥ ${TARGET_RATIO_PCT} %    ${verdict(summary.targets.ratio.pass)}`);
+  log(`added p50 latency           ${pad(fmt(addedP50Ms) + ' ms', 9)}   target < ${TARGET_ADDED_P50_MS} ms    ${verdict(summary.targets.addedP50.pass)}`);
+  if (unloaded) {
+    log();
+    log(`Unloaded (1 connection, median of ${settings.rounds} × ${settings.unloadedS} s): the hop's own cost, without queueing (informational)`);
+    log(`${pad('', 9, true)}${pad('req/s', 10)}${pad('p50 ms', 9)}${pad('p99 ms', 9)}`);
+    log(`${pad('direct', 9, true)}${pad(fmtInt(unloaded.direct.rps), 10)}${pad(fmt(unloaded.direct.p50, 3), 9)}${pad(fmt(unloaded.direct.p99, 3), 9)}`);
+    log(`${pad('gateway', 9, true)}${pad(fmtInt(unloaded.gateway.rps), 10)}${pad(fmt(unloaded.gateway.p50, 3), 9)}${pad(fmt(unloaded.gateway.p99, 3), 9)}`);
+    log(`added p50 latency, unloaded  ${fmt(unloaded.addedP50Ms, 3)} ms`);
+  }
+  const problems = [];
+  for (const [name, s] of [
+    ['direct', direct],
+    ['gateway', gateway],
+  ]) {
+    if (s.unexpected) problems.push(`${name}: ${s.unexpected} responses were not ${summary.status}`);
+    if (s.errors || s.timeouts) problems.push(`${name}: ${s.errors} connection errors, ${s.timeouts} timeouts`);
+  }
+  if (problems.length) log(`\nWARNING: ${problems.join('; ')}. See the runs in the JSON.`);
+}
+
+// ---------------------------------------------------------------------------------------------- main
+
+let interrupted = false;
+
+async function main() {
+  const started = Date.now();
+  requireBuilt();
+  await requireStores();
+
+  log('Migrating tamkeen_payments and tamkeen_gateway...');
+  await migrate(['payments', 'gateway']);
+
+  const [paymentsPort, gatewayPort, identityPort, notificationsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const profileDir = join(resultsDir, 'profiles');
+  const nodeArgs = settings.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
+  if (settings.cpuProf) mkdirSync(profileDir, { recursive: true });
+
+  const paymentsUrl = `http://127.0.0.1:${paymentsPort}`;
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  log(`Starting payments on ${paymentsPort} and the gateway on ${gatewayPort} (LOG_LEVEL=${settings.logLevel}, logs to /dev/null)...`);
+  const payments = launch('payments', 'main.js', serviceEnv('payments', paymentsPort), { nodeArgs });
+  const gateway = launch(
+    'gateway',
+    'main.js',
+    serviceEnv('gateway', gatewayPort, {
+      PAYMENTS_URL: paymentsUrl,
+      // Closed ports: these upstreams are not exercised.
+      IDENTITY_URL: `http://127.0.0.1:${identityPort}`,
+      NOTIFICATIONS_URL: `http://127.0.0.1:${notificationsPort}`,
+    }),
+    { nodeArgs },
+  );
+  await Promise.all([waitHealthy(payments, paymentsUrl, 30_000), waitHealthy(gateway, gatewayUrl, 30_000)]);
+
+  // The same request both ways must get the same answer, or the comparison means nothing.
+  const probe = async (base) => {
+    const response = await fetch(`${base}${settings.path}`, { signal: AbortSignal.timeout(5_000) });
+    const body = await response.text();
+    return { status: response.status, type: response.headers.get('content-type'), bytes: Buffer.byteLength(body) };
+  };
+  const [directProbe, gatewayProbe] = [await probe(paymentsUrl), await probe(gatewayUrl)];
+  if (directProbe.status !== gatewayProbe.status || gatewayProbe.status === 502 || gatewayProbe.status === 504) {
+    throw fail(`GET ${settings.path} answered ${directProbe.status} directly but ${gatewayProbe.status} through the gateway; nothing to compare.`);
+  }
+  if (directProbe.status === 404) log(`Note: GET ${settings.path} is a 404 in payments (no route): this measures the not-found path.`);
+  log(`GET ${settings.path} → ${directProbe.status} ${directProbe.type} (${directProbe.bytes} bytes), the same through the gateway.`);
+
+  const pids = { payments: payments.pid, gateway: gateway.pid };
+  const load = { connections: settings.connections, expectedStatus: directProbe.status, pids };
+  const targets = { direct: `${paymentsUrl}${settings.path}`, gateway: `${gatewayUrl}${settings.path}` };
+
+  if (settings.warmupS) {
+    log(`Warming up (${settings.warmupS} s each)...`);
+    for (const target of ['direct', 'gateway']) if (!interrupted) await measure(target, targets[target], { ...load, durationS: settings.warmupS });
+  }
+
+  const runs = [];
+  for (let round = 1; round <= settings.rounds && !interrupted; round++) {
+    for (const target of ['direct', 'gateway']) {
+      if (interrupted) break;
+      const run = await measure(target, targets[target], { ...load, durationS: settings.durationS });
+      runs.push({ round, ...run });
+      log(`  round ${round} ${pad(target, 8, true)} ${pad(fmtInt(run.rps), 8)} req/s   p50 ${fmt(run.p50)} ms   p99 ${fmt(run.p99)} ms`);
+    }
+  }
+
+  const unloadedRuns = [];
+  if (settings.unloadedS) {
+    log(`Unloaded latency (1 connection, ${settings.unloadedS} s each)...`);
+    for (let round = 1; round <= settings.rounds && !interrupted; round++) {
+      for (const target of ['direct', 'gateway']) {
+        if (interrupted) break;
+        unloadedRuns.push({ round, ...(await measure(target, targets[target], { ...load, connections: 1, durationS: settings.unloadedS })) });
+      }
+    }
+  }
+  if (interrupted) return;
+
+  const direct = summarise(runs.filter((r) => r.target === 'direct'));
+  const viaGateway = summarise(runs.filter((r) => r.target === 'gateway'));
+  const ratioPct = (viaGateway.rps / direct.rps) * 100;
+  const addedP50Ms = viaGateway.p50 - direct.p50;
+  let unloaded;
+  if (unloadedRuns.length) {
+    const u = { direct: summarise(unloadedRuns.filter((r) => r.target === 'direct')), gateway: summarise(unloadedRuns.filter((r) => r.target === 'gateway')) };
+    unloaded = { ...u, addedP50Ms: u.gateway.p50 - u.direct.p50 };
+  }
+  const summary = {
+    status: directProbe.status,
+    direct,
+    gateway: viaGateway,
+    ratioPct,
+    addedP50Ms,
+    targets: {
+      ratio: { targetPct: TARGET_RATIO_PCT, pass: ratioPct >= TARGET_RATIO_PCT },
+      addedP50: { targetMs: TARGET_ADDED_P50_MS, pass: addedP50Ms < TARGET_ADDED_P50_MS },
+    },
+    unloaded,
+  };
+  printTable(summary);
+
+  mkdirSync(resultsDir, { recursive: true });
+  const report = {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model,
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      loadavgAtEnd: loadavg(),
+      node: process.version,
+      platform: `${process.platform} ${process.arch}`,
+      nodeEnv: process.env.NODE_ENV ?? null,
+    },
+    settings: { ...settings, request: `GET ${settings.path}`, response: directProbe },
+    summary,
+    runs,
+    unloadedRuns,
+    elapsedS: Math.round((Date.now() - started) / 1000),
+  };
+  const file = join(resultsDir, 'latest.json');
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  log(`\nFigures written to ${relative(root, file)}.`);
+  if (settings.cpuProf) log(`CPU profiles are written to ${relative(root, profileDir)} when the services stop.`);
+}
+
+// Ctrl-C / SIGTERM: stop the load, stop the services, leave.
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (interrupted) {
+      for (const child of children) child.kill('SIGKILL');
+      process.exit(130);
+    }
+    interrupted = true;
+    process.stderr.write(`\n${signal}: stopping the load and the services... (again to force)\n`);
+    current?.stop();
+    void stopChildren().then(() => process.exit(130));
+  });
+}
+
+// The whole run is bounded: migrations, start-up, warm-ups, rounds, unloaded runs and shutdown, plus a margin.
+const budgetS =
+  60 + 30 + 2 * settings.warmupS + settings.rounds * 2 * (settings.durationS + 2) + settings.rounds * 2 * (settings.unloadedS + 2) + 15 + 60;
+const watchdog = setTimeout(() => {
+  process.stderr.write(`\nThe bench did not finish within its ${budgetS} s budget; stopping.\n`);
+  current?.stop();
+  void stopChildren(3_000).then(() => process.exit(1));
+}, budgetS * 1000);
+watchdog.unref();
+
+let exitCode = 0;
+try {
+  await main();
+} catch (error) {
+  exitCode = error?.exitCode ?? 1;
+  if (!interrupted) process.stderr.write(`\n${error?.plain ? error.message : (error?.stack ?? String(error))}\n`);
+} finally {
+  if (!interrupted) {
+    await stopChildren();
+    clearTimeout(watchdog);
+  }
+}
+if (!interrupted) process.exit(exitCode);

@@ -1,0 +1,36 @@
+// Checks that what an API answered conforms to its OpenAPI 3.1 description (JSON Schema 2020-12).
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Ajv2020 from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+import { parse } from 'yaml';
+
+const openapiDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'openapi');
+const validators = new Map();
+
+function validatorFor(specFile) {
+  let ajv = validators.get(specFile);
+  if (!ajv) {
+    const spec = parse(readFileSync(join(openapiDir, specFile), 'utf8'));
+    ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats.default(ajv);
+    ajv.addSchema(spec, specFile);
+    validators.set(specFile, ajv);
+  }
+  return ajv;
+}
+
+/**
+ * The ways `value` breaks the schema at `pointer` of `openapi/<specFile>`; empty when it conforms.
+ * @param {string} specFile e.g. 'platform.yaml'
+ * @param {string} pointer e.g. '#/components/schemas/Problem'
+ * @param {unknown} value
+ * @returns {string[]}
+ */
+export function schemaViolations(specFile, pointer, value) {
+  const validate = validatorFor(specFile).getSchema(`${specFile}${pointer}`);
+  if (!validate) throw new Error(`no schema at ${specFile}${pointer}`);
+  if (validate(value)) return [];
+  return (validate.errors ?? []).map((e) => `${e.instancePath || '(root)'} ${e.message}`);
+}
