@@ -1,4 +1,4 @@
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { createRedis, closeRedis, type Redis } from '@tamkeen/db';
 import { createTestDatabase, type TestDatabase } from '@tamkeen/db/testing';
@@ -235,6 +235,30 @@ describe('failures', () => {
     const response = await send('/payments/v1/missing');
     expect(response.status).toBe(404);
     expect(response.json()).toEqual({ status: 404, title: 'Not Found' });
+  });
+});
+
+describe('pooled connections', () => {
+  it('repeats a GET once on a fresh connection when a pooled one was closed by the upstream, but never a POST', async () => {
+    // A connection that has already served this path is cut, as an upstream that restarted would.
+    const dropping = () => {
+      const served = new WeakSet<object>();
+      return (req: IncomingMessage, res: ServerResponse) => {
+        if (served.has(req.socket)) return void req.socket.destroy();
+        served.add(req.socket);
+        res.end('fresh');
+      };
+    };
+    payments.behaviours.set('/pay/flaky', dropping());
+    payments.behaviours.set('/payments/v1/flaky', dropping());
+    expect((await send('/pay/flaky')).body).toBe('fresh');
+    const repeated = await send('/pay/flaky');
+    expect(repeated.status).toBe(200);
+    expect(repeated.body).toBe('fresh');
+
+    expect((await send('/payments/v1/flaky', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } })).status).toBe(200);
+    const post = await send('/payments/v1/flaky', { method: 'POST', body: 'x', headers: { 'content-type': 'text/plain' } });
+    expect(post.status).toBe(502);
   });
 });
 

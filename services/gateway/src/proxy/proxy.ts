@@ -27,63 +27,75 @@ class ConnectTimeout extends Error {
 export function proxyTo({ upstream, timeoutMs, connectTimeoutMs, trustedHops, logger }: ProxyOptions): RequestHandler & { agent: Agent } {
   const target = new URL(upstream.url);
   const basePath = target.pathname.replace(/\/$/, '');
-  const agent = new Agent({ keepAlive: true, keepAliveMsecs: 1_000, maxSockets: 1_024, maxFreeSockets: 256, scheduling: 'lifo' });
+  // Pooled sockets idle for a minute are closed here first, before the upstream's 65 s keep-alive ends them.
+  const agent = new Agent({ keepAlive: true, timeout: 60_000, maxSockets: 1_024, maxFreeSockets: 256, scheduling: 'lifo' });
 
   const handler = (req: Request, res: ServerResponse) => {
     const headers = endToEndHeaders(req.headers);
     setForwardedHeaders(headers, req, trustedHops);
     headers['x-request-id'] = req.id;
     headers.host = target.host;
-
-    const upstreamReq = request({
-      protocol: target.protocol,
-      hostname: target.hostname,
-      port: target.port,
-      method: req.method,
-      path: basePath + req.originalUrl,
-      headers,
-      agent,
-    });
-
+    const bodiless = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+    // A request that is safe to repeat may be sent again once if a pooled connection turns out to be closed.
+    const repeatable = bodiless && (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS');
     let answered = false;
-    const fail = (error: HttpError, cause: unknown) => {
-      if (answered) return;
-      answered = true;
-      upstreamReq.destroy();
-      logger.warn({ upstream: upstream.name, requestId: req.id, reason: (cause as { code?: string }).code ?? String(cause) }, error.detail);
-      if (res.headersSent) res.destroy();
-      else sendProblem(req, res, error);
-    };
 
-    upstreamReq.setTimeout(timeoutMs, () =>
-      fail(new GatewayTimeout(`The ${upstream.name} service did not answer within ${timeoutMs} ms.`), new Error('timeout')),
-    );
-    upstreamReq.on('socket', (socket) => {
-      if (!socket.connecting) return;
-      const timer = setTimeout(() => socket.destroy(new ConnectTimeout('connect timeout')), connectTimeoutMs);
-      socket.once('connect', () => clearTimeout(timer));
-      socket.once('close', () => clearTimeout(timer));
-    });
-    upstreamReq.on('error', (error) => {
-      fail(new BadGateway(`The ${upstream.name} service is unavailable; try again shortly.`), error);
-    });
-    upstreamReq.on('response', (upstreamRes: IncomingMessage) => {
-      if (answered) {
-        upstreamRes.resume();
-        return;
-      }
-      answered = true;
-      res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, endToEndHeaders(upstreamRes.headers));
-      pipeline(upstreamRes, res, (error) => {
-        if (error && !res.writableFinished) upstreamReq.destroy();
+    const forward = (attempt: number) => {
+      const upstreamReq = request({
+        protocol: target.protocol,
+        hostname: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: basePath + req.originalUrl,
+        headers,
+        agent,
       });
-    });
 
-    // The client went away: stop the upstream work too.
-    res.once('close', () => {
-      if (!res.writableFinished) upstreamReq.destroy();
-    });
-    pipeline(req, upstreamReq, () => undefined);
+      const fail = (error: HttpError, cause: unknown) => {
+        if (answered) return;
+        answered = true;
+        upstreamReq.destroy();
+        logger.warn({ upstream: upstream.name, requestId: req.id, reason: (cause as { code?: string }).code ?? String(cause) }, error.detail);
+        if (res.headersSent) res.destroy();
+        else sendProblem(req, res, error);
+      };
+
+      upstreamReq.setTimeout(timeoutMs, () =>
+        fail(new GatewayTimeout(`The ${upstream.name} service did not answer within ${timeoutMs} ms.`), new Error('timeout')),
+      );
+      upstreamReq.on('socket', (socket) => {
+        if (!socket.connecting) return;
+        const timer = setTimeout(() => socket.destroy(new ConnectTimeout('connect timeout')), connectTimeoutMs);
+        socket.once('connect', () => clearTimeout(timer));
+        socket.once('close', () => clearTimeout(timer));
+      });
+      upstreamReq.on('error', (error: NodeJS.ErrnoException) => {
+        if (!answered && repeatable && attempt === 0 && upstreamReq.reusedSocket && error.code === 'ECONNRESET') {
+          forward(1);
+          return;
+        }
+        fail(new BadGateway(`The ${upstream.name} service is unavailable; try again shortly.`), error);
+      });
+      upstreamReq.on('response', (upstreamRes: IncomingMessage) => {
+        if (answered) {
+          upstreamRes.resume();
+          return;
+        }
+        answered = true;
+        res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, endToEndHeaders(upstreamRes.headers));
+        pipeline(upstreamRes, res, (error) => {
+          if (error && !res.writableFinished) upstreamReq.destroy();
+        });
+      });
+
+      // The client went away: stop the upstream work too.
+      res.once('close', () => {
+        if (!res.writableFinished) upstreamReq.destroy();
+      });
+      if (bodiless) upstreamReq.end();
+      else pipeline(req, upstreamReq, () => undefined);
+    };
+    forward(0);
   };
   return Object.assign(handler as unknown as RequestHandler, { agent });
 }
