@@ -1,5 +1,6 @@
 import express, { type Express, type IRouter } from 'express';
 import type { Logger } from 'pino';
+import { formBody, jsonBody } from './body.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { notFound, problemFunnel } from './problem.js';
 import { requestId } from './request-context.js';
@@ -12,6 +13,8 @@ export interface ServiceAppOptions {
   readinessTimeoutMs?: number;
   /** Number of proxies in front of this service whose X-Forwarded-* headers are trusted. */
   trustProxy?: number;
+  /** When set, JSON and form bodies are parsed up to this size (larger: 413). Leave unset to stream bodies. */
+  bodyLimit?: string;
 }
 
 /**
@@ -26,6 +29,7 @@ export function createServiceApp(options: ServiceAppOptions, routes: (router: IR
   app.use(requestId());
   app.use(requestLogging(options.logger));
   healthRoutes(app, options.readiness, options.readinessTimeoutMs);
+  if (options.bodyLimit !== undefined) app.use(jsonBody(options.bodyLimit), formBody(options.bodyLimit));
   routes(app);
   app.use(notFound());
   app.use(problemFunnel(options.logger));

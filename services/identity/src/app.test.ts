@@ -4,7 +4,8 @@ import { createLogger } from '@tamkeen/http-kit';
 import { logCapture } from '@tamkeen/testing';
 import request from 'supertest';
 import { createApp } from './app.js';
-import type { IdentityConfig } from './config.js';
+import { identityConfig } from './config.js';
+import { loadConfig } from '@tamkeen/config';
 import { migrations } from './db/migrations/index.js';
 
 let stores: TestStores;
@@ -15,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => stores.close());
 
 const app = () =>
-  createApp({ config: {} as IdentityConfig, logger: createLogger({ service: 'identity', destination: logCapture().destination }), ...stores });
+  createApp({ config: loadConfig('identity', identityConfig, { DATABASE_URL: stores.db.url, REDIS_URL: 'redis://127.0.0.1:6379' }), logger: createLogger({ service: 'identity', destination: logCapture().destination }), ...stores });
 
 describe('identity service skeleton', () => {
   it('is ready when its database and Redis answer', async () => {

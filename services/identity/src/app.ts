@@ -10,8 +10,8 @@ export interface IdentityDeps {
   redis: Redis;
 }
 
-export function createApp({ logger, knex, redis }: IdentityDeps): Express {
-  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }) }, (router) => {
+export function createApp({ config, logger, knex, redis }: IdentityDeps): Express {
+  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), bodyLimit: config.BODY_LIMIT }, (router) => {
     notBuilt(router, '/auth', 'Citizen and enterprise login (issue 4)');
   });
 }

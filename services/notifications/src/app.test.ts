@@ -5,7 +5,8 @@ import { createLogger } from '@tamkeen/http-kit';
 import { logCapture } from '@tamkeen/testing';
 import request from 'supertest';
 import { createApp } from './app.js';
-import type { NotificationsConfig } from './config.js';
+import { notificationsConfig } from './config.js';
+import { loadConfig } from '@tamkeen/config';
 import { migrations } from './db/migrations/index.js';
 
 let stores: TestStores;
@@ -16,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => stores.close());
 
 const app = () =>
-  createApp({ config: {} as NotificationsConfig, logger: createLogger({ service: 'notifications', destination: logCapture().destination }), ...stores });
+  createApp({ config: loadConfig('notifications', notificationsConfig, { DATABASE_URL: stores.db.url, REDIS_URL: 'redis://127.0.0.1:6379' }), logger: createLogger({ service: 'notifications', destination: logCapture().destination }), ...stores });
 
 describe('notifications service skeleton', () => {
   it('is ready when its database and Redis answer', async () => {

@@ -10,8 +10,8 @@ export interface NotificationsDeps {
   redis: Redis;
 }
 
-export function createApp({ logger, knex, redis }: NotificationsDeps): Express {
-  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }) }, (router) => {
+export function createApp({ config, logger, knex, redis }: NotificationsDeps): Express {
+  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), bodyLimit: config.BODY_LIMIT }, (router) => {
     notBuilt(router, '/notifications/v1', 'The notifications API (issue 3)');
   });
 }

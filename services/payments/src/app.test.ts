@@ -5,12 +5,12 @@ import { createLogger, PROBLEM_CONTENT_TYPE } from '@tamkeen/http-kit';
 import { logCapture } from '@tamkeen/testing';
 import request from 'supertest';
 import { createApp } from './app.js';
-import type { PaymentsConfig } from './config.js';
+import { paymentsConfig } from './config.js';
+import { loadConfig } from '@tamkeen/config';
 import { migrations } from './db/migrations/index.js';
 
 let stores: TestStores;
 const logs = logCapture();
-const config = {} as PaymentsConfig;
 
 beforeAll(async () => {
   stores = await openTestStores('payments app', migrations);
@@ -18,6 +18,7 @@ beforeAll(async () => {
 afterAll(() => stores.close());
 
 function app(redis = stores.redis) {
+  const config = loadConfig('payments', paymentsConfig, { DATABASE_URL: stores.db.url, REDIS_URL: 'redis://127.0.0.1:6379', BODY_LIMIT: '1kb' });
   return createApp({ config, logger: createLogger({ service: 'payments', destination: logs.destination }), knex: stores.knex, redis });
 }
 
@@ -46,6 +47,14 @@ describe('payments service skeleton', () => {
     expect(response.headers['content-type']).toBe(PROBLEM_CONTENT_TYPE);
     expect(response.body).toMatchObject({ status: 501, request_id: 'abc', instance: path });
     expect(logs.lines.some((l) => l.requestId === 'abc' && l.url === path && l.status === 501 && l.service === 'payments')).toBe(true);
+  });
+
+  it('refuses a body over BODY_LIMIT with 413 and malformed JSON with 400, before any route', async () => {
+    const large = await request(app()).post('/payments/v1/payments').send({ description: 'x'.repeat(2_000) });
+    expect(large.status).toBe(413);
+    const malformed = await request(app()).post('/payments/v1/payments').set('Content-Type', 'application/json').send('{"amount":');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.code).toBe('malformed_body');
   });
 
   it('answers what it does not serve with 404', async () => {

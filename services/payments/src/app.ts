@@ -10,8 +10,8 @@ export interface PaymentsDeps {
   redis: Redis;
 }
 
-export function createApp({ logger, knex, redis }: PaymentsDeps): Express {
-  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }) }, (router) => {
+export function createApp({ config, logger, knex, redis }: PaymentsDeps): Express {
+  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), bodyLimit: config.BODY_LIMIT }, (router) => {
     notBuilt(router, '/payments/v1', 'The payments API (issue 5)');
     notBuilt(router, '/pay', 'The hosted payment page (issue 5)');
     notBuilt(router, '/finance', 'The finance console (issue 6)');

@@ -4,7 +4,8 @@ import { createLogger } from '@tamkeen/http-kit';
 import { logCapture } from '@tamkeen/testing';
 import request from 'supertest';
 import { createApp } from './app.js';
-import type { RegistryConfig } from './config.js';
+import { registryConfig } from './config.js';
+import { loadConfig } from '@tamkeen/config';
 import { migrations } from './db/migrations/index.js';
 
 let stores: TestStores;
@@ -15,7 +16,7 @@ beforeAll(async () => {
 afterAll(() => stores.close());
 
 const app = () =>
-  createApp({ config: {} as RegistryConfig, logger: createLogger({ service: 'registry', destination: logCapture().destination }), ...stores });
+  createApp({ config: loadConfig('registry', registryConfig, { DATABASE_URL: stores.db.url, REDIS_URL: 'redis://127.0.0.1:6379' }), logger: createLogger({ service: 'registry', destination: logCapture().destination }), ...stores });
 
 const citizen = (nationalId: string) => ({
   national_id: nationalId,

@@ -10,8 +10,8 @@ export interface RegistryDeps {
   redis: Redis;
 }
 
-export function createApp({ logger, knex, redis }: RegistryDeps): Express {
-  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }) }, (router) => {
+export function createApp({ config, logger, knex, redis }: RegistryDeps): Express {
+  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), bodyLimit: config.BODY_LIMIT }, (router) => {
     notBuilt(router, '/r1', 'The citizen register API (issue 4)');
   });
 }

@@ -3,9 +3,10 @@ import { createLogger } from '@tamkeen/http-kit';
 import { logCapture } from '@tamkeen/testing';
 import request from 'supertest';
 import { createApp } from './app.js';
-import type { SandboxConfig } from './config.js';
+import { sandboxConfig } from './config.js';
+import { loadConfig } from '@tamkeen/config';
 
-const app = () => createApp({ config: {} as SandboxConfig, logger: createLogger({ service: 'sandbox', destination: logCapture().destination }) });
+const app = () => createApp({ config: loadConfig('sandbox', sandboxConfig, {}), logger: createLogger({ service: 'sandbox', destination: logCapture().destination }) });
 
 describe('sandbox skeleton', () => {
   it('is alive and ready (it depends on nothing)', async () => {

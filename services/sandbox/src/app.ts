@@ -7,8 +7,8 @@ export interface SandboxDeps {
   logger: Logger;
 }
 
-export function createApp({ logger }: SandboxDeps): Express {
-  return createServiceApp({ logger, readiness: {} }, (router) => {
+export function createApp({ config, logger }: SandboxDeps): Express {
+  return createServiceApp({ logger, readiness: {}, bodyLimit: config.BODY_LIMIT }, (router) => {
     notBuilt(router, '/v1', 'The Stripe-compatible PSP (issue 5)');
     notBuilt(router, '/2010-04-01', 'The Twilio-compatible SMS API (issue 3)');
     notBuilt(router, '/inbox', 'The sandbox inboxes (issues 3 and 5)');
