@@ -3,7 +3,7 @@ export { jsonBody, formBody } from './body.js';
 export { describeFailure, DRAINING, healthRoutes, readinessOf, runCheck, type CheckResult, type Readiness, type ReadinessCheck } from './health.js';
 export { createLogger, redactUrl, REDACTED_PATHS, type Logger, type LoggerOptions } from './logger.js';
 export { asHttpError, notFound, problemFunnel, problemOf, sendProblem, PROBLEM_CONTENT_TYPE, type Problem } from './problem.js';
-export { acceptRequestId, currentRequestId, requestId, withRequestId, REQUEST_ID_HEADER } from './request-context.js';
+export { acceptRequestId, currentRequestId, requestId, withRequestId, REQUEST_ID_HEADER, type PlainMiddleware } from './request-context.js';
 export { requestLogging } from './request-logging.js';
 export { notBuilt, resource, type ResourceHandlers } from './routes.js';
 export { PortInUse, serve, type RunningServer, type ServeOptions } from './serve.js';

@@ -1,5 +1,5 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
-import type { ErrorRequestHandler, Request, RequestHandler, Response } from 'express';
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { BadRequest, HttpError, InternalError, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed } from './errors.js';
@@ -38,7 +38,7 @@ export function problemOf(error: HttpError, instance?: string, requestId?: strin
 }
 
 /** Writes `error` as application/problem+json. Works on a bare Node response too (the gateway's proxy uses it). */
-export function sendProblem(req: Pick<Request, 'originalUrl' | 'url'> & { id?: string }, res: Response | ServerResponse, error: HttpError): void {
+export function sendProblem(req: { originalUrl?: string; url?: string; id?: string }, res: Response | ServerResponse, error: HttpError): void {
   const path = (req.originalUrl ?? req.url ?? '').split('?')[0];
   const body = JSON.stringify(problemOf(error, path, req.id ?? currentRequestId()));
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);

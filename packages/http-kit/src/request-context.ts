@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 
@@ -26,7 +26,10 @@ declare module 'http' {
 }
 
 /** Takes `X-Request-Id` or makes one, echoes it on the response and makes it current for the rest of the request. */
-export function requestId(): RequestHandler {
+/** Works on bare Node requests too (the gateway's proxy path does not go through Express). */
+export type PlainMiddleware = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
+
+export function requestId(): PlainMiddleware {
   return (req, res, next) => {
     const id = acceptRequestId(req.headers[REQUEST_ID_HEADER]);
     req.id = id;

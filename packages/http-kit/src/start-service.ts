@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import type { Express } from 'express';
 import type { Logger } from 'pino';
 import { PortInUse, serve, type RunningServer } from './serve.js';
@@ -12,7 +13,13 @@ export interface ListenConfig {
  * A service's main after its config is loaded: listen, shut down gracefully on SIGTERM/SIGINT,
  * and exit with one clear line (not a stack trace) when the port is taken.
  */
-export async function startService(app: Express, config: ListenConfig, logger: Logger, onShutdown: Array<() => Promise<unknown>> = []): Promise<RunningServer> {
+export async function startService(
+  app: Express,
+  config: ListenConfig,
+  logger: Logger,
+  onShutdown: Array<() => Promise<unknown>> = [],
+  listener?: RequestListener,
+): Promise<RunningServer> {
   try {
     return await serve(app, {
       port: config.PORT,
@@ -21,6 +28,7 @@ export async function startService(app: Express, config: ListenConfig, logger: L
       shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
       onShutdown,
       handleSignals: true,
+      listener,
     });
   } catch (error) {
     if (error instanceof PortInUse) {

@@ -1,10 +1,11 @@
-import type { Agent } from 'node:http';
+import type { Agent, RequestListener } from 'node:http';
 import type { Knex, Redis } from '@tamkeen/db';
 import { storeChecks } from '@tamkeen/db';
 import { createServiceApp, type Logger } from '@tamkeen/http-kit';
 import type { Express } from 'express';
 import type { GatewayConfig } from './config.js';
-import { proxyTo } from './proxy/proxy.js';
+import { frontDoor } from './proxy/front-door.js';
+import { proxyTo, type Proxy } from './proxy/proxy.js';
 import { routingTable } from './proxy/routing-table.js';
 import { upstreamReadiness } from './upstream-readiness.js';
 
@@ -18,6 +19,8 @@ export interface GatewayDeps {
 export interface GatewayApp extends Express {
   /** Keep-alive pools to the upstreams; destroyed on shutdown. */
   upstreamAgents: Agent[];
+  /** What the server should listen with: proxied paths bypass Express, the rest is this app. */
+  listener: RequestListener;
 }
 
 export function createApp({ config, logger, knex, redis }: GatewayDeps): GatewayApp {
@@ -27,6 +30,7 @@ export function createApp({ config, logger, knex, redis }: GatewayDeps): Gateway
     ...Object.fromEntries(routes.map((r) => [r.upstream.name, upstreamReadiness(r.upstream, 900)])),
   };
   const agents: Agent[] = [];
+  const proxies = new Map<string, Proxy>();
   const app = createServiceApp({ logger, readiness, trustProxy: config.TRUST_PROXY_HOPS }, (router) => {
     for (const { prefixes, upstream } of routes) {
       const proxy = proxyTo({
@@ -37,8 +41,9 @@ export function createApp({ config, logger, knex, redis }: GatewayDeps): Gateway
         logger,
       });
       agents.push(proxy.agent);
+      for (const prefix of prefixes) proxies.set(prefix, proxy);
       router.use(prefixes, proxy);
     }
   });
-  return Object.assign(app, { upstreamAgents: agents });
+  return Object.assign(app, { upstreamAgents: agents, listener: frontDoor(app, proxies, logger) });
 }

@@ -9,6 +9,8 @@ import { gatewayConfig } from './config.js';
 import { migrations } from './db/migrations/index.js';
 import { closedPort, TestUpstream } from './test-upstream.js';
 import { loadConfig } from '@tamkeen/config';
+import request from 'supertest';
+import { firstSegment } from './proxy/front-door.js';
 
 let db: TestDatabase;
 let redis: Redis;
@@ -35,7 +37,7 @@ beforeAll(async () => {
   });
   const logger = createLogger({ service: 'gateway', destination: logs.destination });
   app = createApp({ config, logger, knex: db.knex, redis });
-  gateway = await serve(app, { port: 0, host: '127.0.0.1', logger, shutdownTimeoutMs: 1_000 });
+  gateway = await serve(app, { port: 0, host: '127.0.0.1', logger, shutdownTimeoutMs: 1_000, listener: app.listener });
 });
 
 afterAll(async () => {
@@ -299,5 +301,24 @@ describe('readiness', () => {
     } finally {
       identity.behaviours.delete('/readyz');
     }
+  });
+});
+
+describe('front door', () => {
+  it.each([
+    ['/pay', '/pay'],
+    ['/pay/x/y', '/pay'],
+    ['/pay?lang=ar', '/pay'],
+    ['/payments/v1', '/payments'],
+    ['/', '/'],
+  ])('takes the first segment of %s', (url, segment) => {
+    expect(firstSegment(url)).toBe(segment);
+  });
+
+  it('proxies the same way when the app is used directly, without the front door', async () => {
+    const response = await request(app).post('/payments/v1/payments?x=1').set('X-Request-Id', 'plain-1').send({ amount: 1 });
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ url: '/payments/v1/payments?x=1', body: '{"amount":1}' });
+    expect(response.body.headers['x-request-id']).toBe('plain-1');
   });
 });
