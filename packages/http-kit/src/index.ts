@@ -7,6 +7,7 @@ export { acceptRequestId, currentRequestId, requestId, withRequestId, REQUEST_ID
 export { requestLogging } from './request-logging.js';
 export { notBuilt, resource, type ResourceHandlers } from './routes.js';
 export { PortInUse, serve, type RunningServer, type ServeOptions } from './serve.js';
+export { createMetrics, labelRoute, metricsRoutes, routeOf, type ServiceMetrics } from './metrics.js';
 export { createServiceApp, type ServiceAppOptions } from './service-app.js';
 export { propagationHeaders, upstreamFetch, type UpstreamInit } from './upstream.js';
 export { invalidParamsOf, validate } from './validation.js';

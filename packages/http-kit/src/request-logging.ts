@@ -1,12 +1,13 @@
 import type { Logger } from 'pino';
 import { redactUrl } from './logger.js';
+import { routeOf, type ServiceMetrics } from './metrics.js';
 import type { PlainMiddleware } from './request-context.js';
 
 /**
  * One log line per request, when its response is finished or the client went away: method, path
  * (sensitive query values redacted), status, duration and request id. Headers and bodies are not logged.
  */
-export function requestLogging(parent: Logger): PlainMiddleware {
+export function requestLogging(parent: Logger, metrics?: ServiceMetrics): PlainMiddleware {
   // The access line's fields are fixed and its URL already redacted: skip the redaction pass,
   // the costliest part of a log line (bench/README.md).
   const logger = parent.child({}, { redact: { paths: [] } });
@@ -18,6 +19,7 @@ export function requestLogging(parent: Logger): PlainMiddleware {
       logged = true;
       const durationMs = Number(process.hrtime.bigint() - started) / 1e6;
       const status = res.writableFinished ? res.statusCode : 499;
+      metrics?.httpDuration.observe({ method: req.method ?? 'GET', route: routeOf(req), status: String(status) }, durationMs / 1000);
       const line = {
         requestId: req.id,
         method: req.method,

@@ -1,6 +1,7 @@
 import express, { type Express, type IRouter } from 'express';
 import type { Logger } from 'pino';
 import { formBody, jsonBody } from './body.js';
+import { metricsRoutes, type ServiceMetrics } from './metrics.js';
 import { healthRoutes, type ReadinessCheck } from './health.js';
 import { notFound, problemFunnel } from './problem.js';
 import { requestId } from './request-context.js';
@@ -13,6 +14,8 @@ export interface ServiceAppOptions {
   readinessTimeoutMs?: number;
   /** Number of proxies in front of this service whose X-Forwarded-* headers are trusted. */
   trustProxy?: number;
+  /** When set, request durations are recorded and served at /metrics. */
+  metrics?: ServiceMetrics;
   /** When set, JSON and form bodies are parsed up to this size (larger: 413). Leave unset to stream bodies. */
   bodyLimit?: string;
 }
@@ -27,8 +30,9 @@ export function createServiceApp(options: ServiceAppOptions, routes: (router: IR
   app.set('trust proxy', options.trustProxy ?? 1);
   app.set('query parser', 'simple');
   app.use(requestId());
-  app.use(requestLogging(options.logger));
+  app.use(requestLogging(options.logger, options.metrics));
   healthRoutes(app, options.readiness, options.readinessTimeoutMs);
+  if (options.metrics) metricsRoutes(app, options.metrics);
   if (options.bodyLimit !== undefined) app.use(jsonBody(options.bodyLimit), formBody(options.bodyLimit));
   routes(app);
   app.use(notFound());

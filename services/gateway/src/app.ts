@@ -1,7 +1,7 @@
 import type { Agent, RequestListener } from 'node:http';
 import type { Knex, Redis } from '@tamkeen/db';
 import { storeChecks } from '@tamkeen/db';
-import { createServiceApp, type Logger } from '@tamkeen/http-kit';
+import { createMetrics, createServiceApp, type Logger } from '@tamkeen/http-kit';
 import type { Express } from 'express';
 import type { GatewayConfig } from './config.js';
 import { frontDoor } from './proxy/front-door.js';
@@ -31,7 +31,8 @@ export function createApp({ config, logger, knex, redis }: GatewayDeps): Gateway
   };
   const agents: Agent[] = [];
   const proxies = new Map<string, Proxy>();
-  const app = createServiceApp({ logger, readiness, trustProxy: config.TRUST_PROXY_HOPS }, (router) => {
+  const metrics = createMetrics('gateway');
+  const app = createServiceApp({ logger, readiness, metrics, trustProxy: config.TRUST_PROXY_HOPS }, (router) => {
     for (const { prefixes, upstream } of routes) {
       const proxy = proxyTo({
         upstream,
@@ -45,5 +46,5 @@ export function createApp({ config, logger, knex, redis }: GatewayDeps): Gateway
       router.use(prefixes, proxy);
     }
   });
-  return Object.assign(app, { upstreamAgents: agents, listener: frontDoor(app, proxies, logger) });
+  return Object.assign(app, { upstreamAgents: agents, listener: frontDoor(app, proxies, logger, metrics) });
 }

@@ -304,6 +304,16 @@ describe('readiness', () => {
   });
 });
 
+describe('metrics', () => {
+  it('records proxied requests by upstream prefix on /metrics', async () => {
+    await send('/pay/metrics-1');
+    await send('/pay/metrics-2');
+    const text = (await send('/metrics')).body;
+    expect(text).toMatch(/http_request_duration_seconds_count\{service="gateway",method="GET",route="\/pay\/\{\*rest\}",status="200"\} \d+/);
+    expect(text).not.toContain('metrics-1');
+  });
+});
+
 describe('front door', () => {
   it.each([
     ['/pay', '/pay'],

@@ -1,5 +1,5 @@
 import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
-import { createServiceApp, notBuilt, type Logger } from '@tamkeen/http-kit';
+import { createMetrics, createServiceApp, notBuilt, type Logger } from '@tamkeen/http-kit';
 import type { Express } from 'express';
 import type { IdentityConfig } from './config.js';
 
@@ -11,7 +11,7 @@ export interface IdentityDeps {
 }
 
 export function createApp({ config, logger, knex, redis }: IdentityDeps): Express {
-  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), bodyLimit: config.BODY_LIMIT }, (router) => {
+  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('identity'), bodyLimit: config.BODY_LIMIT }, (router) => {
     notBuilt(router, '/auth', 'Citizen and enterprise login (issue 4)');
   });
 }

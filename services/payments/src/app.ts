@@ -1,5 +1,5 @@
 import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
-import { createServiceApp, notBuilt, type Logger } from '@tamkeen/http-kit';
+import { createMetrics, createServiceApp, notBuilt, type Logger } from '@tamkeen/http-kit';
 import type { Express } from 'express';
 import type { PaymentsConfig } from './config.js';
 
@@ -11,7 +11,7 @@ export interface PaymentsDeps {
 }
 
 export function createApp({ config, logger, knex, redis }: PaymentsDeps): Express {
-  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), bodyLimit: config.BODY_LIMIT }, (router) => {
+  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('payments'), bodyLimit: config.BODY_LIMIT }, (router) => {
     notBuilt(router, '/payments/v1', 'The payments API (issue 5)');
     notBuilt(router, '/pay', 'The hosted payment page (issue 5)');
     notBuilt(router, '/finance', 'The finance console (issue 6)');

@@ -1,5 +1,5 @@
 import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
-import { createServiceApp, notBuilt, type Logger } from '@tamkeen/http-kit';
+import { createMetrics, createServiceApp, notBuilt, type Logger } from '@tamkeen/http-kit';
 import type { Express } from 'express';
 import type { RegistryConfig } from './config.js';
 
@@ -11,7 +11,7 @@ export interface RegistryDeps {
 }
 
 export function createApp({ config, logger, knex, redis }: RegistryDeps): Express {
-  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), bodyLimit: config.BODY_LIMIT }, (router) => {
+  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('registry'), bodyLimit: config.BODY_LIMIT }, (router) => {
     notBuilt(router, '/r1', 'The citizen register API (issue 4)');
   });
 }

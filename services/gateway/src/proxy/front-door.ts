@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { requestId, requestLogging, type Logger } from '@tamkeen/http-kit';
+import { labelRoute, requestId, requestLogging, type Logger, type ServiceMetrics } from '@tamkeen/http-kit';
 import type { Proxy } from './proxy.js';
 
 /** The first path segment, as the routing table names it: `/pay/x?y` → `/pay`. */
@@ -13,12 +13,14 @@ export function firstSegment(url: string): string {
  * line exactly as under Express, then goes straight to the proxy (Express's router cost a tenth of
  * the gateway's CPU per request; bench/README.md). Everything else (health, 404s) is `app`'s.
  */
-export function frontDoor(app: RequestListener, proxies: Map<string, Proxy>, logger: Logger): RequestListener {
+export function frontDoor(app: RequestListener, proxies: Map<string, Proxy>, logger: Logger, metrics?: ServiceMetrics): RequestListener {
   const withId = requestId();
-  const logged = requestLogging(logger);
+  const logged = requestLogging(logger, metrics);
   return (req: IncomingMessage, res: ServerResponse) => {
-    const proxy = proxies.get(firstSegment(req.url ?? '/'));
+    const prefix = firstSegment(req.url ?? '/');
+    const proxy = proxies.get(prefix);
     if (!proxy) return app(req, res);
+    labelRoute(req, `${prefix}/{*rest}`);
     withId(req, res, () => logged(req, res, () => proxy(req, res)));
   };
 }
