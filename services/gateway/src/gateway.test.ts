@@ -11,6 +11,7 @@ import { closedPort, TestUpstream } from './test-upstream.js';
 import { loadConfig } from '@tamkeen/config';
 import request from 'supertest';
 import { firstSegment } from './proxy/front-door.js';
+import { clientAddressOf } from './proxy/forwarded.js';
 
 let db: TestDatabase;
 let redis: Redis;
@@ -142,6 +143,24 @@ describe('headers', () => {
     expect(headers.host).toBe(`127.0.0.1:${payments.port}`);
   });
 
+  it('passes on no other spelling of forwarded claims', async () => {
+    const response = await send('/pay/x', { headers: { forwarded: 'for=6.6.6.6', 'x-real-ip': '6.6.6.6', 'x-forwarded-port': '443' } });
+    const headers = response.json().headers;
+    expect(headers.forwarded).toBeUndefined();
+    expect(headers['x-real-ip']).toBeUndefined();
+    expect(headers['x-forwarded-port']).toBeUndefined();
+  });
+
+  it.each([
+    [0, '6.6.6.6', '10.0.0.9'],
+    [1, '203.0.113.7', '10.0.0.9'],
+    [1, '6.6.6.6, 203.0.113.7', '10.0.0.9'],
+    [2, '6.6.6.6, 203.0.113.7, 10.0.0.5', '10.0.0.9'],
+  ])('with %i trusted hops, X-Forwarded-For %s from %s resolves to the real client', (hops, chain, peer) => {
+    const req = { headers: { 'x-forwarded-for': chain }, socket: { remoteAddress: peer } } as unknown as IncomingMessage;
+    expect(clientAddressOf(req, hops)).toBe(hops === 0 ? peer : '203.0.113.7');
+  });
+
   it('strips hop-by-hop headers both ways, including those named by Connection', async () => {
     payments.behaviours.set('/payments/v1/hop', (_req, res) => {
       res.writeHead(200, { 'keep-alive': 'timeout=99', 'x-internal-hop': 'secret', connection: 'x-internal-hop', 'x-kept': '1' });
@@ -237,6 +256,43 @@ describe('failures', () => {
     const response = await send('/payments/v1/missing');
     expect(response.status).toBe(404);
     expect(response.json()).toEqual({ status: 404, title: 'Not Found' });
+  });
+});
+
+describe('broken exchanges', () => {
+  it('stops the upstream work when the client goes away, and does not repeat it', async () => {
+    let arrivals = 0;
+    let upstreamSawClose = false;
+    payments.behaviours.set('/pay/abandoned', (req) => {
+      arrivals++;
+      req.socket.once('close', () => (upstreamSawClose = true));
+    });
+    // A pooled connection first, so that a repeat would be tempting.
+    await send('/pay/warm');
+    const client = httpRequest(`${gateway.url}/pay/abandoned`);
+    client.on('error', () => undefined);
+    client.end();
+    await waitFor(() => arrivals === 1, { what: 'the request to reach the upstream' });
+    client.destroy();
+    await waitFor(() => upstreamSawClose, { what: 'the upstream connection to close' });
+    await send('/pay/warm');
+    expect(arrivals).toBe(1);
+  });
+
+  it('cuts a response short, and says so in the log, when the upstream stalls after its headers', async () => {
+    payments.behaviours.set('/payments/v1/stall', (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/csv' });
+      res.write('id,amount\n');
+    });
+    const outcome = await new Promise<string>((resolve) => {
+      httpRequest(`${gateway.url}/payments/v1/stall`, { headers: { 'x-request-id': 'stall-1' } }, (res) => {
+        res.on('data', () => undefined);
+        res.on('error', () => resolve('broken'));
+        res.on('end', () => resolve(res.complete ? 'complete' : 'broken'));
+      }).end();
+    });
+    expect(outcome).toBe('broken');
+    expect(logs.lines.some((l) => l.requestId === 'stall-1' && /stopped sending its response for 300 ms/.test(l.msg))).toBe(true);
   });
 });
 

@@ -1,4 +1,4 @@
-import { Agent, request, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, request, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { BadGateway, GatewayTimeout, sendProblem, type HttpError, type Logger } from '@tamkeen/http-kit';
 import { setForwardedHeaders } from './forwarded.js';
 import { endToEndHeaders } from './hop-by-hop.js';
@@ -41,6 +41,16 @@ export function proxyTo({ upstream, timeoutMs, connectTimeoutMs, trustedHops, lo
     // A request that is safe to repeat may be sent again once if a pooled connection turns out to be closed.
     const repeatable = bodiless && (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS');
     let answered = false;
+    let clientGone = false;
+    let current: ClientRequest | undefined;
+    // The client went away: stop the upstream work too, and never repeat it.
+    res.once('close', () => {
+      if (res.writableFinished) return;
+      clientGone = true;
+      current?.destroy();
+    });
+    const warn = (reason: unknown, message: string) =>
+      logger.warn({ upstream: upstream.name, requestId: req.id, reason: (reason as { code?: string }).code ?? String(reason) }, message);
 
     const forward = (attempt: number) => {
       const upstreamReq = request({
@@ -52,19 +62,28 @@ export function proxyTo({ upstream, timeoutMs, connectTimeoutMs, trustedHops, lo
         headers,
         agent,
       });
+      current = upstreamReq;
 
       const fail = (error: HttpError, cause: unknown) => {
         if (answered) return;
         answered = true;
         upstreamReq.destroy();
-        logger.warn({ upstream: upstream.name, requestId: req.id, reason: (cause as { code?: string }).code ?? String(cause) }, error.detail);
+        warn(cause, error.detail);
         if (res.headersSent) res.destroy();
         else sendProblem(req, res, error);
       };
+      // Once the response has begun, a failure can only cut it short: the client sees a broken body.
+      const breakOff = (cause: unknown, message: string) => {
+        if (clientGone || res.writableFinished) return;
+        warn(cause, message);
+        upstreamReq.destroy();
+        res.destroy();
+      };
 
-      upstreamReq.setTimeout(timeoutMs, () =>
-        fail(new GatewayTimeout(`The ${upstream.name} service did not answer within ${timeoutMs} ms.`), new Error('timeout')),
-      );
+      upstreamReq.setTimeout(timeoutMs, () => {
+        if (answered) breakOff('timeout', `The ${upstream.name} service stopped sending its response for ${timeoutMs} ms.`);
+        else fail(new GatewayTimeout(`The ${upstream.name} service did not answer within ${timeoutMs} ms.`), 'timeout');
+      });
       upstreamReq.on('socket', (socket) => {
         if (!socket.connecting) return;
         const timer = setTimeout(() => socket.destroy(new ConnectTimeout('connect timeout')), connectTimeoutMs);
@@ -72,11 +91,13 @@ export function proxyTo({ upstream, timeoutMs, connectTimeoutMs, trustedHops, lo
         socket.once('close', () => clearTimeout(timer));
       });
       upstreamReq.on('error', (error: NodeJS.ErrnoException) => {
+        if (clientGone) return;
         if (!answered && repeatable && attempt === 0 && upstreamReq.reusedSocket && error.code === 'ECONNRESET') {
           forward(1);
           return;
         }
-        fail(new BadGateway(`The ${upstream.name} service is unavailable; try again shortly.`), error);
+        if (answered) breakOff(error, `The ${upstream.name} service broke off its response.`);
+        else fail(new BadGateway(`The ${upstream.name} service is unavailable; try again shortly.`), error);
       });
       upstreamReq.on('response', (upstreamRes: IncomingMessage) => {
         if (answered) {
@@ -87,16 +108,10 @@ export function proxyTo({ upstream, timeoutMs, connectTimeoutMs, trustedHops, lo
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.statusMessage, endToEndHeaders(upstreamRes.headers));
         // pipe(), not pipeline(): in Node 20 each pipeline() builds an AbortController and a
         // DOMException, a tenth of the gateway's CPU per request (bench/README.md).
-        upstreamRes.once('error', () => {
-          if (!res.writableFinished) res.destroy();
-        });
+        upstreamRes.once('error', (error) => breakOff(error, `The ${upstream.name} service broke off its response.`));
         upstreamRes.pipe(res);
       });
 
-      // The client went away: stop the upstream work too.
-      res.once('close', () => {
-        if (!res.writableFinished) upstreamReq.destroy();
-      });
       if (bodiless) upstreamReq.end();
       else req.pipe(upstreamReq);
     };
