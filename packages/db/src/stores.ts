@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { createKnex } from './connection.js';
-import { closeRedis, createRedis, type Redis } from './redis.js';
+import { closeRedis, createRedis, pingRedis, type Redis } from './redis.js';
 
 export interface Stores {
   knex: Knex;
@@ -10,9 +10,14 @@ export interface Stores {
 }
 
 /** The service's own database and the shared Redis, opened together and closed together. */
-export function openStores(config: { DATABASE_URL: string; REDIS_URL: string }, service: string): Stores {
+/** Where a store reports trouble it recovers from by itself (a pino logger fits). */
+export interface StoreLogger {
+  warn(details: object, message: string): void;
+}
+
+export function openStores(config: { DATABASE_URL: string; REDIS_URL: string }, service: string, logger?: StoreLogger): Stores {
   const knex = createKnex(config.DATABASE_URL);
-  const redis = createRedis(config.REDIS_URL, `tamkeen:${service}`);
+  const redis = createRedis(config.REDIS_URL, `tamkeen:${service}`, (err) => logger?.warn({ err }, 'Redis is unreachable; retrying'));
   return {
     knex,
     redis,
@@ -26,6 +31,6 @@ export function openStores(config: { DATABASE_URL: string; REDIS_URL: string }, 
 export function storeChecks(stores: Pick<Stores, 'knex' | 'redis'>): Record<string, () => Promise<unknown>> {
   return {
     postgres: () => stores.knex.raw('select 1'),
-    redis: () => stores.redis.ping(),
+    redis: () => pingRedis(stores.redis),
   };
 }

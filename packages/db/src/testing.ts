@@ -4,7 +4,7 @@ import { createKnex, withDatabase } from './connection.js';
 import { dropDatabase, ensureDatabase } from './ensure-database.js';
 import { migrateLatest, type Migration } from './migrations.js';
 import { closeRedis, createRedis } from './redis.js';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 
 export interface TestDatabase {
   /** postgres://... of the fresh database, for code that opens its own connections. */
@@ -57,6 +57,7 @@ export interface TestStores {
 export async function openTestStores(label: string, migrations: readonly Migration[] = []): Promise<TestStores> {
   const db = await createTestDatabase(label, migrations);
   const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', `test:${label}`);
+  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
   return {
     db,
     knex: db.knex,
@@ -66,14 +67,4 @@ export async function openTestStores(label: string, migrations: readonly Migrati
       await db.drop();
     },
   };
-}
-
-/**
- * A Redis client whose connection to a port where nothing listens has already failed, with no
- * retry pending: for testing what a service does when Redis is down.
- */
-export async function unreachableRedis(): Promise<Redis> {
-  const redis = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  await redis.connect().catch(() => undefined);
-  return redis;
 }

@@ -22,6 +22,23 @@ describe('createLogger', () => {
     expect(logs.lines[0]).toMatchObject({ service: 'identity', level: 'info', msg: 'enrolment', citizen: { name: 'Amal' } });
   });
 
+  it('logs an error by what it is, never by the values it carries', () => {
+    const logs = logCapture();
+    const logger = createLogger({ service: 'registry', destination: logs.destination });
+    const duplicate = Object.assign(new Error('duplicate key value violates unique constraint "citizens_pkey"'), {
+      code: '23505',
+      constraint: 'citizens_pkey',
+      table: 'citizens',
+      detail: 'Key (national_id)=(123456782) already exists.',
+      parameters: ['123456782', '+970599123456'],
+    });
+    logger.error({ err: new Error('insert failed', { cause: duplicate }) }, 'unhandled error');
+    const text = logs.text();
+    expect(text).not.toContain('123456782');
+    expect(text).not.toContain('+970599123456');
+    expect(logs.lines[0]?.err).toMatchObject({ message: 'insert failed', cause: { code: '23505', constraint: 'citizens_pkey', table: 'citizens' } });
+  });
+
   it('adds the current request id to lines written while serving a request', () => {
     const logs = logCapture();
     const logger = createLogger({ service: 'payments', destination: logs.destination });

@@ -59,6 +59,7 @@ export function createLogger({ service, level = 'info', destination }: LoggerOpt
         return requestId === undefined ? {} : { requestId };
       },
       formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: serializeError },
     },
     destination,
   );
@@ -79,4 +80,34 @@ export function redactUrl(url: string): string {
     }
   }
   return changed ? `${url.slice(0, queryStart)}?${params.toString()}` : url;
+}
+
+interface SerializedError {
+  type: string;
+  message: string;
+  stack?: string;
+  code?: string;
+  constraint?: string;
+  table?: string;
+  column?: string;
+  status?: number;
+  cause?: SerializedError;
+}
+
+/**
+ * Errors are logged by what they are, never by what they carry: PostgreSQL's `detail` repeats the
+ * offending values (`Key (national_id)=(...) already exists`), and other libraries attach requests,
+ * bodies or parameters. Only these fields are kept.
+ */
+export function serializeError(error: unknown, depth = 0): SerializedError {
+  if (!(error instanceof Error)) return { type: typeof error, message: String(error).slice(0, 200) };
+  const fields = error as Error & { code?: unknown; constraint?: unknown; table?: unknown; column?: unknown; status?: unknown };
+  const serialized: SerializedError = { type: error.constructor?.name ?? error.name, message: error.message, stack: error.stack };
+  if (typeof fields.code === 'string') serialized.code = fields.code;
+  if (typeof fields.constraint === 'string') serialized.constraint = fields.constraint;
+  if (typeof fields.table === 'string') serialized.table = fields.table;
+  if (typeof fields.column === 'string') serialized.column = fields.column;
+  if (typeof fields.status === 'number') serialized.status = fields.status;
+  if (error.cause !== undefined && depth < 3) serialized.cause = serializeError(error.cause, depth + 1);
+  return serialized;
 }

@@ -1,10 +1,8 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { ZodError } from 'zod';
-import { BadRequest, HttpError, InternalError, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed } from './errors.js';
+import { BadRequest, HttpError, InternalError, NotFound, PayloadTooLarge, UnsupportedMediaType } from './errors.js';
 import { currentRequestId } from './request-context.js';
-import { invalidParamsOf } from './validation.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 const PROBLEM_TYPE_BASE = 'https://tamkeen.dev/problems/';
@@ -52,7 +50,6 @@ export function sendProblem(req: { originalUrl?: string; url?: string; id?: stri
 /** Anything thrown, turned into the HttpError it should be answered with. */
 export function asHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
-  if (error instanceof ZodError) return new ValidationFailed(invalidParamsOf(error));
   const parserError = error as { type?: string; status?: number; expose?: boolean };
   switch (parserError.type) {
     case 'entity.too.large':

@@ -76,10 +76,19 @@ export async function serve(app: Express, options: ServeOptions): Promise<Runnin
       await closed;
       clearTimeout(deadline);
       for (const release of onShutdown) {
+        let timer: NodeJS.Timeout | undefined;
         try {
-          await release();
+          // A resource that hangs (a Redis that never answers QUIT) must not keep the process alive.
+          await Promise.race([
+            release(),
+            new Promise((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`did not close within ${shutdownTimeoutMs} ms`)), shutdownTimeoutMs);
+            }),
+          ]);
         } catch (error) {
           logger.error({ err: error }, 'a resource failed to close');
+        } finally {
+          clearTimeout(timer);
         }
       }
       logger.info('shut down');

@@ -6,6 +6,6 @@ import { gatewayConfig } from './config.js';
 
 const config = loadConfigOrExit('gateway', gatewayConfig);
 const logger = createLogger({ service: 'gateway', level: config.LOG_LEVEL });
-const stores = openStores(config, 'gateway');
+const stores = openStores(config, 'gateway', logger);
 const app = createApp({ config, logger, ...stores });
 await startService(app, config, logger, [stores.close, async () => app.upstreamAgents.forEach((agent) => agent.destroy())], app.listener);

@@ -6,5 +6,5 @@ import { identityConfig } from './config.js';
 
 const config = loadConfigOrExit('identity', identityConfig);
 const logger = createLogger({ service: 'identity', level: config.LOG_LEVEL });
-const stores = openStores(config, 'identity');
+const stores = openStores(config, 'identity', logger);
 await startService(createApp({ config, logger, ...stores }), config, logger, [stores.close]);

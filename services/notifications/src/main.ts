@@ -6,5 +6,5 @@ import { notificationsConfig } from './config.js';
 
 const config = loadConfigOrExit('notifications', notificationsConfig);
 const logger = createLogger({ service: 'notifications', level: config.LOG_LEVEL });
-const stores = openStores(config, 'notifications');
+const stores = openStores(config, 'notifications', logger);
 await startService(createApp({ config, logger, ...stores }), config, logger, [stores.close]);

@@ -6,5 +6,5 @@ import { paymentsConfig } from './config.js';
 
 const config = loadConfigOrExit('payments', paymentsConfig);
 const logger = createLogger({ service: 'payments', level: config.LOG_LEVEL });
-const stores = openStores(config, 'payments');
+const stores = openStores(config, 'payments', logger);
 await startService(createApp({ config, logger, ...stores }), config, logger, [stores.close]);

@@ -6,5 +6,5 @@ import { registryConfig } from './config.js';
 
 const config = loadConfigOrExit('registry', registryConfig);
 const logger = createLogger({ service: 'registry', level: config.LOG_LEVEL });
-const stores = openStores(config, 'registry');
+const stores = openStores(config, 'registry', logger);
 await startService(createApp({ config, logger, ...stores }), config, logger, [stores.close]);
