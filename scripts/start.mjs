@@ -5,6 +5,7 @@
 //   npm start -- payments        one service alone (with its migrations)
 //   npm start -- --migrate-only  create databases and migrate, then exit
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pipeLines, prefixer } from './lib/log-lines.mjs';
 import { defaultDatabaseUrl, defaultRedisUrl, requireStores } from './lib/preflight.mjs';
@@ -29,6 +30,22 @@ await requireStores(stores.databaseUrl, stores.redisUrl);
 
 const children = new Map();
 let stopping = false;
+let startupFailure;
+
+/** Resolves with the ports of `selected` that something else already listens on. */
+async function portsInUse() {
+  const busy = await Promise.all(
+    selected.map(
+      (service) =>
+        new Promise((resolve) => {
+          const probe = createServer();
+          probe.once('error', () => resolve(service));
+          probe.listen(service.port, service.name === 'gateway' ? '0.0.0.0' : '127.0.0.1', () => probe.close(() => resolve(undefined)));
+        }),
+    ),
+  );
+  return busy.filter(Boolean);
+}
 
 function launch(service, index, entry) {
   const child = spawn(process.execPath, [join(root, 'services', service.name, 'dist', entry)], {
@@ -63,6 +80,7 @@ function startAll() {
         if (children.size === 0) process.exit(0);
         return;
       }
+      startupFailure ??= service.name;
       process.stderr.write(
         `\n${service.name} stopped (${signal ?? `exit code ${code}`}). The others keep running; ` +
           `restart it alone in another terminal with: npm start -- ${service.name}\n\n`,
@@ -87,20 +105,25 @@ function stop(signal) {
   }, 15_000).unref();
 }
 
+async function isReady(service) {
+  try {
+    const response = await fetch(`http://127.0.0.1:${service.port}/readyz`, { signal: AbortSignal.timeout(2_000) });
+    return response.ok;
+  } catch {
+    return false; // not listening yet
+  }
+}
+
+/** Every started service answers its own /readyz, and none of them has exited meanwhile. */
 async function waitUntilReady() {
   const deadline = Date.now() + 60_000;
-  const last = selected.at(-1);
-  const url = `http://127.0.0.1:${last.port}/readyz`;
-  while (Date.now() < deadline && !stopping) {
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
-      if (response.ok) return true;
-    } catch {
-      // not listening yet
-    }
+  const pending = new Set(selected);
+  while (Date.now() < deadline && !stopping && !startupFailure) {
+    for (const service of pending) if (children.has(service.name) && (await isReady(service))) pending.delete(service);
+    if (pending.size === 0) return { ready: true };
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return false;
+  return { ready: false, waitingFor: [...pending].map((s) => s.name) };
 }
 
 await migrate();
@@ -108,16 +131,29 @@ if (migrateOnly) {
   process.stdout.write('Databases created and migrated.\n');
   process.exit(0);
 }
+const busy = await portsInUse();
+if (busy.length) {
+  process.stderr.write(
+    `\nThese ports are already in use: ${busy.map((s) => `${s.port} (${s.name})`).join(', ')}.\n` +
+      'Is Tamkeen already running in another terminal? Stop it (Ctrl-C there), or stop whatever holds the ports.\n\n',
+  );
+  process.exit(1);
+}
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
 startAll();
 
-if (await waitUntilReady()) {
+const startup = await waitUntilReady();
+if (startup.ready) {
   const gateway = selected.find((s) => s.name === 'gateway');
   const lines = gateway
     ? [`Tamkeen is ready at http://localhost:${gateway.port}`, `  health: curl http://localhost:${gateway.port}/readyz`]
     : [`${selected.map((s) => `${s.name} on http://localhost:${s.port}`).join(', ')} ready`];
   process.stdout.write(`\n${lines.join('\n')}\n  Ctrl-C stops everything.\n\n`);
+} else if (startupFailure) {
+  process.stderr.write(`\nTamkeen is NOT ready: ${startupFailure} failed to start; the lines above say why. Ctrl-C stops the rest.\n`);
 } else if (!stopping) {
-  process.stderr.write('\nThe platform did not become ready within 60 s; the lines above say why. Ctrl-C stops everything.\n');
+  process.stderr.write(
+    `\nTamkeen is NOT ready: ${startup.waitingFor.join(', ')} did not become ready within 60 s; the lines above say why. Ctrl-C stops everything.\n`,
+  );
 }
