@@ -5,16 +5,26 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { defaultDatabaseUrl, defaultRedisUrl, requireStores } from './lib/preflight.mjs';
 import { build, ensureInstalled, root, whenSetupFails } from './lib/workspace.mjs';
 
-whenSetupFails(() => process.stdout.write('\ntests: 0 passed, 1 failed\n'));
+const setupFailed = () => process.stdout.write('\ntests: 0 passed, 1 failed\n');
+whenSetupFails(setupFailed);
 ensureInstalled();
 build(['build', 'typecheck']);
 
 const databaseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? defaultDatabaseUrl;
 const redisUrl = process.env.REDIS_URL ?? defaultRedisUrl;
-await requireStores(databaseUrl, redisUrl);
+await requireStores(databaseUrl, redisUrl, setupFailed);
+
+// Databases left by an interrupted earlier run (their process is gone) are dropped first.
+const { dropAbandonedTestDatabases } = await import(pathToFileURL(join(root, 'packages', 'db', 'dist', 'testing.js')).href);
+const abandoned = await dropAbandonedTestDatabases(databaseUrl);
+if (abandoned.length) process.stdout.write(`Dropped ${abandoned.length} test database(s) left by an interrupted run.\n`);
+
+// Ctrl-C reaches Jest too; this process waits for it and still prints the summary.
+process.on('SIGINT', () => undefined);
 
 const results = join(root, '.test-results.json');
 rmSync(results, { force: true });
@@ -32,5 +42,7 @@ if (existsSync(results)) {
   // A test file that cannot even run counts as a failure, not as nothing.
   failed = summary.numFailedTests + summary.numRuntimeErrorTestSuites;
 }
+// Jest failing without a failed test (no test matched, a crash) still counts as a failure.
+if (jest.status !== 0 && failed === 0) failed = 1;
 process.stdout.write(`\ntests: ${passed} passed, ${failed} failed\n`);
 process.exit(jest.status === 0 && failed === 0 ? 0 : 1);

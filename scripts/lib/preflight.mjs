@@ -51,13 +51,13 @@ async function checkRedis(url) {
   }
 }
 
-/** Exits with a message that says what is missing and how to start it. */
-export async function requireStores(databaseUrl, redisUrl) {
+/** Exits with a message that says what is missing and how to start it (and runs `beforeExit` first). */
+export async function requireStores(databaseUrl, redisUrl, beforeExit = () => undefined) {
   const [postgres, redis] = await Promise.all([checkPostgres(databaseUrl), checkRedis(redisUrl)]);
   if (!postgres && !redis) return;
   const lines = [];
-  if (postgres) lines.push(`PostgreSQL is not reachable at ${where(databaseUrl)} (${postgres}).`);
-  if (redis) lines.push(`Redis is not reachable at ${where(redisUrl)} (${redis}).`);
+  if (postgres) lines.push(`PostgreSQL at ${where(databaseUrl)} cannot be used (${postgres}).`);
+  if (redis) lines.push(`Redis at ${where(redisUrl)} cannot be used (${redis}).`);
   lines.push(
     '',
     'Tamkeen needs PostgreSQL (16 or later; 15 works) and Redis (7). Start them with one of:',
@@ -68,5 +68,6 @@ export async function requireStores(databaseUrl, redisUrl) {
     '(DATABASE_URL names the server and a database to connect to; each service gets its own database, tamkeen_<service>.)',
   );
   process.stderr.write(`\n${lines.join('\n')}\n\n`);
+  beforeExit();
   process.exit(1);
 }

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { createKnex, dropDatabase, ensureDatabase, migrateLatest, pendingMigrations, prepareDatabase, withDatabase, type Migration } from './index.js';
-import { createTestDatabase, testServerUrl } from './testing.js';
+import { createTestDatabase, dropAbandonedTestDatabases, testDatabaseName, testServerUrl } from './testing.js';
 
 const notes: Migration = {
   name: '0001_notes',
@@ -30,7 +29,7 @@ async function databaseExists(name: string): Promise<boolean> {
 
 const created: string[] = [];
 function scratchUrl(): string {
-  const url = withDatabase(testServerUrl(), `test_db_scratch_${randomBytes(4).toString('hex')}`);
+  const url = withDatabase(testServerUrl(), testDatabaseName('db scratch'));
   created.push(url);
   return url;
 }
@@ -82,11 +81,24 @@ describe('prepareDatabase', () => {
   });
 });
 
+describe('dropAbandonedTestDatabases', () => {
+  it('drops what an interrupted run left, and nothing a running process still uses', async () => {
+    // A pid far above any real one (Linux's pid_max is at most 4194304) stands for a process that is gone.
+    const leftover = withDatabase(testServerUrl(), 'test_db_leftover_999999999_0badc0de');
+    const live = scratchUrl();
+    await Promise.all([ensureDatabase(leftover), ensureDatabase(live)]);
+    const dropped = await dropAbandonedTestDatabases();
+    expect(dropped).toContain('test_db_leftover_999999999_0badc0de');
+    expect(await databaseExists('test_db_leftover_999999999_0badc0de')).toBe(false);
+    expect(await databaseExists(new URL(live).pathname.slice(1))).toBe(true);
+  });
+});
+
 describe('createTestDatabase', () => {
   it('gives a fresh migrated database and drops it afterwards', async () => {
     const db = await createTestDatabase('db package', [notes]);
     const name = new URL(db.url).pathname.slice(1);
-    expect(name).toMatch(/^test_db_package_[0-9a-f]{8}$/);
+    expect(name).toMatch(new RegExp(`^test_db_package_${process.pid}_[0-9a-f]{8}$`));
     await db.knex('notes').insert({ body: 'x' });
     expect(await db.knex('notes').count({ n: '*' })).toEqual([{ n: '1' }]);
     expect(await databaseExists(name)).toBe(true);

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
+import pg from 'pg';
 import { createKnex, withDatabase } from './connection.js';
 import { dropDatabase, ensureDatabase } from './ensure-database.js';
 import { migrateLatest, type Migration } from './migrations.js';
@@ -20,12 +21,47 @@ export function testServerUrl(): string {
 }
 
 /**
- * A fresh, migrated database for one test file, named after the file's purpose so a leftover is
- * recognisable (`test_<label>_<random>`).
+ * The name of a test database: `test_<label>_<pid>_<random>`. The label says which test file made
+ * it; the pid lets `dropAbandonedTestDatabases` tell a leftover of an interrupted run from a
+ * database another run is still using.
  */
-export async function createTestDatabase(label: string, migrations: readonly Migration[] = []): Promise<TestDatabase> {
+export function testDatabaseName(label: string): string {
   const safeLabel = label.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30);
-  const url = withDatabase(testServerUrl(), `test_${safeLabel}_${randomBytes(4).toString('hex')}`);
+  return `test_${safeLabel}_${process.pid}_${randomBytes(4).toString('hex')}`;
+}
+
+const TEST_DATABASE = /^test_.*_(\d+)_[0-9a-f]{8}$/;
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Drops the test databases whose process is gone (a run stopped with Ctrl-C leaves them). */
+export async function dropAbandonedTestDatabases(serverUrl = testServerUrl()): Promise<string[]> {
+  const client = new pg.Client({ connectionString: withDatabase(serverUrl, 'postgres') });
+  await client.connect();
+  let abandoned: string[];
+  try {
+    const { rows } = await client.query<{ datname: string }>("select datname from pg_database where datname like 'test\\_%'");
+    abandoned = rows.map((r) => r.datname).filter((name) => {
+      const match = TEST_DATABASE.exec(name);
+      return match !== null && !isRunning(Number(match[1]));
+    });
+  } finally {
+    await client.end();
+  }
+  for (const name of abandoned) await dropDatabase(withDatabase(serverUrl, name));
+  return abandoned;
+}
+
+/** A fresh, migrated database for one test file; see testDatabaseName. */
+export async function createTestDatabase(label: string, migrations: readonly Migration[] = []): Promise<TestDatabase> {
+  const url = withDatabase(testServerUrl(), testDatabaseName(label));
   await ensureDatabase(url);
   const knex = createKnex(url, { pool: { min: 0, max: 5 } });
   try {
