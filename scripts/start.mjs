@@ -74,7 +74,8 @@ function startAll() {
   for (const service of selected) {
     const child = launch(service, services.indexOf(service), 'main.js');
     children.set(service.name, child);
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': the child's last log lines are read by then.
+    child.on('close', (code, signal) => {
       children.delete(service.name);
       if (stopping) {
         if (children.size === 0) process.exit(0);

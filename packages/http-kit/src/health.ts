@@ -64,6 +64,14 @@ function isDraining(req: Request): boolean {
  * otherwise 503 with the checks that failed, so an orchestrator stops sending traffic.
  */
 export function healthRoutes(router: IRouter, checks: Record<string, ReadinessCheck>, timeoutMs = 1_000): void {
+  // Answers within a second share one round of checks: /readyz is public on the gateway, and each
+  // call would otherwise reach every upstream's database and Redis.
+  let latest: { at: number; readiness: Promise<Readiness> } | undefined;
+  const currentReadiness = () => {
+    const now = Date.now();
+    if (!latest || now - latest.at >= 1_000) latest = { at: now, readiness: readinessOf(checks, timeoutMs) };
+    return latest.readiness;
+  };
   resource(router, '/healthz', {
     get: (_req, res) => {
       res.setHeader('Cache-Control', 'no-store');
@@ -72,7 +80,7 @@ export function healthRoutes(router: IRouter, checks: Record<string, ReadinessCh
   });
   resource(router, '/readyz', {
     get: async (req, res) => {
-      const readiness = await readinessOf(checks, timeoutMs);
+      const readiness = await currentReadiness();
       const draining = isDraining(req);
       res.setHeader('Cache-Control', 'no-store');
       res.status(readiness.status === 'ready' && !draining ? 200 : 503).json(draining ? { ...readiness, status: 'not ready', draining: true } : readiness);

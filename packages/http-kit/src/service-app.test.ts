@@ -134,6 +134,13 @@ describe('problems', () => {
 });
 
 describe('health', () => {
+  it('shares one round of checks among the readiness calls of the same second', async () => {
+    let rounds = 0;
+    const { app } = appWithRoutes({ postgres: async () => void rounds++ });
+    await Promise.all([request(app).get('/readyz'), request(app).get('/readyz'), request(app).get('/readyz')]);
+    expect(rounds).toBe(1);
+  });
+
   it('is alive, and ready when every check passes', async () => {
     const { app } = appWithRoutes({ postgres: async () => 1 });
     expect((await request(app).get('/healthz')).body).toEqual({ status: 'ok' });

@@ -64,5 +64,6 @@ describe('ledger schema', () => {
   it('never lets a posted entry change', async () => {
     await expect(db.knex('postings').update({ amount: 1 })).rejects.toThrow(/immutable/);
     await expect(db.knex('journal_entries').delete()).rejects.toThrow(/immutable/);
+    await expect(db.knex.raw('truncate postings, journal_entries')).rejects.toThrow(/immutable/);
   });
 });

@@ -26,6 +26,8 @@ export const auditLog: Migration = {
       end $$;
       create trigger audit_log_no_change before update or delete on audit_log
         for each row execute function audit_log_append_only();
+      create trigger audit_log_no_truncate before truncate on audit_log
+        for each statement execute function audit_log_append_only();
     `);
   },
   async down(knex) {

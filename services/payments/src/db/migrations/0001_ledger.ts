@@ -82,6 +82,10 @@ export const ledger: Migration = {
         for each row execute function ledger_immutable();
       create trigger postings_immutable before update or delete on postings
         for each row execute function ledger_immutable();
+      create trigger journal_entries_no_truncate before truncate on journal_entries
+        for each statement execute function ledger_immutable();
+      create trigger postings_no_truncate before truncate on postings
+        for each statement execute function ledger_immutable();
     `);
   },
   async down(knex) {
