@@ -86,6 +86,8 @@ export function proxyTo({ upstream, timeoutMs, connectTimeoutMs, trustedHops, lo
       });
       upstreamReq.on('socket', (socket) => {
         if (!socket.connecting) return;
+        // A proxy forwards small writes as they come; Nagle's algorithm would hold them back.
+        socket.setNoDelay(true);
         const timer = setTimeout(() => socket.destroy(new ConnectTimeout('connect timeout')), connectTimeoutMs);
         socket.once('connect', () => clearTimeout(timer));
         socket.once('close', () => clearTimeout(timer));
