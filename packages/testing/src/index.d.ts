@@ -19,3 +19,16 @@ export function logCapture(): {
 
 /** The ways `value` breaks the schema at `pointer` of `openapi/<specFile>`; empty when it conforms. */
 export function schemaViolations(specFile: string, pointer: string, value: unknown): string[];
+
+export interface TestIssuer {
+  issuer: string;
+  audience: string;
+  jwksUrl: string;
+  readonly jwksRequests: number;
+  sign(claims?: Record<string, unknown>, options?: { expiresIn?: string | number; typ?: string; key?: CryptoKey; kid?: string }): Promise<string>;
+  foreignKey(): Promise<CryptoKey>;
+  close(): Promise<void>;
+}
+
+/** A stand-in enterprise issuer: a real key pair, its JWKS over HTTP, and access tokens signed with it. */
+export function startTestIssuer(options?: { issuer?: string; audience?: string }): Promise<TestIssuer>;

@@ -100,3 +100,4 @@ export function logCapture() {
   };
 }
 export { schemaViolations } from './openapi.js';
+export { startTestIssuer } from './test-issuer.js';

@@ -1,0 +1,113 @@
+import type { RequestHandler, Response } from 'express';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
+import { Forbidden, ServiceUnavailable, Unauthorized, type HttpError } from './errors.js';
+
+/** Who is calling, from a verified access token. */
+export interface Caller {
+  clientId: string;
+  /** The organisation (ministry or business) the client belongs to; it owns what the call creates. */
+  organisationId: string;
+  scopes: ReadonlySet<string>;
+  /** The end user, when the token was issued for one; absent for client credentials. */
+  subject: string | undefined;
+  claims: JWTPayload;
+}
+
+export interface AccessTokenOptions {
+  /** The enterprise issuer's JWKS, e.g. http://identity:4001/auth/enterprise/jwks. */
+  jwksUrl: string;
+  issuer: string;
+  /** This API's resource indicator, the `aud` its tokens must carry. */
+  audience: string;
+  clockToleranceS?: number;
+}
+
+export type AccessTokenVerifier = (token: string) => Promise<Caller>;
+
+const REALM = 'tamkeen';
+
+function challenge(error: string, description: string, extra = ''): Record<string, string> {
+  // A header value must be plain ASCII: typographic quotes become straight ones, the rest is dropped.
+  const quoted = description.replace(/[\u2018\u2019]/g, "'").replace(/["\\]|[^\x20-\x7e]/g, '');
+  return { 'WWW-Authenticate': `Bearer realm="${REALM}", error="${error}", error_description="${quoted}"${extra}` };
+}
+
+/**
+ * Verifies RFC 9068 JWT access tokens (`typ: at+jwt`) against the issuer's JWKS with jose: signature,
+ * issuer, audience, expiry. The JWKS is fetched when first needed and again when a token names a key
+ * it does not know (key rotation).
+ */
+export function accessTokenVerifier({ jwksUrl, issuer, audience, clockToleranceS = 30 }: AccessTokenOptions): AccessTokenVerifier {
+  const keys = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 2_000, cooldownDuration: 30_000 });
+  return async (token) => {
+    let claims: JWTPayload;
+    try {
+      ({ payload: claims } = await jwtVerify(token, keys, { issuer, audience, typ: 'at+jwt', clockTolerance: clockToleranceS }));
+    } catch (error) {
+      throw tokenError(error);
+    }
+    const clientId = typeof claims.client_id === 'string' ? claims.client_id : undefined;
+    const organisationId = typeof claims.organisation_id === 'string' ? claims.organisation_id : undefined;
+    if (!clientId || !organisationId) {
+      const detail = 'The access token names no client_id or organisation_id.';
+      throw new Unauthorized(detail, { code: 'invalid_token', headers: challenge('invalid_token', detail) });
+    }
+    const scopes = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []);
+    return { clientId, organisationId, scopes, subject: claims.sub, claims };
+  };
+}
+
+function tokenError(error: unknown): HttpError {
+  // jose's errors are told apart by their code (instanceof fails across realms, as under Jest).
+  const { code, name, claim } = error as { code?: string; name?: string; claim?: string };
+  if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JWKS_INVALID' || (name === 'TypeError' && code === undefined)) {
+    return new ServiceUnavailable('Access tokens cannot be verified right now (the issuer’s keys are unreachable); try again shortly.', {
+      code: 'temporarily_unavailable',
+      headers: { 'Retry-After': '5' },
+      cause: error,
+    });
+  }
+  const detail =
+    code === 'ERR_JWT_EXPIRED'
+      ? 'The access token has expired.'
+      : code === 'ERR_JWT_CLAIM_VALIDATION_FAILED'
+        ? `The access token’s ${claim ?? 'claims'} claim is not accepted here.`
+        : code === 'ERR_JWKS_NO_MATCHING_KEY'
+          ? 'The access token is signed with a key the issuer does not publish.'
+          : 'The access token is not valid.';
+  return new Unauthorized(detail, { code: 'invalid_token', headers: challenge('invalid_token', detail) });
+}
+
+const CALLER = 'tamkeen:caller';
+
+/** The caller that `requireScope` verified for this request. */
+export function callerOf(res: Response): Caller {
+  const caller = res.locals[CALLER] as Caller | undefined;
+  if (!caller) throw new Error('callerOf() used on a route without requireScope()');
+  return caller;
+}
+
+/**
+ * Lets the request through when it carries a valid bearer token with one of `scopes`; otherwise
+ * 401 (no or bad token) or 403 (`insufficient_scope`), with the RFC 6750 WWW-Authenticate header.
+ */
+export function requireScope(verify: AccessTokenVerifier, ...scopes: string[]): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.headers.authorization;
+    const match = header === undefined ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
+    if (!match?.[1]) {
+      const detail = header === undefined ? 'This API needs an access token: Authorization: Bearer <token>.' : 'The Authorization header is not a bearer token.';
+      throw new Unauthorized(detail, {
+        code: header === undefined ? 'unauthorized' : 'invalid_request',
+        headers: { 'WWW-Authenticate': header === undefined ? `Bearer realm="${REALM}"` : challenge('invalid_request', detail)['WWW-Authenticate']! },
+      });
+    }
+    const caller = await verify(match[1]);
+    if (!scopes.some((scope) => caller.scopes.has(scope))) {
+      const detail = `This needs the ${scopes.join(' or ')} scope.`;
+      throw new Forbidden(detail, { code: 'insufficient_scope', headers: challenge('insufficient_scope', detail, `, scope="${scopes.join(' ')}"`) });
+    }
+    res.locals[CALLER] = caller;
+    next();
+  };
+}
