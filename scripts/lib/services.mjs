@@ -26,6 +26,14 @@ export function environmentFor(service, { databaseUrl, redisUrl }) {
   const env = { ...process.env, PORT: String(service.port), REDIS_URL: redisUrl, HOST: process.env.HOST ?? '127.0.0.1' };
   delete env.DATABASE_URL;
   if (service.database) env.DATABASE_URL = databaseUrlFor(databaseUrl, service.name);
+  // Resource APIs verify the enterprise issuer's access tokens: keys fetched inside the platform,
+  // issuer and audience as the public origin names them.
+  if (service.name === 'notifications' || service.name === 'payments') {
+    const publicUrl = process.env.PUBLIC_URL ?? 'http://localhost:8080';
+    env.ACCESS_TOKEN_JWKS_URL = `${serviceUrl('identity')}/auth/enterprise/jwks`;
+    env.ACCESS_TOKEN_ISSUER = `${publicUrl}/auth/enterprise`;
+    env.ACCESS_TOKEN_AUDIENCE = `${publicUrl}/${service.name}/v1`;
+  }
   if (service.name === 'gateway') {
     env.HOST = process.env.GATEWAY_HOST ?? '0.0.0.0';
     env.IDENTITY_URL = serviceUrl('identity');

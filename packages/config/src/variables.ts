@@ -64,6 +64,16 @@ export const httpServiceVariables = (defaultPort: number) => ({
   SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
 });
 
+/**
+ * A resource API that accepts the enterprise issuer's access tokens: where its keys are fetched
+ * (inside the platform), the issuer named in the tokens (public), and this API's resource indicator.
+ */
+export const accessTokenVariables = () => ({
+  ACCESS_TOKEN_JWKS_URL: httpUrl(),
+  ACCESS_TOKEN_ISSUER: httpUrl(),
+  ACCESS_TOKEN_AUDIENCE: httpUrl(),
+});
+
 /** Every service that owns data: its own database, and the shared Redis. Neither has a default. */
 export const storeVariables = () => ({
   DATABASE_URL: postgresUrl(),

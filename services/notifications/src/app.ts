@@ -1,17 +1,22 @@
 import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
-import { createMetrics, createServiceApp, notBuilt, type Logger } from '@tamkeen/http-kit';
+import { createMetrics, createServiceApp, notBuilt, type AccessTokenVerifier, type Logger } from '@tamkeen/http-kit';
 import type { Express } from 'express';
 import type { NotificationsConfig } from './config.js';
+import { templateRepository } from './templates/template-repository.js';
+import { templateRoutes } from './templates/template-routes.js';
 
 export interface NotificationsDeps {
   config: NotificationsConfig;
   logger: Logger;
   knex: Knex;
   redis: Redis;
+  /** Verifies the enterprise issuer's access tokens (accessTokenVerifier in main). */
+  verifyAccessToken: AccessTokenVerifier;
 }
 
-export function createApp({ config, logger, knex, redis }: NotificationsDeps): Express {
+export function createApp({ config, logger, knex, redis, verifyAccessToken }: NotificationsDeps): Express {
   return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('notifications'), bodyLimit: config.BODY_LIMIT }, (router) => {
-    notBuilt(router, '/notifications/v1', 'The notifications API (issue 3)');
+    templateRoutes(router, templateRepository(knex), verifyAccessToken);
+    notBuilt(router, '/notifications/v1', 'Sending and reading notifications (issue 3)');
   });
 }

@@ -1,5 +1,6 @@
 import type { Migration } from '@tamkeen/db';
 import { notifications } from './0001_notifications.js';
+import { templates } from './0002_templates.js';
 
 /** Every migration of the notifications database, in order. Append; never edit one that has shipped. */
-export const migrations: Migration[] = [notifications];
+export const migrations: Migration[] = [notifications, templates];

@@ -1,0 +1,47 @@
+import { loadConfig } from '@tamkeen/config';
+import { openTestStores, type TestStores } from '@tamkeen/db/testing';
+import { accessTokenVerifier, createLogger } from '@tamkeen/http-kit';
+import { logCapture, startTestIssuer, type TestIssuer } from '@tamkeen/testing';
+import type { Express } from 'express';
+import { createApp } from './app.js';
+import { notificationsConfig } from './config.js';
+import { migrations } from './db/migrations/index.js';
+
+export interface TestNotifications {
+  app: Express;
+  stores: TestStores;
+  issuer: TestIssuer;
+  logs: ReturnType<typeof logCapture>;
+  /** A bearer header for a client of `organisation` with `scope`. */
+  bearer(scope: string, organisation?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The notifications app on a fresh database, the real Redis, and a stand-in token issuer. */
+export async function testNotifications(label: string): Promise<TestNotifications> {
+  const stores = await openTestStores(label, migrations);
+  const issuer = await startTestIssuer({ audience: 'http://localhost:8080/notifications/v1' });
+  const config = loadConfig('notifications', notificationsConfig, {
+    DATABASE_URL: stores.db.url,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    ACCESS_TOKEN_JWKS_URL: issuer.jwksUrl,
+    ACCESS_TOKEN_ISSUER: issuer.issuer,
+    ACCESS_TOKEN_AUDIENCE: issuer.audience,
+  });
+  const logs = logCapture();
+  const verifyAccessToken = accessTokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: issuer.audience });
+  const app = createApp({ config, logger: createLogger({ service: 'notifications', destination: logs.destination }), knex: stores.knex, redis: stores.redis, verifyAccessToken });
+  return {
+    app,
+    stores,
+    issuer,
+    logs,
+    async bearer(scope, organisation = 'moh') {
+      return `Bearer ${await issuer.sign({ scope, organisation_id: organisation, client_id: `${organisation}-portal` })}`;
+    },
+    async close() {
+      await issuer.close();
+      await stores.close();
+    },
+  };
+}
