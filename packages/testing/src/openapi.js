@@ -1,5 +1,5 @@
 // Checks that what an API answered conforms to its OpenAPI 3.1 description (JSON Schema 2020-12).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020.js';
@@ -12,10 +12,12 @@ const validators = new Map();
 function validatorFor(specFile) {
   let ajv = validators.get(specFile);
   if (!ajv) {
-    const spec = parse(readFileSync(join(openapiDir, specFile), 'utf8'));
     ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats.default(ajv);
-    ajv.addSchema(spec, specFile);
+    // Specs refer to each other (`platform.yaml#/components/...`): load them all under their file names.
+    for (const file of readdirSync(openapiDir).filter((f) => f.endsWith('.yaml'))) {
+      ajv.addSchema(parse(readFileSync(join(openapiDir, file), 'utf8')), file);
+    }
     validators.set(specFile, ajv);
   }
   return ajv;

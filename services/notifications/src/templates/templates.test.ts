@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { schemaViolations } from '@tamkeen/testing';
 import request from 'supertest';
 import { testNotifications, type TestNotifications } from '../test-app.js';
 
@@ -14,6 +15,9 @@ beforeAll(async () => {
   otherMinistry = await service.bearer('notifications:send notifications:read', 'mof');
 });
 afterAll(() => service.close());
+
+const templateViolations = (body: unknown) => schemaViolations('notifications.yaml', '#/components/schemas/Template', body);
+const problemViolations = (body: unknown) => schemaViolations('platform.yaml', '#/components/schemas/Problem', body);
 
 const codeTemplate = {
   name: 'one-time code',
@@ -38,6 +42,7 @@ describe('templates', () => {
       placeholders: ['code'],
       sms_length: { ar: { encoding: 'UCS-2', parts: 1 }, en: { encoding: 'GSM-7', parts: 1 } },
     });
+    expect(templateViolations(response.body)).toEqual([]);
     const read = await request(service.app).get(response.headers.location!).set('Authorization', readOnly);
     expect(read.status).toBe(200);
     expect(read.body).toEqual(response.body);
@@ -82,6 +87,8 @@ describe('templates', () => {
     const ok = await create({ name: 'welcome', type: 'email', subject: { ar: 'مرحباً', en: 'Welcome' }, body: { ar: 'أهلاً ((name))', en: 'Welcome ((name))' } });
     expect(ok.status).toBe(201);
     expect(ok.body.sms_length).toBeUndefined();
+    expect(templateViolations(ok.body)).toEqual([]);
+    expect(problemViolations(email.body)).toEqual([]);
   });
 
   it('names each missing or wrong field, and stores nothing', async () => {
@@ -112,6 +119,7 @@ describe('templates', () => {
     expect(edit.status).toBe(404);
     const theirs = await request(service.app).get('/notifications/v1/templates').set('Authorization', otherMinistry);
     expect(theirs.body.templates).toEqual([]);
+    expect(schemaViolations('notifications.yaml', '#/paths/~1templates/get/responses/200/content/application~1json/schema', theirs.body)).toEqual([]);
     // The same name is free in another organisation.
     expect((await create({ ...codeTemplate, name: 'private' }, otherMinistry)).status).toBe(201);
   });
