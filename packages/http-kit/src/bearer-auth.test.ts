@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { logCapture, startTestIssuer, type TestIssuer } from '@tamkeen/testing';
 import request from 'supertest';
@@ -68,6 +70,19 @@ describe('requireScope', () => {
     const response = await request(app('http://127.0.0.1:1/jwks')).post('/notifications').set('Authorization', `Bearer ${token}`);
     expect(response.status).toBe(503);
     expect(response.headers['retry-after']).toBe('5');
+  });
+
+  it('answers 503 when the issuer answers but does not serve its keys (identity not ready)', async () => {
+    const notReady = createServer((_req, res) => res.writeHead(501).end());
+    await new Promise<void>((resolve) => notReady.listen(0, '127.0.0.1', resolve));
+    try {
+      const token = await issuer.sign({ scope: 'notifications:send' });
+      const { port } = notReady.address() as AddressInfo;
+      const response = await request(app(`http://127.0.0.1:${port}/jwks`)).post('/notifications').set('Authorization', `Bearer ${token}`);
+      expect(response.status).toBe(503);
+    } finally {
+      await new Promise((resolve) => notReady.close(resolve));
+    }
   });
 
   it('refuses an Authorization header that is not a bearer token', async () => {

@@ -59,8 +59,13 @@ export function accessTokenVerifier({ jwksUrl, issuer, audience, clockToleranceS
 
 function tokenError(error: unknown): HttpError {
   // jose's errors are told apart by their code (instanceof fails across realms, as under Jest).
-  const { code, name, claim } = error as { code?: string; name?: string; claim?: string };
-  if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JWKS_INVALID' || (name === 'TypeError' && code === undefined)) {
+  const { code, name, claim, message } = error as { code?: string; name?: string; claim?: string; message?: string };
+  const keysUnavailable =
+    code === 'ERR_JWKS_TIMEOUT' ||
+    code === 'ERR_JWKS_INVALID' ||
+    (code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(message ?? '')) || // the issuer answered, but not 200
+    (name === 'TypeError' && code === undefined); // fetch failed: nothing listens there
+  if (keysUnavailable) {
     return new ServiceUnavailable('Access tokens cannot be verified right now (the issuer’s keys are unreachable); try again shortly.', {
       code: 'temporarily_unavailable',
       headers: { 'Retry-After': '5' },
