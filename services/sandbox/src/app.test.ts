@@ -16,7 +16,7 @@ describe('sandbox skeleton', () => {
 
   it.each([
     ['/v1/payment_intents', /PSP \(issue 5\)/],
-    ['/2010-04-01/Accounts/AC1/Messages.json', /SMS API \(issue 3\)/],
+    ['/inbox/email', /e-mail inbox \(issue 3\)/],
   ])('answers %s with 501 until it is built', async (path, what) => {
     const response = await request(app()).post(path);
     expect(response.status).toBe(501);

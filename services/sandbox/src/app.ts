@@ -1,16 +1,27 @@
 import { createMetrics, createServiceApp, notBuilt, type Logger } from '@tamkeen/http-kit';
 import type { Express } from 'express';
 import type { SandboxConfig } from './config.js';
+import { inboxRoutes } from './inbox.js';
+import { messagesApi } from './twilio/messages-api.js';
+import { MessageStore } from './twilio/message-store.js';
 
 export interface SandboxDeps {
   config: SandboxConfig;
   logger: Logger;
+  /** What the SMS API received; the inbox shows it. */
+  messages?: MessageStore;
 }
 
-export function createApp({ config, logger }: SandboxDeps): Express {
+export function createApp({ config, logger, messages = new MessageStore() }: SandboxDeps): Express {
   return createServiceApp({ logger, readiness: {}, metrics: createMetrics('sandbox'), bodyLimit: config.BODY_LIMIT }, (router) => {
+    messagesApi(router, {
+      account: { accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN },
+      store: messages,
+      logger,
+      stepDelayMs: config.SMS_STEP_DELAY_MS,
+    });
+    inboxRoutes(router, messages);
     notBuilt(router, '/v1', 'The Stripe-compatible PSP (issue 5)');
-    notBuilt(router, '/2010-04-01', 'The Twilio-compatible SMS API (issue 3)');
-    notBuilt(router, '/inbox', 'The sandbox inboxes (issues 3 and 5)');
+    notBuilt(router, '/inbox', 'The e-mail inbox (issue 3)');
   });
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { placeholdersOf } from '../domain/personalisation.js';
-import { smsSegments, type SmsEncoding } from '../domain/sms-segments.js';
+import { smsSegments, type SmsEncoding } from '@tamkeen/sms-text';
 
 export type TemplateType = 'sms' | 'email';
 export type Language = 'ar' | 'en';

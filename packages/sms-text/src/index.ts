@@ -1,0 +1,1 @@
+export { smsSegments, type SmsEncoding, type SmsSegments } from './sms-segments.js';

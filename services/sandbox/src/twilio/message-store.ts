@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+
+/** The states a Twilio message passes through, as its StatusCallback reports them. */
+export type MessageStatus = 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed';
+
+export interface SandboxMessage {
+  sid: string;
+  accountSid: string;
+  to: string;
+  from: string | null;
+  messagingServiceSid: string | null;
+  body: string;
+  status: MessageStatus;
+  errorCode: number | null;
+  statusCallback: string | null;
+  segments: number;
+  dateCreated: Date;
+  dateUpdated: Date;
+  dateSent: Date | null;
+}
+
+/** Twilio-style ids: two letters and 32 hex digits. */
+export function twilioSid(prefix: 'SM' | 'AC' | 'MG'): string {
+  return `${prefix}${randomBytes(16).toString('hex')}`;
+}
+
+/**
+ * What the sandbox has been asked to send, newest last, in memory only (the sandbox keeps nothing
+ * durable). Bounded: the oldest messages are forgotten first.
+ */
+export class MessageStore {
+  private readonly bySid = new Map<string, SandboxMessage>();
+
+  constructor(private readonly capacity = 10_000) {}
+
+  add(message: SandboxMessage): void {
+    this.bySid.set(message.sid, message);
+    if (this.bySid.size > this.capacity) {
+      const oldest = this.bySid.keys().next().value;
+      if (oldest !== undefined) this.bySid.delete(oldest);
+    }
+  }
+
+  get(sid: string): SandboxMessage | undefined {
+    return this.bySid.get(sid);
+  }
+
+  /** Messages sent to `to` (E.164), newest first. */
+  to(to: string): SandboxMessage[] {
+    return [...this.bySid.values()].filter((m) => m.to === to).reverse();
+  }
+
+  all(): SandboxMessage[] {
+    return [...this.bySid.values()].reverse();
+  }
+}
