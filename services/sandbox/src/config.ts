@@ -11,6 +11,8 @@ export const sandboxConfig = z.object({
     .regex(/^AC[0-9a-f]{32}$/, { message: 'must be AC followed by 32 hex digits' })
     .default('AC00000000000000000000000000000000'),
   TWILIO_AUTH_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).default('sandbox-twilio-auth-token'),
+  /** The SMTP sink's port (plain SMTP, any login or none). */
+  SMTP_PORT: z.coerce.number().int().min(0).max(65535, { message: 'must be a port number' }).default(2525),
   /** Pause between a message's statuses (queued → sent → delivered), as a network would take. */
   SMS_STEP_DELAY_MS: z.coerce.number().int().min(0, { message: 'must be 0 or more' }).default(200),
 });
