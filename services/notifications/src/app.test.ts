@@ -17,8 +17,8 @@ describe('notifications service', () => {
     expect(response.body.checks).toMatchObject({ postgres: { status: 'up' }, redis: { status: 'up' } });
   });
 
-  it('answers sending with 501 until it is built', async () => {
-    const response = await request(service.app).post('/notifications/v1/sms').send({ phone_number: '+970599000000' });
+  it('answers what is not built yet (delivery callbacks) with 501', async () => {
+    const response = await request(service.app).post('/notifications/v1/callbacks/twilio').send({});
     expect(response.status).toBe(501);
     expect(response.body.detail).toMatch(/issue 3/);
   });

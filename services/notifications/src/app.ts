@@ -2,6 +2,8 @@ import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
 import { createMetrics, createServiceApp, notBuilt, type AccessTokenVerifier, type Logger } from '@tamkeen/http-kit';
 import type { Express } from 'express';
 import type { NotificationsConfig } from './config.js';
+import { notificationRepository } from './notifications/notification-repository.js';
+import { notificationRoutes } from './notifications/notification-routes.js';
 import { templateRepository } from './templates/template-repository.js';
 import { templateRoutes } from './templates/template-routes.js';
 
@@ -16,7 +18,9 @@ export interface NotificationsDeps {
 
 export function createApp({ config, logger, knex, redis, verifyAccessToken }: NotificationsDeps): Express {
   return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('notifications'), bodyLimit: config.BODY_LIMIT }, (router) => {
-    templateRoutes(router, templateRepository(knex), verifyAccessToken);
+    const templates = templateRepository(knex);
+    templateRoutes(router, templates, verifyAccessToken);
+    notificationRoutes(router, { notifications: notificationRepository(knex), templates, verify: verifyAccessToken });
     notBuilt(router, '/notifications/v1', 'Sending and reading notifications (issue 3)');
   });
 }

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from '@tamkeen/db';
+
+export type NotificationType = 'sms' | 'email';
+export type Lane = 'priority' | 'bulk';
+
+export interface NewNotification {
+  organisationId: string;
+  clientId: string;
+  type: NotificationType;
+  lane: Lane;
+  recipient: string;
+  reference: string | undefined;
+  templateId: string;
+  templateVersion: number;
+  language: 'ar' | 'en';
+  subject: string | undefined;
+  body: string;
+  smsEncoding: string | undefined;
+  smsParts: number | undefined;
+  idempotencyKey: string | undefined;
+  requestHash: string;
+}
+
+export interface Notification extends NewNotification {
+  id: string;
+  status: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface Row {
+  id: string;
+  organisation_id: string;
+  client_id: string;
+  type: NotificationType;
+  lane: Lane;
+  status: string;
+  recipient: string;
+  reference: string | null;
+  template_id: string;
+  template_version: number;
+  language: 'ar' | 'en';
+  subject: string | null;
+  body: string;
+  sms_encoding: string | null;
+  sms_parts: number | null;
+  idempotency_key: string | null;
+  request_hash: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toNotification(row: Row): Notification {
+  return {
+    id: row.id,
+    organisationId: row.organisation_id,
+    clientId: row.client_id,
+    type: row.type,
+    lane: row.lane,
+    status: row.status,
+    recipient: row.recipient,
+    reference: row.reference ?? undefined,
+    templateId: row.template_id,
+    templateVersion: row.template_version,
+    language: row.language,
+    subject: row.subject ?? undefined,
+    body: row.body,
+    smsEncoding: row.sms_encoding ?? undefined,
+    smsParts: row.sms_parts ?? undefined,
+    idempotencyKey: row.idempotency_key ?? undefined,
+    requestHash: row.request_hash,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+export type Created = { outcome: 'created' | 'repeated'; notification: Notification } | { outcome: 'key reused'; notification: Notification };
+
+/** Notifications of one organisation at a time: every query is scoped by organisation_id. */
+export function notificationRepository(knex: Knex) {
+  const byKey = async (organisationId: string, key: string) => {
+    const row = await knex('notifications').where({ organisation_id: organisationId, idempotency_key: key }).first<Row | undefined>();
+    return row && toNotification(row);
+  };
+  const judge = (existing: Notification, requestHash: string): Created =>
+    existing.requestHash === requestHash ? { outcome: 'repeated', notification: existing } : { outcome: 'key reused', notification: existing };
+
+  return {
+    /**
+     * Writes the notification, once per Idempotency-Key: the same key with the same request gives
+     * back the first notification; with another request, `key reused`. Two racing requests with
+     * one key end in one row.
+     */
+    async create(input: NewNotification): Promise<Created> {
+      if (input.idempotencyKey) {
+        const existing = await byKey(input.organisationId, input.idempotencyKey);
+        if (existing) return judge(existing, input.requestHash);
+      }
+      try {
+        const [row] = await knex('notifications')
+          .insert({
+            id: randomUUID(),
+            organisation_id: input.organisationId,
+            client_id: input.clientId,
+            type: input.type,
+            lane: input.lane,
+            recipient: input.recipient,
+            reference: input.reference ?? null,
+            template_id: input.templateId,
+            template_version: input.templateVersion,
+            language: input.language,
+            subject: input.subject ?? null,
+            body: input.body,
+            sms_encoding: input.smsEncoding ?? null,
+            sms_parts: input.smsParts ?? null,
+            idempotency_key: input.idempotencyKey ?? null,
+            request_hash: input.requestHash,
+          })
+          .returning<Row[]>('*');
+        return { outcome: 'created', notification: toNotification(row!) };
+      } catch (error) {
+        if ((error as { code?: string }).code === UNIQUE_VIOLATION && input.idempotencyKey) {
+          const winner = await byKey(input.organisationId, input.idempotencyKey);
+          if (winner) return judge(winner, input.requestHash);
+        }
+        throw error;
+      }
+    },
+
+    async find(organisationId: string, id: string): Promise<Notification | undefined> {
+      const row = await knex('notifications').where({ organisation_id: organisationId, id }).first<Row | undefined>();
+      return row && toNotification(row);
+    },
+  };
+}
+
+export type NotificationRepository = ReturnType<typeof notificationRepository>;

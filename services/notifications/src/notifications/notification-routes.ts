@@ -1,0 +1,140 @@
+import { createHash } from 'node:crypto';
+import { callerOf, NotFound, requireScope, resource, UnprocessableContent, validate, ValidationFailed, type AccessTokenVerifier } from '@tamkeen/http-kit';
+import { smsSegments } from '@tamkeen/sms-text';
+import type { IRouter, Request } from 'express';
+import { z } from 'zod';
+import { mobileNumber } from '../domain/phone-number.js';
+import { personalise } from '../domain/personalisation.js';
+import type { TemplateRepository } from '../templates/template-repository.js';
+import type { TemplateType } from '../templates/template.js';
+import { emailRequest, smsRequest } from './notification-request.js';
+import type { Notification, NotificationRepository } from './notification-repository.js';
+
+const BASE = '/notifications/v1';
+const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, { message: 'must be 1 to 255 printable characters' }).optional();
+
+/** The same request, whatever the order of its fields: what an Idempotency-Key is compared by. */
+function requestHash(path: string, body: unknown): string {
+  const canonical = (value: unknown): unknown =>
+    Array.isArray(value)
+      ? value.map(canonical)
+      : value !== null && typeof value === 'object'
+        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]))
+        : value;
+  return createHash('sha256').update(JSON.stringify([path, canonical(body)])).digest('hex');
+}
+
+export function notificationView(n: Notification) {
+  return {
+    id: n.id,
+    type: n.type,
+    status: n.status,
+    reference: n.reference ?? null,
+    ...(n.type === 'sms' ? { phone_number: n.recipient, priority: n.lane === 'priority' ? 'high' : 'normal' } : { email_address: n.recipient }),
+    template: { id: n.templateId, version: n.templateVersion },
+    language: n.language,
+    ...(n.subject !== undefined ? { subject: n.subject } : {}),
+    body: n.body,
+    ...(n.type === 'sms' ? { sms: { encoding: n.smsEncoding, parts: n.smsParts } } : {}),
+    created_at: n.createdAt.toISOString(),
+    updated_at: n.updatedAt.toISOString(),
+  };
+}
+
+export interface NotificationRoutesDeps {
+  notifications: NotificationRepository;
+  templates: TemplateRepository;
+  verify: AccessTokenVerifier;
+}
+
+/**
+ * Accepting notifications: validated, personalised and written to PostgreSQL, where the sending
+ * side picks them up (status `created`). Reading them back by id.
+ */
+export function notificationRoutes(router: IRouter, { notifications, templates, verify }: NotificationRoutesDeps): void {
+  const send = requireScope(verify, 'notifications:send');
+  const read = requireScope(verify, 'notifications:read', 'notifications:send');
+
+  async function accept(req: Request, type: TemplateType, recipient: string, lane: 'priority' | 'bulk', input: z.output<typeof smsRequest> | z.output<typeof emailRequest>, organisationId: string, clientId: string) {
+    const key = validate(z.object({ key: idempotencyKey }), { key: req.get('Idempotency-Key') }).key;
+    const template = await templates.find(organisationId, input.template_id);
+    if (!template || template.type !== type) {
+      throw new ValidationFailed([{ name: 'template_id', reason: template ? `is an ${template.type} template, not ${type}` : 'is not one of your templates' }]);
+    }
+    const texts: Record<string, string> = { body: template.body[input.language] };
+    if (type === 'email') texts.subject = template.subject?.[input.language] ?? '';
+    const filled = personalise(texts, input.personalisation);
+    if (!filled.ok) {
+      throw new ValidationFailed([
+        ...filled.missing.map((name) => ({ name: `personalisation.${name}`, reason: 'is used by the template but has no value' })),
+        ...filled.invalid.map((name) => ({ name: `personalisation.${name}`, reason: 'must be text or a number' })),
+      ]);
+    }
+    const body = filled.texts.body ?? '';
+    const segments = type === 'sms' ? smsSegments(body) : undefined;
+    const created = await notifications.create({
+      organisationId,
+      clientId,
+      type,
+      lane,
+      recipient,
+      reference: input.reference,
+      templateId: template.id,
+      templateVersion: template.version,
+      language: input.language,
+      subject: filled.texts.subject,
+      body,
+      smsEncoding: segments?.encoding,
+      smsParts: segments?.parts,
+      idempotencyKey: key,
+      requestHash: requestHash(req.path, req.body),
+    });
+    if (created.outcome === 'key reused') {
+      throw new UnprocessableContent('This Idempotency-Key was used with a different request; use a new key for a new notification.', {
+        code: 'idempotency_key_reused',
+        extensions: { notification_id: created.notification.id },
+      });
+    }
+    return created;
+  }
+
+  resource(router, `${BASE}/sms`, {
+    post: [
+      send,
+      async (req, res) => {
+        const caller = callerOf(res);
+        const input = validate(smsRequest, req.body);
+        const phone = mobileNumber(input.phone_number);
+        if (!phone.ok) throw new ValidationFailed([{ name: 'phone_number', reason: phone.reason }]);
+        const created = await accept(req, 'sms', phone.e164, input.priority === 'high' ? 'priority' : 'bulk', input, caller.organisationId, caller.clientId);
+        if (created.outcome === 'repeated') res.setHeader('Idempotent-Replayed', 'true');
+        res.status(201).location(`${BASE}/notifications/${created.notification.id}`).json(notificationView(created.notification));
+      },
+    ],
+  });
+
+  resource(router, `${BASE}/email`, {
+    post: [
+      send,
+      async (req, res) => {
+        const caller = callerOf(res);
+        const input = validate(emailRequest, req.body);
+        const created = await accept(req, 'email', input.email_address.toLowerCase(), 'bulk', input, caller.organisationId, caller.clientId);
+        if (created.outcome === 'repeated') res.setHeader('Idempotent-Replayed', 'true');
+        res.status(201).location(`${BASE}/notifications/${created.notification.id}`).json(notificationView(created.notification));
+      },
+    ],
+  });
+
+  resource(router, `${BASE}/notifications/:id`, {
+    get: [
+      read,
+      async (req, res) => {
+        const id = String(req.params.id);
+        const found = z.uuid().safeParse(id).success ? await notifications.find(callerOf(res).organisationId, id) : undefined;
+        if (!found) throw new NotFound(`Your organisation has no notification ${id}.`);
+        res.json(notificationView(found));
+      },
+    ],
+  });
+}
