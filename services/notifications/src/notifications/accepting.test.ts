@@ -48,6 +48,7 @@ describe('accepting a text message', () => {
       sms: { encoding: 'UCS-2', parts: 1 },
       template: { id: smsTemplate, version: 1 },
     });
+    expect(schemaViolations('notifications.yaml', '#/components/schemas/Notification', response.body)).toEqual([]);
     const read = await request(service.app).get(response.headers.location!).set('Authorization', send);
     expect(read.body).toEqual(response.body);
     const row = await service.stores.knex('notifications').where({ id: response.body.id }).first();
@@ -122,6 +123,7 @@ describe('accepting an e-mail', () => {
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({ type: 'email', email_address: 'amal@example.org', subject: 'إيصال MOH-1', body: 'استلمنا 150.00 ILS.', status: 'created' });
     expect(response.body.sms).toBeUndefined();
+    expect(schemaViolations('notifications.yaml', '#/components/schemas/Notification', response.body)).toEqual([]);
   });
 
   it('refuses an address that is not one', async () => {
