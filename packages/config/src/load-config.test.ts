@@ -54,7 +54,7 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'loud',
     });
     expect(error.problems.map((p) => p.variable).sort()).toEqual(['DATABASE_URL', 'LOG_LEVEL', 'PORT']);
-    expect(error.message).toContain('PORT: must be a port number (1-65535)');
+    expect(error.message).toContain('PORT: must be a port number (1-65535, or 0 for any free port)');
     expect(error.message).toContain('DATABASE_URL: must be a URL (postgres://... or postgresql://...)');
     expect(error.message).not.toContain('s3cret');
   });

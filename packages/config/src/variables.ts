@@ -2,12 +2,13 @@ import { z } from 'zod';
 
 // Building blocks for service schemas. Messages say what was expected, never echo the value.
 
+/** A TCP port; 0 asks the system for a free one (tests and benchmarks do). */
 export const port = (fallback?: number) => {
   const schema = z.coerce
-    .number({ message: 'must be a port number (1-65535)' })
-    .int({ message: 'must be a port number (1-65535)' })
-    .min(1, { message: 'must be a port number (1-65535)' })
-    .max(65535, { message: 'must be a port number (1-65535)' });
+    .number({ message: 'must be a port number (1-65535, or 0 for any free port)' })
+    .int({ message: 'must be a port number (1-65535, or 0 for any free port)' })
+    .min(0, { message: 'must be a port number (1-65535, or 0 for any free port)' })
+    .max(65535, { message: 'must be a port number (1-65535, or 0 for any free port)' });
   return fallback === undefined ? schema : schema.default(fallback);
 };
 

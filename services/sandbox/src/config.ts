@@ -1,4 +1,4 @@
-import { httpServiceVariables, z } from '@tamkeen/config';
+import { httpServiceVariables, port, z } from '@tamkeen/config';
 
 /**
  * The sandbox keeps nothing durable: no database, no Redis. Its Twilio account is a development
@@ -12,7 +12,7 @@ export const sandboxConfig = z.object({
     .default('AC00000000000000000000000000000000'),
   TWILIO_AUTH_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).default('sandbox-twilio-auth-token'),
   /** The SMTP sink's port (plain SMTP, any login or none). */
-  SMTP_PORT: z.coerce.number().int().min(0).max(65535, { message: 'must be a port number' }).default(2525),
+  SMTP_PORT: port(2525),
   /** Pause between a message's statuses (queued → sent → delivered), as a network would take. */
   SMS_STEP_DELAY_MS: z.coerce.number().int().min(0, { message: 'must be 0 or more' }).default(200),
 });

@@ -30,15 +30,23 @@ export function twilioSid(prefix: 'SM' | 'AC' | 'MG'): string {
  */
 export class MessageStore {
   private readonly bySid = new Map<string, SandboxMessage>();
+  private readonly byIdempotencyToken = new Map<string, string>();
 
   constructor(private readonly capacity = 10_000) {}
 
-  add(message: SandboxMessage): void {
+  add(message: SandboxMessage, idempotencyToken?: string): void {
     this.bySid.set(message.sid, message);
+    if (idempotencyToken) this.byIdempotencyToken.set(`${message.accountSid}:${idempotencyToken}`, message.sid);
     if (this.bySid.size > this.capacity) {
       const oldest = this.bySid.keys().next().value;
       if (oldest !== undefined) this.bySid.delete(oldest);
     }
+  }
+
+  /** The message an earlier request with this I-Twilio-Idempotency-Token created, if any. */
+  byToken(accountSid: string, idempotencyToken: string): SandboxMessage | undefined {
+    const sid = this.byIdempotencyToken.get(`${accountSid}:${idempotencyToken}`);
+    return sid === undefined ? undefined : this.bySid.get(sid);
   }
 
   get(sid: string): SandboxMessage | undefined {

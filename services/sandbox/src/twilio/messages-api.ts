@@ -95,6 +95,10 @@ export function messagesApi(router: IRouter, { account, store, logger, stepDelay
     if (statusCallback !== undefined && !URL.canParse(statusCallback)) return fail(res, twilioError(400, 21609, 'Invalid StatusCallback URL.'));
     const magic = MAGIC_NUMBERS[to];
     if (magic?.refuse) return fail(res, magic.refuse);
+    // A repeat of a request already accepted (same idempotency token) is answered, not sent again.
+    const token = req.get('I-Twilio-Idempotency-Token');
+    const earlier = token ? store.byToken(account.accountSid, token) : undefined;
+    if (earlier) return void res.status(201).json(messageResource(earlier));
 
     const now = new Date();
     const message: SandboxMessage = {
@@ -112,7 +116,7 @@ export function messagesApi(router: IRouter, { account, store, logger, stepDelay
       dateUpdated: now,
       dateSent: null,
     };
-    store.add(message);
+    store.add(message, token);
     res.status(201).json(messageResource(message));
     // As Twilio does: answer first, then report the delivery through the StatusCallback.
     const final = magic?.outcome ?? { status: 'delivered' as const, errorCode: null };
