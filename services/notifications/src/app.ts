@@ -2,6 +2,7 @@ import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
 import { createMetrics, createServiceApp, notBuilt, type AccessTokenVerifier, type Logger } from '@tamkeen/http-kit';
 import type { Express } from 'express';
 import type { NotificationsConfig } from './config.js';
+import type { Lanes } from './delivery/lanes.js';
 import { notificationRepository } from './notifications/notification-repository.js';
 import { notificationRoutes } from './notifications/notification-routes.js';
 import { templateRepository } from './templates/template-repository.js';
@@ -14,13 +15,15 @@ export interface NotificationsDeps {
   redis: Redis;
   /** Verifies the enterprise issuer's access tokens (accessTokenVerifier in main). */
   verifyAccessToken: AccessTokenVerifier;
+  /** The sending queues (openLanes in main). */
+  lanes: Lanes;
 }
 
-export function createApp({ config, logger, knex, redis, verifyAccessToken }: NotificationsDeps): Express {
+export function createApp({ config, logger, knex, redis, verifyAccessToken, lanes }: NotificationsDeps): Express {
   return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('notifications'), bodyLimit: config.BODY_LIMIT }, (router) => {
     const templates = templateRepository(knex);
     templateRoutes(router, templates, verifyAccessToken);
-    notificationRoutes(router, { notifications: notificationRepository(knex), templates, verify: verifyAccessToken });
+    notificationRoutes(router, { notifications: notificationRepository(knex), templates, verify: verifyAccessToken, lanes, logger });
     notBuilt(router, '/notifications/v1', 'Sending and reading notifications (issue 3)');
   });
 }

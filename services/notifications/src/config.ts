@@ -1,9 +1,42 @@
-import { accessTokenVariables, httpServiceVariables, storeVariables, z } from '@tamkeen/config';
+import { accessTokenVariables, httpServiceVariables, httpUrl, positiveInt, storeVariables, url, z } from '@tamkeen/config';
+
+/** What both the API and the sending workers need to agree on: the queues and how often to try. */
+const deliveryVariables = {
+  /** Keeps this deployment's queue keys apart in a shared Redis. */
+  QUEUE_PREFIX: z.string().regex(/^[a-z0-9-]+$/, { message: 'must be lower-case letters, digits and dashes' }).default('tamkeen'),
+  /** Tries per notification before it ends technical-failure (the first included). */
+  SEND_ATTEMPTS: positiveInt(5),
+  /** The first retry's delay; each next one doubles, with jitter. */
+  SEND_BACKOFF_MS: positiveInt(2_000),
+};
 
 export const notificationsConfig = z.object({
   ...httpServiceVariables(4003),
   ...storeVariables(),
   ...accessTokenVariables(),
+  ...deliveryVariables,
 });
 
 export type NotificationsConfig = z.output<typeof notificationsConfig>;
+
+/** The sending workers (`dist/worker.js`): the stores, the queues and the providers. */
+export const workerConfig = z.object({
+  LOG_LEVEL: httpServiceVariables(0).LOG_LEVEL,
+  SHUTDOWN_TIMEOUT_MS: positiveInt(10_000),
+  ...storeVariables(),
+  ...deliveryVariables,
+  /** Twilio's API, or a compatible one (the sandbox in development). */
+  TWILIO_API_URL: httpUrl().default('https://api.twilio.com'),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-f]{32}$/, { message: 'must be AC followed by 32 hex digits' }),
+  TWILIO_AUTH_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }),
+  /** The sender id or number, or a Messaging Service SID (MG…). */
+  SMS_SENDER: z.string().min(1),
+  /** This service's public delivery-callback URL, given to the SMS provider with each message. */
+  SMS_STATUS_CALLBACK_URL: httpUrl().optional(),
+  SMTP_URL: url(['smtp', 'smtps']),
+  EMAIL_FROM: z.string().min(3),
+  PRIORITY_CONCURRENCY: positiveInt(20),
+  BULK_CONCURRENCY: positiveInt(20),
+});
+
+export type WorkerConfig = z.output<typeof workerConfig>;

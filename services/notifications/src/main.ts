@@ -2,6 +2,7 @@ import { loadConfigOrExit } from '@tamkeen/config';
 import { openStores } from '@tamkeen/db';
 import { accessTokenVerifier, createLogger, startService } from '@tamkeen/http-kit';
 import { createApp } from './app.js';
+import { openLanes } from './delivery/lanes.js';
 import { notificationsConfig } from './config.js';
 
 const config = loadConfigOrExit('notifications', notificationsConfig);
@@ -12,4 +13,5 @@ const verifyAccessToken = accessTokenVerifier({
   issuer: config.ACCESS_TOKEN_ISSUER,
   audience: config.ACCESS_TOKEN_AUDIENCE,
 });
-await startService(createApp({ config, logger, ...stores, verifyAccessToken }), config, logger, [stores.close]);
+const lanes = openLanes(stores.redis, { attempts: config.SEND_ATTEMPTS, backoffMs: config.SEND_BACKOFF_MS }, config.QUEUE_PREFIX);
+await startService(createApp({ config, logger, ...stores, verifyAccessToken, lanes }), config, logger, [lanes.close, stores.close]);

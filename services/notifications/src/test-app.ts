@@ -3,6 +3,8 @@ import { openTestStores, type TestStores } from '@tamkeen/db/testing';
 import { accessTokenVerifier, createLogger } from '@tamkeen/http-kit';
 import { logCapture, startTestIssuer, type TestIssuer } from '@tamkeen/testing';
 import type { Express } from 'express';
+import { randomUUID } from 'node:crypto';
+import { openLanes, type Lanes } from './delivery/lanes.js';
 import { createApp } from './app.js';
 import { notificationsConfig } from './config.js';
 import { migrations } from './db/migrations/index.js';
@@ -12,6 +14,9 @@ export interface TestNotifications {
   stores: TestStores;
   issuer: TestIssuer;
   logs: ReturnType<typeof logCapture>;
+  lanes: Lanes;
+  /** This test file's own key prefix in the shared Redis. */
+  queuePrefix: string;
   /** A bearer header for a client of `organisation` with `scope`. */
   bearer(scope: string, organisation?: string): Promise<string>;
   close(): Promise<void>;
@@ -30,18 +35,34 @@ export async function testNotifications(label: string): Promise<TestNotification
   });
   const logs = logCapture();
   const verifyAccessToken = accessTokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: issuer.audience });
-  const app = createApp({ config, logger: createLogger({ service: 'notifications', destination: logs.destination }), knex: stores.knex, redis: stores.redis, verifyAccessToken });
+  const queuePrefix = `test-${randomUUID()}`;
+  const lanes = openLanes(stores.redis, { attempts: 3, backoffMs: 20 }, queuePrefix);
+  const app = createApp({ config, logger: createLogger({ service: 'notifications', destination: logs.destination }), knex: stores.knex, redis: stores.redis, verifyAccessToken, lanes });
   return {
     app,
     stores,
     issuer,
     logs,
+    lanes,
+    queuePrefix,
     async bearer(scope, organisation = 'moh') {
       return `Bearer ${await issuer.sign({ scope, organisation_id: organisation, client_id: `${organisation}-portal` })}`;
     },
     async close() {
+      await lanes.close();
+      await deleteKeys(stores.redis, `${queuePrefix}:*`);
       await issuer.close();
       await stores.close();
     },
   };
+}
+
+/** Removes this test file's keys from the shared Redis. */
+async function deleteKeys(redis: TestStores['redis'], pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
 }

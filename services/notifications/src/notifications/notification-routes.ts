@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { callerOf, NotFound, requireScope, resource, UnprocessableContent, validate, ValidationFailed, type AccessTokenVerifier } from '@tamkeen/http-kit';
+import { callerOf, NotFound, type Logger, requireScope, resource, UnprocessableContent, validate, ValidationFailed, type AccessTokenVerifier } from '@tamkeen/http-kit';
 import { smsSegments } from '@tamkeen/sms-text';
 import type { IRouter, Request } from 'express';
 import { z } from 'zod';
@@ -8,6 +8,7 @@ import { personalise } from '../domain/personalisation.js';
 import type { TemplateRepository } from '../templates/template-repository.js';
 import type { TemplateType } from '../templates/template.js';
 import { emailRequest, smsRequest } from './notification-request.js';
+import type { Lanes } from '../delivery/lanes.js';
 import type { Notification, NotificationRepository } from './notification-repository.js';
 
 const BASE = '/notifications/v1';
@@ -45,13 +46,15 @@ export interface NotificationRoutesDeps {
   notifications: NotificationRepository;
   templates: TemplateRepository;
   verify: AccessTokenVerifier;
+  lanes: Lanes;
+  logger: Logger;
 }
 
 /**
  * Accepting notifications: validated, personalised and written to PostgreSQL, where the sending
  * side picks them up (status `created`). Reading them back by id.
  */
-export function notificationRoutes(router: IRouter, { notifications, templates, verify }: NotificationRoutesDeps): void {
+export function notificationRoutes(router: IRouter, { notifications, templates, verify, lanes, logger }: NotificationRoutesDeps): void {
   const send = requireScope(verify, 'notifications:send');
   const read = requireScope(verify, 'notifications:read', 'notifications:send');
 
@@ -89,6 +92,12 @@ export function notificationRoutes(router: IRouter, { notifications, templates, 
       idempotencyKey: key,
       requestHash: requestHash(req.path, req.body),
     });
+    if (created.outcome === 'created') {
+      // Written first, queued second: if Redis fails here, the recovery sweep queues it later.
+      await lanes.add(lane, created.notification.id).catch((error: unknown) =>
+        logger.warn({ err: error, notification: created.notification.id }, 'could not queue the notification; the sweep will'),
+      );
+    }
     if (created.outcome === 'key reused') {
       throw new UnprocessableContent('This Idempotency-Key was used with a different request; use a new key for a new notification.', {
         code: 'idempotency_key_reused',

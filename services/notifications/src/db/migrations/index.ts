@@ -2,6 +2,7 @@ import type { Migration } from '@tamkeen/db';
 import { notifications } from './0001_notifications.js';
 import { templates } from './0002_templates.js';
 import { notificationContent } from './0003_notification_content.js';
+import { delivery } from './0004_delivery.js';
 
 /** Every migration of the notifications database, in order. Append; never edit one that has shipped. */
-export const migrations: Migration[] = [notifications, templates, notificationContent];
+export const migrations: Migration[] = [notifications, templates, notificationContent, delivery];

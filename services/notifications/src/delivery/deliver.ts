@@ -1,0 +1,72 @@
+import type { Knex } from '@tamkeen/db';
+import type { Logger } from '@tamkeen/http-kit';
+import { SmsNotSent, type SmsProvider } from '../providers/sms-provider.js';
+import type { EmailProvider } from './email-provider.js';
+
+export interface DeliveryDeps {
+  knex: Knex;
+  sms: SmsProvider;
+  email: EmailProvider;
+  /** Where the SMS provider reports delivery statuses (this service's public callback URL). */
+  smsStatusCallback: string | undefined;
+  logger: Logger;
+}
+
+/** Sending cannot succeed (the provider refused for good): no retry. */
+export class PermanentFailure extends Error {}
+
+interface Claimed {
+  id: string;
+  type: 'sms' | 'email';
+  recipient: string;
+  subject: string | null;
+  body: string;
+  language: 'ar' | 'en';
+}
+
+/**
+ * Hands one notification to its provider. A notification that is no longer waiting (already sent,
+ * or failed for good) is left alone, so a job run twice sends once; and the SMS provider is given
+ * the notification id, so a send repeated after a crash is recognised there too.
+ * Throws on failure: PermanentFailure when a retry cannot help, anything else when it may.
+ */
+export async function deliverNotification(id: string, { knex, sms, email, smsStatusCallback, logger }: DeliveryDeps): Promise<'sent' | 'skipped'> {
+  const [claimed] = await knex('notifications')
+    .where({ id })
+    .whereIn('status', ['created', 'sending'])
+    .whereNull('provider_reference')
+    .update({ status: 'sending', attempts: knex.raw('attempts + 1'), updated_at: knex.fn.now() })
+    .returning<Claimed[]>(['id', 'type', 'recipient', 'subject', 'body', 'language']);
+  if (!claimed) return 'skipped';
+  try {
+    if (claimed.type === 'sms') {
+      const { providerId } = await sms.send({ notificationId: id, to: claimed.recipient, body: claimed.body, statusCallback: smsStatusCallback });
+      // Still `sending`: the provider's callbacks say when it is sent and delivered.
+      await knex('notifications').where({ id }).update({ provider_reference: providerId, sent_at: knex.fn.now(), last_error: null, updated_at: knex.fn.now() });
+    } else {
+      const { messageId } = await email.send({ notificationId: id, to: claimed.recipient, subject: claimed.subject ?? '', body: claimed.body, language: claimed.language });
+      // The receiving SMTP server accepted it: for e-mail that is delivery.
+      await knex('notifications')
+        .where({ id })
+        .update({ provider_reference: messageId, status: 'delivered', sent_at: knex.fn.now(), completed_at: knex.fn.now(), last_error: null, updated_at: knex.fn.now() });
+    }
+    return 'sent';
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    if (error instanceof SmsNotSent && error.permanent) {
+      await knex('notifications').where({ id }).update({ status: 'permanent-failure', last_error: reason, completed_at: knex.fn.now(), updated_at: knex.fn.now() });
+      logger.warn({ notification: id, providerCode: error.providerCode }, 'the provider refused the notification for good');
+      throw new PermanentFailure(reason);
+    }
+    await knex('notifications').where({ id }).update({ last_error: reason, updated_at: knex.fn.now() });
+    throw error;
+  }
+}
+
+/** After the last try: the notification ends `technical-failure`, in the dead-letter list. */
+export async function giveUp(knex: Knex, id: string): Promise<void> {
+  await knex('notifications')
+    .where({ id, status: 'sending' })
+    .whereNull('provider_reference')
+    .update({ status: 'technical-failure', completed_at: knex.fn.now(), updated_at: knex.fn.now() });
+}

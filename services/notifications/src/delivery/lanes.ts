@@ -1,0 +1,51 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+export type Lane = 'priority' | 'bulk';
+
+/** One queue per lane, so that a bulk backlog never delays a one-time code. */
+export const LANE_QUEUES: Record<Lane, string> = { priority: 'notifications-priority', bulk: 'notifications-bulk' };
+
+export interface RetryPolicy {
+  /** Tries in all, the first included. */
+  attempts: number;
+  /** The first retry's delay; each next one doubles, with jitter. */
+  backoffMs: number;
+}
+
+export interface Lanes {
+  /** Queues the notification for sending; a notification already queued is not queued twice. */
+  add(lane: Lane, notificationId: string): Promise<void>;
+  depth(lane: Lane): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** `prefix` keeps the keys of a deployment (or a test file) apart in the shared Redis. */
+export function openLanes(connection: Redis, policy: RetryPolicy, prefix = 'tamkeen'): Lanes {
+  const queues: Record<Lane, Queue> = {
+    priority: new Queue(LANE_QUEUES.priority, { connection, prefix }),
+    bulk: new Queue(LANE_QUEUES.bulk, { connection, prefix }),
+  };
+  return {
+    async add(lane, notificationId) {
+      await queues[lane].add(
+        'send',
+        { notificationId },
+        {
+          // The notification id as the job id: adding it again while it is queued does nothing.
+          jobId: notificationId,
+          attempts: policy.attempts,
+          backoff: { type: 'exponential', delay: policy.backoffMs, jitter: 0.5 },
+          removeOnComplete: { count: 10_000 },
+          removeOnFail: { count: 10_000 },
+        },
+      );
+    },
+    async depth(lane) {
+      return queues[lane].count();
+    },
+    async close() {
+      await Promise.all([queues.priority.close(), queues.bulk.close()]);
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { Knex } from '@tamkeen/db';
+import type { Logger } from '@tamkeen/http-kit';
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { deliverNotification, giveUp, PermanentFailure, type DeliveryDeps } from './deliver.js';
+import { LANE_QUEUES, type Lane } from './lanes.js';
+
+export interface WorkersOptions extends DeliveryDeps {
+  /** A connection for blocking commands (maxRetriesPerRequest: null), one per worker. */
+  connection: () => Redis;
+  prefix?: string;
+  concurrency?: Record<Lane, number>;
+}
+
+export interface RunningWorkers {
+  /** Finishes the jobs in hand, then stops. */
+  close(): Promise<void>;
+}
+
+/** One worker per lane: the priority lane is never stuck behind the bulk one. */
+export function startWorkers({ connection, prefix = 'tamkeen', concurrency = { priority: 20, bulk: 20 }, ...deps }: WorkersOptions): RunningWorkers {
+  const knex: Knex = deps.knex;
+  const logger: Logger = deps.logger;
+  const workers = (Object.keys(LANE_QUEUES) as Lane[]).map((lane) => {
+    const worker = new Worker<{ notificationId: string }>(
+      LANE_QUEUES[lane],
+      async (job) => {
+        try {
+          return await deliverNotification(job.data.notificationId, deps);
+        } catch (error) {
+          if (error instanceof PermanentFailure) throw new UnrecoverableError(error.message);
+          throw error;
+        }
+      },
+      { connection: connection(), prefix, concurrency: concurrency[lane], autorun: true },
+    );
+    worker.on('failed', (job, error) => {
+      if (!job) return;
+      const exhausted = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+      if (exhausted && !(error instanceof UnrecoverableError)) {
+        void giveUp(knex, job.data.notificationId).then(() =>
+          logger.error({ notification: job.data.notificationId, attempts: job.attemptsMade, lane }, 'gave up sending: technical-failure'),
+        );
+      } else if (!exhausted) {
+        logger.warn({ notification: job.data.notificationId, attempt: job.attemptsMade, lane, reason: error.message }, 'sending failed; will retry');
+      }
+    });
+    worker.on('error', (error) => logger.warn({ err: error, lane }, 'worker error'));
+    return worker;
+  });
+  return {
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+    },
+  };
+}
