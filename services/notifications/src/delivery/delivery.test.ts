@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createLogger } from '@tamkeen/http-kit';
+import { logCapture, waitFor } from '@tamkeen/testing';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { twilioSmsProvider } from '../providers/twilio-sms.js';
+import { startSandbox, type RunningSandbox } from '../test-sandbox.js';
+import { testNotifications, type TestNotifications } from '../test-app.js';
+import { smtpEmailProvider } from './email-provider.js';
+import { LANE_QUEUES } from './lanes.js';
+import { startWorkers, type RunningWorkers } from './workers.js';
+
+let service: TestNotifications;
+let sandbox: RunningSandbox;
+let workers: RunningWorkers;
+let send: string;
+let smsTemplate: string;
+let emailTemplate: string;
+const connections: Redis[] = [];
+const email = { close: () => undefined } as { close(): void };
+
+beforeAll(async () => {
+  [service, sandbox] = await Promise.all([testNotifications('notifications delivery'), startSandbox()]);
+  send = await service.bearer('notifications:send');
+  const emailProvider = smtpEmailProvider({ smtpUrl: `smtp://127.0.0.1:${sandbox.smtpPort}`, from: 'Tamkeen <no-reply@tamkeen.test>', domain: 'tamkeen.test' });
+  email.close = () => emailProvider.close();
+  workers = startWorkers({
+    knex: service.stores.knex,
+    sms: twilioSmsProvider({ accountSid: sandbox.accountSid, authToken: sandbox.authToken, baseUrl: sandbox.url, from: 'Tamkeen' }),
+    email: emailProvider,
+    smsStatusCallback: undefined,
+    logger: createLogger({ service: 'notifications-worker', destination: logCapture().destination }),
+    prefix: service.queuePrefix,
+    connection: () => {
+      const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+      connections.push(connection);
+      return connection;
+    },
+  });
+  const create = (body: object) => request(service.app).post('/notifications/v1/templates').set('Authorization', send).send(body);
+  smsTemplate = (await create({ name: 'code', type: 'sms', body: { ar: 'رمز التحقق: ((code))', en: 'Your code is ((code))' } })).body.id;
+  emailTemplate = (
+    await create({ name: 'receipt', type: 'email', subject: { ar: 'إيصال ((ref))', en: 'Receipt ((ref))' }, body: { ar: 'استلمنا دفعتك.', en: 'We received your payment.' } })
+  ).body.id;
+});
+
+afterAll(async () => {
+  await workers.close();
+  await Promise.all(connections.map((c) => c.quit()));
+  email.close();
+  await Promise.all([sandbox.stop(), service.close()]);
+});
+
+const statusOf = async (id: string) => (await service.stores.knex('notifications').where({ id }).first<{ status: string; provider_reference: string | null; attempts: number }>())!;
+
+async function sandboxSms(to: string): Promise<Array<{ body: string }>> {
+  return ((await (await fetch(`${sandbox.url}/inbox/api/sms?to=${encodeURIComponent(to)}`)).json()) as { messages: Array<{ body: string }> }).messages;
+}
+
+describe('delivery through the queue', () => {
+  it('hands an accepted one-time code to the SMS provider on the priority lane', async () => {
+    const accepted = await request(service.app)
+      .post('/notifications/v1/sms')
+      .set('Authorization', send)
+      .send({ phone_number: '0599 777 001', template_id: smsTemplate, personalisation: { code: '482913' }, priority: 'high' });
+    expect(accepted.status).toBe(201);
+    await waitFor(async () => (await statusOf(accepted.body.id)).provider_reference, { what: 'the provider to take the message' });
+    expect(await statusOf(accepted.body.id)).toMatchObject({ status: 'sending', attempts: 1 });
+    expect(await sandboxSms('+970599777001')).toEqual([expect.objectContaining({ body: 'رمز التحقق: 482913' })]);
+  });
+
+  it('delivers an e-mail over SMTP, multipart with right-to-left HTML for Arabic, and records its Message-ID', async () => {
+    const accepted = await request(service.app)
+      .post('/notifications/v1/email')
+      .set('Authorization', send)
+      .send({ email_address: 'amal@example.org', template_id: emailTemplate, personalisation: { ref: 'MOH-9' } });
+    await waitFor(async () => (await statusOf(accepted.body.id)).status === 'delivered', { what: 'the e-mail to be delivered' });
+    expect((await statusOf(accepted.body.id)).provider_reference).toBe(`<${accepted.body.id}@tamkeen.test>`);
+    const inbox = (await (await fetch(`${sandbox.url}/inbox/api/email?to=amal@example.org`)).json()) as { messages: Array<Record<string, string>> };
+    expect(inbox.messages[0]).toMatchObject({ subject: 'إيصال MOH-9', text: 'استلمنا دفعتك.' });
+    expect(inbox.messages[0]?.html).toContain('dir="rtl"');
+  });
+
+  it('does not retry a message the provider refuses for good: permanent-failure after one try', async () => {
+    // Twilio's invalid test number: the sandbox refuses it as Twilio would (21211). Written as the
+    // API writes notifications, then queued, so the worker meets it exactly once.
+    const id = randomUUID();
+    await service.stores.knex('notifications').insert({
+      id,
+      organisation_id: 'moh',
+      client_id: 'moh-portal',
+      type: 'sms',
+      lane: 'bulk',
+      recipient: '+15005550001',
+      template_id: smsTemplate,
+      template_version: 1,
+      language: 'en',
+      body: 'Your code is 1',
+      request_hash: 'test',
+    });
+    await service.lanes.add('bulk', id);
+    await waitFor(async () => (await statusOf(id)).status === 'permanent-failure', { what: 'the refusal to be recorded' });
+    expect(await statusOf(id)).toMatchObject({ attempts: 1, provider_reference: null });
+    // The queue gave up at once, although three tries are allowed.
+    const queue = new Queue(LANE_QUEUES.bulk, { connection: service.stores.redis, prefix: service.queuePrefix });
+    try {
+      const job = await waitFor(async () => {
+        const found = await queue.getJob(id);
+        return found && (await found.getState()) === 'failed' && found;
+      }, { what: 'the job to fail' });
+      expect(job.attemptsMade).toBe(1);
+    } finally {
+      await queue.close();
+    }
+  });
+});
