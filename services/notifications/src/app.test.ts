@@ -17,8 +17,8 @@ describe('notifications service', () => {
     expect(response.body.checks).toMatchObject({ postgres: { status: 'up' }, redis: { status: 'up' } });
   });
 
-  it('answers what is not built yet (delivery callbacks) with 501', async () => {
-    const response = await request(service.app).post('/notifications/v1/callbacks/twilio').send({});
+  it('answers what is not built yet (the dead-letter list) with 501', async () => {
+    const response = await request(service.app).get('/notifications/v1/dead-letters');
     expect(response.status).toBe(501);
     expect(response.body.detail).toMatch(/issue 3/);
   });

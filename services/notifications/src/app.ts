@@ -3,6 +3,7 @@ import { createMetrics, createServiceApp, notBuilt, type AccessTokenVerifier, ty
 import type { Express } from 'express';
 import type { NotificationsConfig } from './config.js';
 import type { Lanes } from './delivery/lanes.js';
+import { twilioCallbackRoutes } from './delivery/twilio-callbacks.js';
 import { notificationRepository } from './notifications/notification-repository.js';
 import { notificationRoutes } from './notifications/notification-routes.js';
 import { templateRepository } from './templates/template-repository.js';
@@ -24,6 +25,7 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, lane
     const templates = templateRepository(knex);
     templateRoutes(router, templates, verifyAccessToken);
     notificationRoutes(router, { notifications: notificationRepository(knex), templates, verify: verifyAccessToken, lanes, logger });
-    notBuilt(router, '/notifications/v1', 'Sending and reading notifications (issue 3)');
+    twilioCallbackRoutes(router, { knex, logger, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: config.SMS_STATUS_CALLBACK_URL });
+    notBuilt(router, '/notifications/v1', 'Lists, organisation callbacks and the dead-letter list (issue 3)');
   });
 }

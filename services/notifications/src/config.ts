@@ -15,6 +15,10 @@ export const notificationsConfig = z.object({
   ...storeVariables(),
   ...accessTokenVariables(),
   ...deliveryVariables,
+  /** Verifies the SMS provider's delivery callbacks (X-Twilio-Signature). */
+  TWILIO_AUTH_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }),
+  /** The public address of the delivery-callback route, as the provider calls and signs it. */
+  SMS_STATUS_CALLBACK_URL: httpUrl(),
 });
 
 export type NotificationsConfig = z.output<typeof notificationsConfig>;

@@ -9,6 +9,9 @@ import { createApp } from './app.js';
 import { notificationsConfig } from './config.js';
 import { migrations } from './db/migrations/index.js';
 
+/** The auth token the test sandbox and the test app share. */
+export const TEST_TWILIO_AUTH_TOKEN = 'notifications-test-sandbox-token';
+
 export interface TestNotifications {
   app: Express;
   stores: TestStores;
@@ -23,7 +26,7 @@ export interface TestNotifications {
 }
 
 /** The notifications app on a fresh database, the real Redis, and a stand-in token issuer. */
-export async function testNotifications(label: string): Promise<TestNotifications> {
+export async function testNotifications(label: string, { smsStatusCallbackUrl = 'http://localhost:8080/notifications/v1/callbacks/twilio' } = {}): Promise<TestNotifications> {
   const stores = await openTestStores(label, migrations);
   const issuer = await startTestIssuer({ audience: 'http://localhost:8080/notifications/v1' });
   const config = loadConfig('notifications', notificationsConfig, {
@@ -32,6 +35,8 @@ export async function testNotifications(label: string): Promise<TestNotification
     ACCESS_TOKEN_JWKS_URL: issuer.jwksUrl,
     ACCESS_TOKEN_ISSUER: issuer.issuer,
     ACCESS_TOKEN_AUDIENCE: issuer.audience,
+    TWILIO_AUTH_TOKEN: TEST_TWILIO_AUTH_TOKEN,
+    SMS_STATUS_CALLBACK_URL: smsStatusCallbackUrl,
   });
   const logs = logCapture();
   const verifyAccessToken = accessTokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: issuer.audience });

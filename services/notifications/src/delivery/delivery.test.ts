@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLogger } from '@tamkeen/http-kit';
 import { logCapture, waitFor } from '@tamkeen/testing';
@@ -21,8 +23,14 @@ let emailTemplate: string;
 const connections: Redis[] = [];
 const email = { close: () => undefined } as { close(): void };
 
+// The app listens for real: the sandbox posts delivery callbacks to it, signed for this address.
+const front = createServer((req, res) => service.app(req, res));
+let callbackUrl: string;
+
 beforeAll(async () => {
-  [service, sandbox] = await Promise.all([testNotifications('notifications delivery'), startSandbox()]);
+  await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+  callbackUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}/notifications/v1/callbacks/twilio`;
+  [service, sandbox] = await Promise.all([testNotifications('notifications delivery', { smsStatusCallbackUrl: callbackUrl }), startSandbox()]);
   send = await service.bearer('notifications:send');
   const emailProvider = smtpEmailProvider({ smtpUrl: `smtp://127.0.0.1:${sandbox.smtpPort}`, from: 'Tamkeen <no-reply@tamkeen.test>', domain: 'tamkeen.test' });
   email.close = () => emailProvider.close();
@@ -30,7 +38,7 @@ beforeAll(async () => {
     knex: service.stores.knex,
     sms: twilioSmsProvider({ accountSid: sandbox.accountSid, authToken: sandbox.authToken, baseUrl: sandbox.url, from: 'Tamkeen' }),
     email: emailProvider,
-    smsStatusCallback: undefined,
+    smsStatusCallback: callbackUrl,
     logger: createLogger({ service: 'notifications-worker', destination: logCapture().destination }),
     prefix: service.queuePrefix,
     connection: () => {
@@ -47,6 +55,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await new Promise((resolve) => front.close(resolve));
   await workers.close();
   await Promise.all(connections.map((c) => c.quit()));
   email.close();
@@ -66,9 +75,21 @@ describe('delivery through the queue', () => {
       .set('Authorization', send)
       .send({ phone_number: '0599 777 001', template_id: smsTemplate, personalisation: { code: '482913' }, priority: 'high' });
     expect(accepted.status).toBe(201);
-    await waitFor(async () => (await statusOf(accepted.body.id)).provider_reference, { what: 'the provider to take the message' });
-    expect(await statusOf(accepted.body.id)).toMatchObject({ status: 'sending', attempts: 1 });
+    // created → sending → sent → delivered, the last two from the provider's signed callbacks.
+    await waitFor(async () => (await statusOf(accepted.body.id)).status === 'delivered', { what: 'the code to be delivered' });
+    expect(await statusOf(accepted.body.id)).toMatchObject({ attempts: 1, provider_reference: expect.stringMatching(/^SM/) });
     expect(await sandboxSms('+970599777001')).toEqual([expect.objectContaining({ body: 'رمز التحقق: 482913' })]);
+    const read = await request(service.app).get(`/notifications/v1/notifications/${accepted.body.id}`).set('Authorization', send);
+    expect(read.body.status).toBe('delivered');
+  });
+
+  it('records what the provider reports when a message cannot be delivered: temporary-failure', async () => {
+    const accepted = await request(service.app)
+      .post('/notifications/v1/sms')
+      .set('Authorization', send)
+      .send({ phone_number: '+1 500 555 0010', template_id: smsTemplate, personalisation: { code: '1' }, language: 'en' });
+    expect(accepted.status).toBe(201);
+    await waitFor(async () => (await statusOf(accepted.body.id)).status === 'temporary-failure', { what: 'the undelivered status' });
   });
 
   it('delivers an e-mail over SMTP, multipart with right-to-left HTML for Arabic, and records its Message-ID', async () => {
