@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pipeLines, prefixer } from './lib/log-lines.mjs';
 import { defaultDatabaseUrl, defaultRedisUrl, requireStores } from './lib/preflight.mjs';
-import { environmentFor, services } from './lib/services.mjs';
+import { entryOf, environmentFor, services } from './lib/services.mjs';
 import { build, ensureInstalled, root } from './lib/workspace.mjs';
 
 const args = process.argv.slice(2);
@@ -35,7 +35,7 @@ let startupFailure;
 /** Resolves with the ports of `selected` that something else already listens on. */
 async function portsInUse() {
   const busy = await Promise.all(
-    selected.map(
+    selected.filter((service) => service.port !== null).map(
       (service) =>
         new Promise((resolve) => {
           const probe = createServer();
@@ -48,8 +48,9 @@ async function portsInUse() {
 }
 
 function launch(service, index, entry) {
-  const child = spawn(process.execPath, [join(root, 'services', service.name, 'dist', entry)], {
-    cwd: join(root, 'services', service.name),
+  const { dir } = entryOf(service);
+  const child = spawn(process.execPath, [join(root, 'services', dir, 'dist', entry)], {
+    cwd: join(root, 'services', dir),
     env: environmentFor(service, stores),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -72,7 +73,7 @@ async function migrate() {
 
 function startAll() {
   for (const service of selected) {
-    const child = launch(service, services.indexOf(service), 'main.js');
+    const child = launch(service, services.indexOf(service), entryOf(service).entry);
     children.set(service.name, child);
     // 'close', not 'exit': the child's last log lines are read by then.
     child.on('close', (code, signal) => {
@@ -118,7 +119,8 @@ async function isReady(service) {
 /** Every started service answers its own /readyz, and none of them has exited meanwhile. */
 async function waitUntilReady() {
   const deadline = Date.now() + 60_000;
-  const pending = new Set(selected);
+  // Processes without a port (workers) are ready when they are running.
+  const pending = new Set(selected.filter((s) => s.port !== null));
   while (Date.now() < deadline && !stopping && !startupFailure) {
     for (const service of pending) if (children.has(service.name) && (await isReady(service))) pending.delete(service);
     if (pending.size === 0) return { ready: true };
@@ -149,7 +151,7 @@ if (startup.ready) {
   const gateway = selected.find((s) => s.name === 'gateway');
   const lines = gateway
     ? [`Tamkeen is ready at http://localhost:${gateway.port}`, `  health: curl http://localhost:${gateway.port}/readyz`]
-    : [`${selected.map((s) => `${s.name} on http://localhost:${s.port}`).join(', ')} ready`];
+    : [`${selected.map((s) => (s.port === null ? s.name : `${s.name} on http://localhost:${s.port}`)).join(', ')} ready`];
   process.stdout.write(`\n${lines.join('\n')}\n  Ctrl-C stops everything.\n\n`);
 } else if (startupFailure) {
   process.stderr.write(`\nTamkeen is NOT ready: ${startupFailure} failed to start; the lines above say why. Ctrl-C stops the rest.\n`);

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 
 const COLOURS = [36, 35, 33, 32, 34, 91, 96];
 const LEVEL_COLOURS = { fatal: 41, error: 31, warn: 33, info: 32, debug: 90, trace: 90 };
-const width = 13;
+const width = 21;
 
 export function prefixer(name, index, { pretty = process.stdout.isTTY } = {}) {
   const label = name.padEnd(width);
