@@ -3,6 +3,7 @@ import { createMetrics, createServiceApp, notBuilt, type AccessTokenVerifier, ty
 import type { Express } from 'express';
 import type { NotificationsConfig } from './config.js';
 import type { Lanes } from './delivery/lanes.js';
+import { sendingRateLimiter } from './delivery/rate-limit.js';
 import { twilioCallbackRoutes } from './delivery/twilio-callbacks.js';
 import { notificationRepository } from './notifications/notification-repository.js';
 import { notificationRoutes } from './notifications/notification-routes.js';
@@ -24,7 +25,8 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, lane
   return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('notifications'), bodyLimit: config.BODY_LIMIT }, (router) => {
     const templates = templateRepository(knex);
     templateRoutes(router, templates, verifyAccessToken);
-    notificationRoutes(router, { notifications: notificationRepository(knex), templates, verify: verifyAccessToken, lanes, logger });
+    const rateLimiter = sendingRateLimiter(redis, knex, { defaultPerMinute: config.RATE_LIMIT_PER_MINUTE, prefix: config.QUEUE_PREFIX });
+    notificationRoutes(router, { notifications: notificationRepository(knex), templates, verify: verifyAccessToken, lanes, rateLimiter, logger });
     twilioCallbackRoutes(router, { knex, logger, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: config.SMS_STATUS_CALLBACK_URL });
     notBuilt(router, '/notifications/v1', 'Lists, organisation callbacks and the dead-letter list (issue 3)');
   });

@@ -15,6 +15,8 @@ export const notificationsConfig = z.object({
   ...storeVariables(),
   ...accessTokenVariables(),
   ...deliveryVariables,
+  /** Sends an organisation may make a minute (SMS and e-mail together), unless organisation_limits says otherwise. */
+  RATE_LIMIT_PER_MINUTE: positiveInt(3_000),
   /** Verifies the SMS provider's delivery callbacks (X-Twilio-Signature). */
   TWILIO_AUTH_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }),
   /** The public address of the delivery-callback route, as the provider calls and signs it. */

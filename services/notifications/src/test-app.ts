@@ -28,6 +28,7 @@ export interface TestNotifications {
 /** The notifications app on a fresh database, the real Redis, and a stand-in token issuer. */
 export async function testNotifications(label: string, { smsStatusCallbackUrl = 'http://localhost:8080/notifications/v1/callbacks/twilio' } = {}): Promise<TestNotifications> {
   const stores = await openTestStores(label, migrations);
+  const queuePrefix = `test-${randomUUID()}`;
   const issuer = await startTestIssuer({ audience: 'http://localhost:8080/notifications/v1' });
   const config = loadConfig('notifications', notificationsConfig, {
     DATABASE_URL: stores.db.url,
@@ -37,10 +38,10 @@ export async function testNotifications(label: string, { smsStatusCallbackUrl = 
     ACCESS_TOKEN_AUDIENCE: issuer.audience,
     TWILIO_AUTH_TOKEN: TEST_TWILIO_AUTH_TOKEN,
     SMS_STATUS_CALLBACK_URL: smsStatusCallbackUrl,
+    QUEUE_PREFIX: queuePrefix,
   });
   const logs = logCapture();
   const verifyAccessToken = accessTokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: issuer.audience });
-  const queuePrefix = `test-${randomUUID()}`;
   const lanes = openLanes(stores.redis, { attempts: 3, backoffMs: 20 }, queuePrefix);
   const app = createApp({ config, logger: createLogger({ service: 'notifications', destination: logs.destination }), knex: stores.knex, redis: stores.redis, verifyAccessToken, lanes });
   return {

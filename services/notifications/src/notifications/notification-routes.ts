@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { callerOf, NotFound, type Logger, requireScope, resource, UnprocessableContent, validate, ValidationFailed, type AccessTokenVerifier } from '@tamkeen/http-kit';
+import { callerOf, NotFound, TooManyRequests, type Logger, requireScope, resource, UnprocessableContent, validate, ValidationFailed, type AccessTokenVerifier } from '@tamkeen/http-kit';
 import { smsSegments } from '@tamkeen/sms-text';
 import type { IRouter, Request } from 'express';
 import { z } from 'zod';
@@ -9,6 +9,7 @@ import type { TemplateRepository } from '../templates/template-repository.js';
 import type { TemplateType } from '../templates/template.js';
 import { emailRequest, smsRequest } from './notification-request.js';
 import type { Lanes } from '../delivery/lanes.js';
+import type { RateLimiter } from '../delivery/rate-limit.js';
 import type { Notification, NotificationRepository } from './notification-repository.js';
 
 const BASE = '/notifications/v1';
@@ -47,6 +48,7 @@ export interface NotificationRoutesDeps {
   templates: TemplateRepository;
   verify: AccessTokenVerifier;
   lanes: Lanes;
+  rateLimiter: RateLimiter;
   logger: Logger;
 }
 
@@ -54,7 +56,7 @@ export interface NotificationRoutesDeps {
  * Accepting notifications: validated, personalised and written to PostgreSQL, where the sending
  * side picks them up (status `created`). Reading them back by id.
  */
-export function notificationRoutes(router: IRouter, { notifications, templates, verify, lanes, logger }: NotificationRoutesDeps): void {
+export function notificationRoutes(router: IRouter, { notifications, templates, verify, lanes, rateLimiter, logger }: NotificationRoutesDeps): void {
   const send = requireScope(verify, 'notifications:send');
   const read = requireScope(verify, 'notifications:read', 'notifications:send');
 
@@ -72,6 +74,14 @@ export function notificationRoutes(router: IRouter, { notifications, templates, 
         ...filled.missing.map((name) => ({ name: `personalisation.${name}`, reason: 'is used by the template but has no value' })),
         ...filled.invalid.map((name) => ({ name: `personalisation.${name}`, reason: 'must be text or a number' })),
       ]);
+    }
+    const turn = await rateLimiter.take(organisationId);
+    if (!turn.allowed) {
+      const seconds = Math.max(1, Math.ceil(turn.retryAfterMs / 1000));
+      throw new TooManyRequests(`Your organisation has used its sending allowance for now; try again in ${seconds} s.`, {
+        code: 'rate_limited',
+        headers: { 'Retry-After': String(seconds) },
+      });
     }
     const body = filled.texts.body ?? '';
     const segments = type === 'sms' ? smsSegments(body) : undefined;
