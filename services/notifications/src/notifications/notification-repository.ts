@@ -77,6 +77,14 @@ function toNotification(row: Row): Notification {
 
 const UNIQUE_VIOLATION = '23505';
 
+export interface NotificationFilter {
+  status?: string;
+  type?: NotificationType;
+  reference?: string;
+  from?: Date;
+  to?: Date;
+}
+
 export type Created = { outcome: 'created' | 'repeated'; notification: Notification } | { outcome: 'key reused'; notification: Notification };
 
 /** Notifications of one organisation at a time: every query is scoped by organisation_id. */
@@ -128,6 +136,19 @@ export function notificationRepository(knex: Knex) {
         }
         throw error;
       }
+    },
+
+    /** Newest first, a page at a time: `after` is the last notification of the previous page. */
+    async list(organisationId: string, filter: NotificationFilter, limit: number, after?: { createdAt: Date; id: string }): Promise<Notification[]> {
+      const query = knex('notifications').where({ organisation_id: organisationId });
+      if (filter.status) query.where('status', filter.status);
+      if (filter.type) query.where('type', filter.type);
+      if (filter.reference) query.where('reference', filter.reference);
+      if (filter.from) query.where('created_at', '>=', filter.from);
+      if (filter.to) query.where('created_at', '<', filter.to);
+      if (after) query.whereRaw('(created_at, id) < (?, ?)', [after.createdAt, after.id]);
+      const rows = await query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+      return (rows as Row[]).map(toNotification);
     },
 
     async find(organisationId: string, id: string): Promise<Notification | undefined> {

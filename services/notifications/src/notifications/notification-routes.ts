@@ -26,6 +26,35 @@ function requestHash(path: string, body: unknown): string {
   return createHash('sha256').update(JSON.stringify([path, canonical(body)])).digest('hex');
 }
 
+const STATUSES = ['created', 'sending', 'sent', 'delivered', 'temporary-failure', 'permanent-failure', 'technical-failure'] as const;
+
+/** Where the next page starts: the last notification shown, opaque to callers. */
+function encodeCursor(n: Notification): string {
+  return Buffer.from(`${n.createdAt.toISOString()}|${n.id}`).toString('base64url');
+}
+
+const cursor = z.string().transform((value, ctx) => {
+  const [at, id] = Buffer.from(value, 'base64url').toString().split('|');
+  const createdAt = new Date(at ?? '');
+  if (!id || Number.isNaN(createdAt.getTime()) || !z.uuid().safeParse(id).success) {
+    ctx.addIssue({ code: 'custom', message: 'is not a cursor this API gave' });
+    return z.NEVER;
+  }
+  return { createdAt, id };
+});
+
+const listQuery = z
+  .object({
+    status: z.enum(STATUSES, { message: `must be one of ${STATUSES.join(', ')}` }).optional(),
+    type: z.enum(['sms', 'email'], { message: 'must be sms or email' }).optional(),
+    reference: z.string().min(1).max(255).optional(),
+    from: z.coerce.date({ message: 'must be a date-time (ISO 8601)' }).optional(),
+    to: z.coerce.date({ message: 'must be a date-time (ISO 8601)' }).optional(),
+    limit: z.coerce.number().int().min(1).max(100, { message: 'must be 1 to 100' }).default(50),
+    cursor: cursor.optional(),
+  })
+  .strict();
+
 export function notificationView(n: Notification) {
   return {
     id: n.id,
@@ -141,6 +170,20 @@ export function notificationRoutes(router: IRouter, { notifications, templates, 
         const created = await accept(req, 'email', input.email_address.toLowerCase(), 'bulk', input, caller.organisationId, caller.clientId);
         if (created.outcome === 'repeated') res.setHeader('Idempotent-Replayed', 'true');
         res.status(201).location(`${BASE}/notifications/${created.notification.id}`).json(notificationView(created.notification));
+      },
+    ],
+  });
+
+  resource(router, `${BASE}/notifications`, {
+    get: [
+      read,
+      async (req, res) => {
+        const query = validate(listQuery, req.query);
+        const page = await notifications.list(callerOf(res).organisationId, query, query.limit + 1, query.cursor);
+        const more = page.length > query.limit;
+        const shown = more ? page.slice(0, query.limit) : page;
+        const last = shown.at(-1);
+        res.json({ notifications: shown.map(notificationView), next_cursor: more && last ? encodeCursor(last) : null });
       },
     ],
   });
