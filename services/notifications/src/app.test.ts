@@ -17,8 +17,8 @@ describe('notifications service', () => {
     expect(response.body.checks).toMatchObject({ postgres: { status: 'up' }, redis: { status: 'up' } });
   });
 
-  it('answers what is not built yet (the dead-letter list) with 501', async () => {
-    const response = await request(service.app).get('/notifications/v1/dead-letters');
+  it('answers what is not built yet (organisation webhooks) with 501', async () => {
+    const response = await request(service.app).get('/notifications/v1/webhooks');
     expect(response.status).toBe(501);
     expect(response.body.detail).toMatch(/issue 3/);
   });

@@ -28,6 +28,6 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, lane
     const rateLimiter = sendingRateLimiter(redis, knex, { defaultPerMinute: config.RATE_LIMIT_PER_MINUTE, prefix: config.QUEUE_PREFIX });
     notificationRoutes(router, { notifications: notificationRepository(knex), templates, verify: verifyAccessToken, lanes, rateLimiter, logger });
     twilioCallbackRoutes(router, { knex, logger, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: config.SMS_STATUS_CALLBACK_URL });
-    notBuilt(router, '/notifications/v1', 'Lists, organisation callbacks and the dead-letter list (issue 3)');
+    notBuilt(router, '/notifications/v1', 'Organisation status webhooks (issue 3)');
   });
 }

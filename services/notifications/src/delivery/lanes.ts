@@ -16,6 +16,8 @@ export interface RetryPolicy {
 export interface Lanes {
   /** Queues the notification for sending; a notification already queued is not queued twice. */
   add(lane: Lane, notificationId: string): Promise<void>;
+  /** Queues again a notification whose job failed for good (its old job is removed first). */
+  requeue(lane: Lane, notificationId: string): Promise<void>;
   depth(lane: Lane): Promise<number>;
   close(): Promise<void>;
 }
@@ -40,6 +42,11 @@ export function openLanes(connection: Redis, policy: RetryPolicy, prefix = 'tamk
           removeOnFail: { count: 10_000 },
         },
       );
+    },
+    async requeue(lane, notificationId) {
+      const old = await queues[lane].getJob(notificationId);
+      if (old) await old.remove();
+      await this.add(lane, notificationId);
     },
     async depth(lane) {
       return queues[lane].count();

@@ -151,6 +151,15 @@ export function notificationRepository(knex: Knex) {
       return (rows as Row[]).map(toNotification);
     },
 
+    /** Moves a technical-failure back to created; undefined when it is not (or no longer) one. */
+    async reviveFailed(organisationId: string, id: string): Promise<Notification | undefined> {
+      const [row] = await knex('notifications')
+        .where({ organisation_id: organisationId, id, status: 'technical-failure' })
+        .update({ status: 'created', attempts: 0, completed_at: null, updated_at: knex.fn.now() })
+        .returning<Row[]>('*');
+      return row && toNotification(row);
+    },
+
     async find(organisationId: string, id: string): Promise<Notification | undefined> {
       const row = await knex('notifications').where({ organisation_id: organisationId, id }).first<Row | undefined>();
       return row && toNotification(row);

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { callerOf, NotFound, TooManyRequests, type Logger, requireScope, resource, UnprocessableContent, validate, ValidationFailed, type AccessTokenVerifier } from '@tamkeen/http-kit';
+import { callerOf, Conflict, NotFound, TooManyRequests, type Logger, requireScope, resource, UnprocessableContent, validate, ValidationFailed, type AccessTokenVerifier } from '@tamkeen/http-kit';
 import { smsSegments } from '@tamkeen/sms-text';
 import type { IRouter, Request } from 'express';
 import { z } from 'zod';
@@ -54,6 +54,13 @@ const listQuery = z
     cursor: cursor.optional(),
   })
   .strict();
+
+/** A page of `limit` from `limit + 1` fetched: the extra one says whether there is a next page. */
+function pageOf(fetched: Notification[], limit: number) {
+  const shown = fetched.slice(0, limit);
+  const last = shown.at(-1);
+  return { notifications: shown.map(notificationView), next_cursor: fetched.length > limit && last ? encodeCursor(last) : null };
+}
 
 export function notificationView(n: Notification) {
   return {
@@ -179,11 +186,36 @@ export function notificationRoutes(router: IRouter, { notifications, templates, 
       read,
       async (req, res) => {
         const query = validate(listQuery, req.query);
-        const page = await notifications.list(callerOf(res).organisationId, query, query.limit + 1, query.cursor);
-        const more = page.length > query.limit;
-        const shown = more ? page.slice(0, query.limit) : page;
-        const last = shown.at(-1);
-        res.json({ notifications: shown.map(notificationView), next_cursor: more && last ? encodeCursor(last) : null });
+        res.json(pageOf(await notifications.list(callerOf(res).organisationId, query, query.limit + 1, query.cursor), query.limit));
+      },
+    ],
+  });
+
+  // The dead-letter list: what every retry failed to send; an operator requeues from it.
+  resource(router, `${BASE}/dead-letters`, {
+    get: [
+      read,
+      async (req, res) => {
+        const query = validate(listQuery.omit({ status: true }), req.query);
+        const filter = { ...query, status: 'technical-failure' };
+        res.json(pageOf(await notifications.list(callerOf(res).organisationId, filter, query.limit + 1, query.cursor), query.limit));
+      },
+    ],
+  });
+
+  resource(router, `${BASE}/notifications/:id/requeue`, {
+    post: [
+      send,
+      async (req, res) => {
+        const organisationId = callerOf(res).organisationId;
+        const id = String(req.params.id);
+        const found = z.uuid().safeParse(id).success ? await notifications.find(organisationId, id) : undefined;
+        if (!found) throw new NotFound(`Your organisation has no notification ${id}.`);
+        const revived = await notifications.reviveFailed(organisationId, id);
+        if (!revived) throw new Conflict(`Only a notification in technical-failure can be queued again; this one is ${found.status}.`, { code: 'not_requeueable' });
+        await lanes.requeue(revived.lane, revived.id);
+        logger.info({ notification: id }, 'requeued from the dead-letter list');
+        res.json(notificationView(revived));
       },
     ],
   });
