@@ -1,5 +1,6 @@
 import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
 import { createMetrics, createServiceApp, notBuilt, type AccessTokenVerifier, type Logger } from '@tamkeen/http-kit';
+import { Gauge } from 'prom-client';
 import type { Express } from 'express';
 import type { NotificationsConfig } from './config.js';
 import type { Lanes } from './delivery/lanes.js';
@@ -22,7 +23,20 @@ export interface NotificationsDeps {
 }
 
 export function createApp({ config, logger, knex, redis, verifyAccessToken, lanes }: NotificationsDeps): Express {
-  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('notifications'), bodyLimit: config.BODY_LIMIT }, (router) => {
+  const metrics = createMetrics('notifications');
+  new Gauge({
+    name: 'notifications_queue_jobs',
+    help: 'Jobs in each lane by state (waiting, active, delayed, failed), read when scraped.',
+    labelNames: ['lane', 'state'] as const,
+    registers: [metrics.registry],
+    async collect() {
+      for (const lane of ['priority', 'bulk'] as const) {
+        const counts = await lanes.counts(lane).catch(() => ({}) as Record<string, number>);
+        for (const [state, count] of Object.entries(counts)) this.set({ lane, state }, count);
+      }
+    },
+  });
+  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics, bodyLimit: config.BODY_LIMIT }, (router) => {
     const templates = templateRepository(knex);
     templateRoutes(router, templates, verifyAccessToken);
     const rateLimiter = sendingRateLimiter(redis, knex, { defaultPerMinute: config.RATE_LIMIT_PER_MINUTE, prefix: config.QUEUE_PREFIX });

@@ -1,4 +1,4 @@
-import { accessTokenVariables, httpServiceVariables, httpUrl, positiveInt, storeVariables, url, z } from '@tamkeen/config';
+import { accessTokenVariables, httpServiceVariables, httpUrl, port, positiveInt, storeVariables, url, z } from '@tamkeen/config';
 
 /** What both the API and the sending workers need to agree on: the queues and how often to try. */
 const deliveryVariables = {
@@ -41,6 +41,8 @@ export const workerConfig = z.object({
   SMS_STATUS_CALLBACK_URL: httpUrl().optional(),
   SMTP_URL: url(['smtp', 'smtps']),
   EMAIL_FROM: z.string().min(3),
+  /** Where the worker serves /metrics and /healthz (0: any free port). */
+  METRICS_PORT: port(4013),
   PRIORITY_CONCURRENCY: positiveInt(20),
   BULK_CONCURRENCY: positiveInt(20),
 });

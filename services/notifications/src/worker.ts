@@ -8,6 +8,7 @@ import { smtpEmailProvider } from './delivery/email-provider.js';
 import { openLanes } from './delivery/lanes.js';
 import { requeueUnsent } from './delivery/recovery-sweep.js';
 import { startWorkers } from './delivery/workers.js';
+import { createDeliveryMetrics, serveDeliveryMetrics } from './delivery/worker-metrics.js';
 import { twilioSmsProvider } from './providers/twilio-sms.js';
 
 const SWEEP_EVERY_MS = 30_000;
@@ -21,7 +22,10 @@ const lanes = openLanes(stores.redis, { attempts: config.SEND_ATTEMPTS, backoffM
 const senderDomain = /@([^>\s]+)/.exec(config.EMAIL_FROM)?.[1] ?? 'tamkeen.local';
 const email = smtpEmailProvider({ smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM, domain: senderDomain });
 const connections: Redis[] = [];
+const metrics = createDeliveryMetrics();
+const metricsServer = await serveDeliveryMetrics(metrics, config.METRICS_PORT, '0.0.0.0');
 const workers = startWorkers({
+  metrics,
   knex: stores.knex,
   sms: twilioSmsProvider({ accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN, baseUrl: config.TWILIO_API_URL, from: config.SMS_SENDER }),
   email,
@@ -60,6 +64,7 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const deadline = setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS);
     void (async () => {
       await workers.close();
+      await metricsServer.close();
       await lanes.close();
       email.close();
       await Promise.all(connections.map((c) => c.quit().catch(() => undefined)));

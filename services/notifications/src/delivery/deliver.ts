@@ -22,6 +22,7 @@ interface Claimed {
   subject: string | null;
   body: string;
   language: 'ar' | 'en';
+  created_at: Date;
 }
 
 /**
@@ -30,13 +31,13 @@ interface Claimed {
  * the notification id, so a send repeated after a crash is recognised there too.
  * Throws on failure: PermanentFailure when a retry cannot help, anything else when it may.
  */
-export async function deliverNotification(id: string, { knex, sms, email, smsStatusCallback, logger }: DeliveryDeps): Promise<'sent' | 'skipped'> {
+export async function deliverNotification(id: string, { knex, sms, email, smsStatusCallback, logger }: DeliveryDeps): Promise<{ type: 'sms' | 'email'; acceptedAt: Date } | 'skipped'> {
   const [claimed] = await knex('notifications')
     .where({ id })
     .whereIn('status', ['created', 'sending'])
     .whereNull('provider_reference')
     .update({ status: 'sending', attempts: knex.raw('attempts + 1'), updated_at: knex.fn.now() })
-    .returning<Claimed[]>(['id', 'type', 'recipient', 'subject', 'body', 'language']);
+    .returning<Claimed[]>(['id', 'type', 'recipient', 'subject', 'body', 'language', 'created_at']);
   if (!claimed) return 'skipped';
   try {
     if (claimed.type === 'sms') {
@@ -50,7 +51,7 @@ export async function deliverNotification(id: string, { knex, sms, email, smsSta
         .where({ id })
         .update({ provider_reference: messageId, status: 'delivered', sent_at: knex.fn.now(), completed_at: knex.fn.now(), last_error: null, updated_at: knex.fn.now() });
     }
-    return 'sent';
+    return { type: claimed.type, acceptedAt: claimed.created_at };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     if (error instanceof SmsNotSent && error.permanent) {

@@ -13,6 +13,7 @@ import { testNotifications, type TestNotifications } from '../test-app.js';
 import { smtpEmailProvider } from './email-provider.js';
 import { LANE_QUEUES } from './lanes.js';
 import { startWorkers, type RunningWorkers } from './workers.js';
+import { createDeliveryMetrics, serveDeliveryMetrics } from './worker-metrics.js';
 
 let service: TestNotifications;
 let sandbox: RunningSandbox;
@@ -22,6 +23,7 @@ let smsTemplate: string;
 let emailTemplate: string;
 const connections: Redis[] = [];
 const email = { close: () => undefined } as { close(): void };
+const metrics = createDeliveryMetrics();
 
 // The app listens for real: the sandbox posts delivery callbacks to it, signed for this address.
 const front = createServer((req, res) => service.app(req, res));
@@ -35,6 +37,7 @@ beforeAll(async () => {
   const emailProvider = smtpEmailProvider({ smtpUrl: `smtp://127.0.0.1:${sandbox.smtpPort}`, from: 'Tamkeen <no-reply@tamkeen.test>', domain: 'tamkeen.test' });
   email.close = () => emailProvider.close();
   workers = startWorkers({
+    metrics,
     knex: service.stores.knex,
     sms: twilioSmsProvider({ accountSid: sandbox.accountSid, authToken: sandbox.authToken, baseUrl: sandbox.url, from: 'Tamkeen' }),
     email: emailProvider,
@@ -134,6 +137,21 @@ describe('delivery through the queue', () => {
       expect(job.attemptsMade).toBe(1);
     } finally {
       await queue.close();
+    }
+  });
+
+  it('counts sends and failures per lane on the worker’s /metrics', async () => {
+    const server = await serveDeliveryMetrics(metrics, 0, '127.0.0.1');
+    try {
+      const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+      const has = (name: string, labels: string) =>
+        text.split('\n').some((line) => line.startsWith(`${name}{`) && labels.split(',').every((l) => line.includes(l)) && !/ 0$/.test(line));
+      expect(has('notifications_sent_total', 'lane="priority",type="sms"')).toBe(true);
+      expect(has('notifications_sent_total', 'lane="bulk",type="email"')).toBe(true);
+      expect(has('notifications_failed_total', 'lane="bulk",kind="permanent"')).toBe(true);
+      expect(has('notifications_delivery_latency_seconds_count', 'lane="priority",type="sms"')).toBe(true);
+    } finally {
+      await server.close();
     }
   });
 });

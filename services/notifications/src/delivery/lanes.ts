@@ -19,6 +19,8 @@ export interface Lanes {
   /** Queues again a notification whose job failed for good (its old job is removed first). */
   requeue(lane: Lane, notificationId: string): Promise<void>;
   depth(lane: Lane): Promise<number>;
+  /** Jobs by state (waiting, active, delayed, failed), for metrics. */
+  counts(lane: Lane): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,9 @@ export function openLanes(connection: Redis, policy: RetryPolicy, prefix = 'tamk
       const old = await queues[lane].getJob(notificationId);
       if (old) await old.remove();
       await this.add(lane, notificationId);
+    },
+    async counts(lane) {
+      return queues[lane].getJobCounts('waiting', 'active', 'delayed', 'failed');
     },
     async depth(lane) {
       return queues[lane].count();

@@ -38,6 +38,9 @@ describe('the recovery sweep', () => {
     // Running it again adds nothing: the job is queued under the notification's id.
     await requeueUnsent(service.stores.knex, service.lanes, { olderThanMs: 0 });
     expect(await service.lanes.depth('priority')).toBe(1);
+    // Queue depths by lane and state are on the API's /metrics.
+    const metrics = await request(service.app).get('/metrics');
+    expect(metrics.text.split('\n')).toContainEqual(expect.stringMatching(/^notifications_queue_jobs\{(?=.*lane="priority")(?=.*state="waiting").*\} 1$/));
   });
 
   it('leaves alone what is younger than the grace period, and what was handed over', async () => {

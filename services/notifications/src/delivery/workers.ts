@@ -4,12 +4,14 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { deliverNotification, giveUp, PermanentFailure, type DeliveryDeps } from './deliver.js';
 import { LANE_QUEUES, type Lane } from './lanes.js';
+import type { DeliveryMetrics } from './worker-metrics.js';
 
 export interface WorkersOptions extends DeliveryDeps {
   /** A connection for blocking commands (maxRetriesPerRequest: null), one per worker. */
   connection: () => Redis;
   prefix?: string;
   concurrency?: Record<Lane, number>;
+  metrics?: DeliveryMetrics;
 }
 
 export interface RunningWorkers {
@@ -18,7 +20,7 @@ export interface RunningWorkers {
 }
 
 /** One worker per lane: the priority lane is never stuck behind the bulk one. */
-export function startWorkers({ connection, prefix = 'tamkeen', concurrency = { priority: 20, bulk: 20 }, ...deps }: WorkersOptions): RunningWorkers {
+export function startWorkers({ connection, prefix = 'tamkeen', concurrency = { priority: 20, bulk: 20 }, metrics, ...deps }: WorkersOptions): RunningWorkers {
   const knex: Knex = deps.knex;
   const logger: Logger = deps.logger;
   const workers = (Object.keys(LANE_QUEUES) as Lane[]).map((lane) => {
@@ -26,9 +28,16 @@ export function startWorkers({ connection, prefix = 'tamkeen', concurrency = { p
       LANE_QUEUES[lane],
       async (job) => {
         try {
-          return await deliverNotification(job.data.notificationId, deps);
+          const outcome = await deliverNotification(job.data.notificationId, deps);
+          if (outcome !== 'skipped') {
+            metrics?.sent.inc({ lane, type: outcome.type });
+            metrics?.latency.observe({ lane, type: outcome.type }, (Date.now() - outcome.acceptedAt.getTime()) / 1000);
+          }
+          return outcome === 'skipped' ? 'skipped' : 'sent';
         } catch (error) {
-          if (error instanceof PermanentFailure) throw new UnrecoverableError(error.message);
+          const permanent = error instanceof PermanentFailure;
+          metrics?.failed.inc({ lane, type: 'any', kind: permanent ? 'permanent' : 'temporary' });
+          if (permanent) throw new UnrecoverableError(error.message);
           throw error;
         }
       },
@@ -38,6 +47,7 @@ export function startWorkers({ connection, prefix = 'tamkeen', concurrency = { p
       if (!job) return;
       const exhausted = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
       if (exhausted && !(error instanceof UnrecoverableError)) {
+        metrics?.failed.inc({ lane, type: 'any', kind: 'exhausted' });
         void giveUp(knex, job.data.notificationId).then(() =>
           logger.error({ notification: job.data.notificationId, attempts: job.attemptsMade, lane }, 'gave up sending: technical-failure'),
         );
