@@ -17,10 +17,9 @@ describe('notifications service', () => {
     expect(response.body.checks).toMatchObject({ postgres: { status: 'up' }, redis: { status: 'up' } });
   });
 
-  it('answers what is not built yet (organisation webhooks) with 501', async () => {
-    const response = await request(service.app).get('/notifications/v1/webhooks');
-    expect(response.status).toBe(501);
-    expect(response.body.detail).toMatch(/issue 3/);
+  it('answers an unknown path under the API with 404', async () => {
+    const response = await request(service.app).get('/notifications/v1/nothing-here');
+    expect(response.status).toBe(404);
   });
 
   it('accepts only GOV.UK Notify statuses, sms/email and the two lanes', async () => {

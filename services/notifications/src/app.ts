@@ -1,11 +1,13 @@
 import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
-import { createMetrics, createServiceApp, notBuilt, type AccessTokenVerifier, type Logger } from '@tamkeen/http-kit';
+import { createMetrics, createServiceApp, type AccessTokenVerifier, type Logger } from '@tamkeen/http-kit';
 import { Gauge } from 'prom-client';
 import type { Express } from 'express';
 import type { NotificationsConfig } from './config.js';
 import type { Lanes } from './delivery/lanes.js';
 import { sendingRateLimiter } from './delivery/rate-limit.js';
 import { twilioCallbackRoutes } from './delivery/twilio-callbacks.js';
+import type { StatusChanges } from './delivery/webhooks.js';
+import { webhookRoutes } from './delivery/webhook-routes.js';
 import { notificationRepository } from './notifications/notification-repository.js';
 import { notificationRoutes } from './notifications/notification-routes.js';
 import { templateRepository } from './templates/template-repository.js';
@@ -20,9 +22,11 @@ export interface NotificationsDeps {
   verifyAccessToken: AccessTokenVerifier;
   /** The sending queues (openLanes in main). */
   lanes: Lanes;
+  /** The organisations' status webhooks (openStatusChanges in main). */
+  statusChanges: StatusChanges;
 }
 
-export function createApp({ config, logger, knex, redis, verifyAccessToken, lanes }: NotificationsDeps): Express {
+export function createApp({ config, logger, knex, redis, verifyAccessToken, lanes, statusChanges }: NotificationsDeps): Express {
   const metrics = createMetrics('notifications');
   new Gauge({
     name: 'notifications_queue_jobs',
@@ -41,7 +45,7 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, lane
     templateRoutes(router, templates, verifyAccessToken);
     const rateLimiter = sendingRateLimiter(redis, knex, { defaultPerMinute: config.RATE_LIMIT_PER_MINUTE, prefix: config.QUEUE_PREFIX });
     notificationRoutes(router, { notifications: notificationRepository(knex), templates, verify: verifyAccessToken, lanes, rateLimiter, logger });
-    twilioCallbackRoutes(router, { knex, logger, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: config.SMS_STATUS_CALLBACK_URL });
-    notBuilt(router, '/notifications/v1', 'Organisation status webhooks (issue 3)');
+    twilioCallbackRoutes(router, { knex, logger, authToken: config.TWILIO_AUTH_TOKEN, publicUrl: config.SMS_STATUS_CALLBACK_URL, statusChanges });
+    webhookRoutes(router, knex, verifyAccessToken);
   });
 }

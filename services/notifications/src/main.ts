@@ -3,6 +3,7 @@ import { openStores } from '@tamkeen/db';
 import { accessTokenVerifier, createLogger, startService } from '@tamkeen/http-kit';
 import { createApp } from './app.js';
 import { openLanes } from './delivery/lanes.js';
+import { openStatusChanges } from './delivery/webhooks.js';
 import { notificationsConfig } from './config.js';
 
 const config = loadConfigOrExit('notifications', notificationsConfig);
@@ -14,4 +15,5 @@ const verifyAccessToken = accessTokenVerifier({
   audience: config.ACCESS_TOKEN_AUDIENCE,
 });
 const lanes = openLanes(stores.redis, { attempts: config.SEND_ATTEMPTS, backoffMs: config.SEND_BACKOFF_MS }, config.QUEUE_PREFIX);
-await startService(createApp({ config, logger, ...stores, verifyAccessToken, lanes }), config, logger, [lanes.close, stores.close]);
+const statusChanges = openStatusChanges(stores.redis, config.QUEUE_PREFIX);
+await startService(createApp({ config, logger, ...stores, verifyAccessToken, lanes, statusChanges }), config, logger, [lanes.close, statusChanges.close, stores.close]);

@@ -5,6 +5,7 @@ import { logCapture, startTestIssuer, type TestIssuer } from '@tamkeen/testing';
 import type { Express } from 'express';
 import { randomUUID } from 'node:crypto';
 import { openLanes, type Lanes } from './delivery/lanes.js';
+import { openStatusChanges, type StatusChanges } from './delivery/webhooks.js';
 import { createApp } from './app.js';
 import { notificationsConfig } from './config.js';
 import { migrations } from './db/migrations/index.js';
@@ -18,6 +19,7 @@ export interface TestNotifications {
   issuer: TestIssuer;
   logs: ReturnType<typeof logCapture>;
   lanes: Lanes;
+  statusChanges: StatusChanges;
   /** This test file's own key prefix in the shared Redis. */
   queuePrefix: string;
   /** A bearer header for a client of `organisation` with `scope`. */
@@ -43,19 +45,22 @@ export async function testNotifications(label: string, { smsStatusCallbackUrl = 
   const logs = logCapture();
   const verifyAccessToken = accessTokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: issuer.audience });
   const lanes = openLanes(stores.redis, { attempts: 3, backoffMs: 20 }, queuePrefix);
-  const app = createApp({ config, logger: createLogger({ service: 'notifications', destination: logs.destination }), knex: stores.knex, redis: stores.redis, verifyAccessToken, lanes });
+  const statusChanges = openStatusChanges(stores.redis, queuePrefix, { attempts: 3, backoffMs: 20 });
+  const app = createApp({ config, logger: createLogger({ service: 'notifications', destination: logs.destination }), knex: stores.knex, redis: stores.redis, verifyAccessToken, lanes, statusChanges });
   return {
     app,
     stores,
     issuer,
     logs,
     lanes,
+    statusChanges,
     queuePrefix,
     async bearer(scope, organisation = 'moh') {
       return `Bearer ${await issuer.sign({ scope, organisation_id: organisation, client_id: `${organisation}-portal` })}`;
     },
     async close() {
       await lanes.close();
+      await statusChanges.close();
       await deleteKeys(stores.redis, `${queuePrefix}:*`);
       await issuer.close();
       await stores.close();

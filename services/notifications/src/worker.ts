@@ -9,6 +9,7 @@ import { openLanes } from './delivery/lanes.js';
 import { requeueUnsent } from './delivery/recovery-sweep.js';
 import { startWorkers } from './delivery/workers.js';
 import { createDeliveryMetrics, serveDeliveryMetrics } from './delivery/worker-metrics.js';
+import { openStatusChanges, startWebhookWorker } from './delivery/webhooks.js';
 import { twilioSmsProvider } from './providers/twilio-sms.js';
 
 const SWEEP_EVERY_MS = 30_000;
@@ -22,10 +23,20 @@ const lanes = openLanes(stores.redis, { attempts: config.SEND_ATTEMPTS, backoffM
 const senderDomain = /@([^>\s]+)/.exec(config.EMAIL_FROM)?.[1] ?? 'tamkeen.local';
 const email = smtpEmailProvider({ smtpUrl: config.SMTP_URL, from: config.EMAIL_FROM, domain: senderDomain });
 const connections: Redis[] = [];
+/** Workers block on Redis: their connections must wait, not fail, while it is away. */
+function blockingConnection(): Redis {
+  const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
+  connection.on('error', () => undefined);
+  connections.push(connection);
+  return connection;
+}
 const metrics = createDeliveryMetrics();
 const metricsServer = await serveDeliveryMetrics(metrics, config.METRICS_PORT, '0.0.0.0');
+const statusChanges = openStatusChanges(stores.redis, config.QUEUE_PREFIX);
+const webhooks = startWebhookWorker({ connection: blockingConnection(), prefix: config.QUEUE_PREFIX, knex: stores.knex, logger });
 const workers = startWorkers({
   metrics,
+  statusChanges,
   knex: stores.knex,
   sms: twilioSmsProvider({ accountSid: config.TWILIO_ACCOUNT_SID, authToken: config.TWILIO_AUTH_TOKEN, baseUrl: config.TWILIO_API_URL, from: config.SMS_SENDER }),
   email,
@@ -33,13 +44,7 @@ const workers = startWorkers({
   logger,
   prefix: config.QUEUE_PREFIX,
   concurrency: { priority: config.PRIORITY_CONCURRENCY, bulk: config.BULK_CONCURRENCY },
-  connection: () => {
-    // Workers block on Redis: their connections must wait, not fail, while it is away.
-    const connection = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null });
-    connection.on('error', () => undefined);
-    connections.push(connection);
-    return connection;
-  },
+  connection: blockingConnection,
 });
 
 const sweep = async () => {
@@ -64,6 +69,8 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     const deadline = setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS);
     void (async () => {
       await workers.close();
+      await webhooks.close();
+      await statusChanges.close();
       await metricsServer.close();
       await lanes.close();
       email.close();

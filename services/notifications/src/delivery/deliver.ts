@@ -2,6 +2,7 @@ import type { Knex } from '@tamkeen/db';
 import type { Logger } from '@tamkeen/http-kit';
 import { SmsNotSent, type SmsProvider } from '../providers/sms-provider.js';
 import type { EmailProvider } from './email-provider.js';
+import type { StatusChanges } from './webhooks.js';
 
 export interface DeliveryDeps {
   knex: Knex;
@@ -10,6 +11,8 @@ export interface DeliveryDeps {
   /** Where the SMS provider reports delivery statuses (this service's public callback URL). */
   smsStatusCallback: string | undefined;
   logger: Logger;
+  /** Tells the organisation's webhook; absent, nobody is told. */
+  statusChanges?: StatusChanges;
 }
 
 /** Sending cannot succeed (the provider refused for good): no retry. */
@@ -31,7 +34,7 @@ interface Claimed {
  * the notification id, so a send repeated after a crash is recognised there too.
  * Throws on failure: PermanentFailure when a retry cannot help, anything else when it may.
  */
-export async function deliverNotification(id: string, { knex, sms, email, smsStatusCallback, logger }: DeliveryDeps): Promise<{ type: 'sms' | 'email'; acceptedAt: Date } | 'skipped'> {
+export async function deliverNotification(id: string, { knex, sms, email, smsStatusCallback, logger, statusChanges }: DeliveryDeps): Promise<{ type: 'sms' | 'email'; acceptedAt: Date } | 'skipped'> {
   const [claimed] = await knex('notifications')
     .where({ id })
     .whereIn('status', ['created', 'sending'])
@@ -39,6 +42,9 @@ export async function deliverNotification(id: string, { knex, sms, email, smsSta
     .update({ status: 'sending', attempts: knex.raw('attempts + 1'), updated_at: knex.fn.now() })
     .returning<Claimed[]>(['id', 'type', 'recipient', 'subject', 'body', 'language', 'created_at']);
   if (!claimed) return 'skipped';
+  const tell = (status: string) =>
+    statusChanges?.changed(id, status).catch((error: unknown) => logger.warn({ err: error, notification: id }, 'could not queue the webhook'));
+  await tell('sending');
   try {
     if (claimed.type === 'sms') {
       const { providerId } = await sms.send({ notificationId: id, to: claimed.recipient, body: claimed.body, statusCallback: smsStatusCallback });
@@ -50,6 +56,7 @@ export async function deliverNotification(id: string, { knex, sms, email, smsSta
       await knex('notifications')
         .where({ id })
         .update({ provider_reference: messageId, status: 'delivered', sent_at: knex.fn.now(), completed_at: knex.fn.now(), last_error: null, updated_at: knex.fn.now() });
+      await tell('delivered');
     }
     return { type: claimed.type, acceptedAt: claimed.created_at };
   } catch (error) {
@@ -57,6 +64,7 @@ export async function deliverNotification(id: string, { knex, sms, email, smsSta
     if (error instanceof SmsNotSent && error.permanent) {
       await knex('notifications').where({ id }).update({ status: 'permanent-failure', last_error: reason, completed_at: knex.fn.now(), updated_at: knex.fn.now() });
       logger.warn({ notification: id, providerCode: error.providerCode }, 'the provider refused the notification for good');
+      await tell('permanent-failure');
       throw new PermanentFailure(reason);
     }
     await knex('notifications').where({ id }).update({ last_error: reason, updated_at: knex.fn.now() });
@@ -65,9 +73,10 @@ export async function deliverNotification(id: string, { knex, sms, email, smsSta
 }
 
 /** After the last try: the notification ends `technical-failure`, in the dead-letter list. */
-export async function giveUp(knex: Knex, id: string): Promise<void> {
-  await knex('notifications')
+export async function giveUp(knex: Knex, id: string, statusChanges?: StatusChanges): Promise<void> {
+  const changed = await knex('notifications')
     .where({ id, status: 'sending' })
     .whereNull('provider_reference')
     .update({ status: 'technical-failure', completed_at: knex.fn.now(), updated_at: knex.fn.now() });
+  if (changed) await statusChanges?.changed(id, 'technical-failure');
 }

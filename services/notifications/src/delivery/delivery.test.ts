@@ -14,6 +14,7 @@ import { smtpEmailProvider } from './email-provider.js';
 import { LANE_QUEUES } from './lanes.js';
 import { startWorkers, type RunningWorkers } from './workers.js';
 import { createDeliveryMetrics, serveDeliveryMetrics } from './worker-metrics.js';
+import { startWebhookWorker, webhookSignature } from './webhooks.js';
 
 let service: TestNotifications;
 let sandbox: RunningSandbox;
@@ -24,31 +25,47 @@ let emailTemplate: string;
 const connections: Redis[] = [];
 const email = { close: () => undefined } as { close(): void };
 const metrics = createDeliveryMetrics();
+let webhookWorker: { close(): Promise<void> };
+function blocking() {
+  const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  connections.push(connection);
+  return connection;
+}
+// The ministry's webhook receiver.
+const posts: Array<{ body: string; signature: string }> = [];
+const receiver = createServer((req, res) => {
+  let body = '';
+  req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+  req.on('end', () => {
+    posts.push({ body, signature: String(req.headers['tamkeen-signature'] ?? '') });
+    // The first post fails, as a busy receiver would: it must be tried again.
+    res.writeHead(posts.length === 1 ? 503 : 204).end();
+  });
+});
 
 // The app listens for real: the sandbox posts delivery callbacks to it, signed for this address.
 const front = createServer((req, res) => service.app(req, res));
 let callbackUrl: string;
 
 beforeAll(async () => {
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
   callbackUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}/notifications/v1/callbacks/twilio`;
   [service, sandbox] = await Promise.all([testNotifications('notifications delivery', { smsStatusCallbackUrl: callbackUrl }), startSandbox()]);
   send = await service.bearer('notifications:send');
   const emailProvider = smtpEmailProvider({ smtpUrl: `smtp://127.0.0.1:${sandbox.smtpPort}`, from: 'Tamkeen <no-reply@tamkeen.test>', domain: 'tamkeen.test' });
   email.close = () => emailProvider.close();
+  webhookWorker = startWebhookWorker({ connection: blocking(), prefix: service.queuePrefix, knex: service.stores.knex, logger: createLogger({ service: 'w', destination: logCapture().destination }) });
   workers = startWorkers({
     metrics,
+    statusChanges: service.statusChanges,
     knex: service.stores.knex,
     sms: twilioSmsProvider({ accountSid: sandbox.accountSid, authToken: sandbox.authToken, baseUrl: sandbox.url, from: 'Tamkeen' }),
     email: emailProvider,
     smsStatusCallback: callbackUrl,
     logger: createLogger({ service: 'notifications-worker', destination: logCapture().destination }),
     prefix: service.queuePrefix,
-    connection: () => {
-      const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-      connections.push(connection);
-      return connection;
-    },
+    connection: blocking,
   });
   const create = (body: object) => request(service.app).post('/notifications/v1/templates').set('Authorization', send).send(body);
   smsTemplate = (await create({ name: 'code', type: 'sms', body: { ar: 'رمز التحقق: ((code))', en: 'Your code is ((code))' } })).body.id;
@@ -59,7 +76,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => front.close(resolve));
+  await new Promise((resolve) => receiver.close(resolve));
   await workers.close();
+  await webhookWorker.close();
   await Promise.all(connections.map((c) => c.quit()));
   email.close();
   await Promise.all([sandbox.stop(), service.close()]);
@@ -153,5 +172,37 @@ describe('delivery through the queue', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('posts each status change to the organisation’s webhook, signed, retrying a receiver that failed', async () => {
+    const set = await request(service.app)
+      .put('/notifications/v1/webhook')
+      .set('Authorization', send)
+      .send({ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/tamkeen-status` });
+    expect(set.status).toBe(200);
+    const secret: string = set.body.secret;
+    const wrong = await request(service.app).put('/notifications/v1/webhook').set('Authorization', send).send({ url: 'ftp://example.org/x' });
+    expect(wrong.body.invalid_params).toEqual([{ name: 'url', reason: 'must be an http(s) URL' }]);
+    expect(secret).toMatch(/^whsec_/);
+    expect((await request(service.app).get('/notifications/v1/webhook').set('Authorization', send)).body).toEqual({ url: set.body.url });
+
+    const accepted = await request(service.app)
+      .post('/notifications/v1/email')
+      .set('Authorization', send)
+      .send({ email_address: 'webhook@example.org', template_id: emailTemplate, personalisation: { ref: 'W-1' }, reference: 'W-1' });
+    const statusesPosted = () =>
+      posts.map((p) => JSON.parse(p.body) as { id: string; status: string }).filter((p) => p.id === accepted.body.id).map((p) => p.status);
+    await waitFor(() => statusesPosted().filter((s) => s === 'delivered').length >= 1 && statusesPosted().includes('sending'), {
+      what: `the webhook posts (got ${JSON.stringify(posts.map((p) => p.body))})`,
+      timeoutMs: 10_000,
+    });
+    // The receiver refused the first post (503): that same status was posted again.
+    const first = JSON.parse(posts[0]!.body) as { status: string };
+    await waitFor(() => statusesPosted().filter((status) => status === first.status).length >= 2, { what: 'the refused post to be retried' });
+    for (const post of posts) {
+      const at = Number(/t=(\d+)/.exec(post.signature)?.[1]);
+      expect(post.signature).toBe(webhookSignature(secret, post.body, at));
+    }
+    expect(JSON.parse(posts.find((p) => p.body.includes('"delivered"'))!.body)).toMatchObject({ id: accepted.body.id, reference: 'W-1', type: 'email', status: 'delivered' });
   });
 });

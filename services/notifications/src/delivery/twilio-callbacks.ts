@@ -2,6 +2,7 @@ import type { Knex } from '@tamkeen/db';
 import { Forbidden, resource, type Logger } from '@tamkeen/http-kit';
 import type { IRouter } from 'express';
 import twilio from 'twilio';
+import type { StatusChanges } from './webhooks.js';
 
 /** Twilio's message statuses, as GOV.UK Notify's. Earlier ones (queued, accepted...) change nothing. */
 const STATUS_FROM_TWILIO: Record<string, string> = {
@@ -25,6 +26,7 @@ export interface TwilioCallbackOptions {
   authToken: string;
   /** The URL Twilio was given and signs: this route's public address. */
   publicUrl: string;
+  statusChanges: StatusChanges;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface TwilioCallbackOptions {
  * public URL and the parameters with the auth token). Forged or altered callbacks get 403 and
  * change nothing.
  */
-export function twilioCallbackRoutes(router: IRouter, { knex, logger, authToken, publicUrl }: TwilioCallbackOptions): void {
+export function twilioCallbackRoutes(router: IRouter, { knex, logger, authToken, publicUrl, statusChanges }: TwilioCallbackOptions): void {
   resource(router, '/notifications/v1/callbacks/twilio', {
     post: async (req, res) => {
       const params = Object.fromEntries(Object.entries((req.body ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
@@ -53,6 +55,10 @@ export function twilioCallbackRoutes(router: IRouter, { knex, logger, authToken,
             ...(params.ErrorCode ? { last_error: `provider error ${params.ErrorCode}` } : {}),
           });
         if (!changed) logger.info({ sid, status: params.MessageStatus }, 'callback changed nothing (unknown message or an older status)');
+        else {
+          const row = await knex('notifications').where({ provider_reference: sid }).first<{ id: string }>('id');
+          if (row) await statusChanges.changed(row.id, status).catch((error: unknown) => logger.warn({ err: error }, 'could not queue the webhook'));
+        }
       }
       res.status(204).end();
     },

@@ -48,7 +48,7 @@ export function startWorkers({ connection, prefix = 'tamkeen', concurrency = { p
       const exhausted = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
       if (exhausted && !(error instanceof UnrecoverableError)) {
         metrics?.failed.inc({ lane, type: 'any', kind: 'exhausted' });
-        void giveUp(knex, job.data.notificationId).then(() =>
+        void giveUp(knex, job.data.notificationId, deps.statusChanges).then(() =>
           logger.error({ notification: job.data.notificationId, attempts: job.attemptsMade, lane }, 'gave up sending: technical-failure'),
         );
       } else if (!exhausted) {
