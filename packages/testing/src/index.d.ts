@@ -5,7 +5,7 @@ export function jestPreset(configUrl: string, overrides?: Record<string, unknown
 export function waitFor<T>(
   probe: () => T | Promise<T>,
   options?: { timeoutMs?: number; intervalMs?: number; what?: string },
-): Promise<Exclude<T, undefined | false>>;
+): Promise<Exclude<T, undefined | null | false>>;
 
 export function nextEvent(emitter: EventEmitter, event: string, timeoutMs?: number): Promise<unknown>;
 

@@ -35,11 +35,11 @@ export function jestPreset(configUrl, overrides = {}) {
 }
 
 /**
- * Polls `probe` until it returns a value other than undefined/false, or throws after the deadline.
+ * Polls `probe` until it returns a value other than undefined, null or false, or throws after the deadline.
  * @template T
  * @param {() => T | Promise<T>} probe
  * @param {{ timeoutMs?: number, intervalMs?: number, what?: string }} [options]
- * @returns {Promise<Exclude<T, undefined | false>>}
+ * @returns {Promise<Exclude<T, undefined | null | false>>}
  */
 export async function waitFor(probe, { timeoutMs = 5_000, intervalMs = 20, what = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs;
@@ -47,7 +47,7 @@ export async function waitFor(probe, { timeoutMs = 5_000, intervalMs = 20, what 
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== false) return /** @type {any} */ (value);
+      if (value !== undefined && value !== null && value !== false) return /** @type {any} */ (value);
     } catch (error) {
       lastError = error;
     }

@@ -10,6 +10,12 @@ describe('waitFor', () => {
     expect(calls).toBe(3);
   });
 
+  it('keeps waiting while the probe answers null (a column not filled yet)', async () => {
+    let calls = 0;
+    expect(await waitFor(() => (++calls >= 2 ? 'SM1' : null), { intervalMs: 1 })).toBe('SM1');
+    expect(calls).toBe(2);
+  });
+
   it('names what it waited for and the last error when the deadline passes', async () => {
     await expect(
       waitFor(
