@@ -49,7 +49,8 @@ async function sql(text) {
 function start(name, file, env, ready) {
   return new Promise((resolve, reject) => {
     // Log lines are written (their cost is real) but only read until the process is ready.
-    const child = spawn(process.execPath, [join(root, file)], { env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const profile = process.env.BENCH_CPU_PROF && name === 'notifications' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [];
+    const child = spawn(process.execPath, [...profile, join(root, file)], { env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(child);
     child.once('exit', (code) => reject(new Error(`${name} exited (${code})`)));
     if (!ready) {
