@@ -4,6 +4,7 @@ import { accessTokenVerifier, createLogger } from '@tamkeen/http-kit';
 import { logCapture, startTestIssuer, type TestIssuer } from '@tamkeen/testing';
 import type { Express } from 'express';
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { openLanes, type Lanes } from './delivery/lanes.js';
 import { openStatusChanges, type StatusChanges } from './delivery/webhooks.js';
 import { createApp } from './app.js';
@@ -22,6 +23,10 @@ export interface TestNotifications {
   statusChanges: StatusChanges;
   /** This test file's own key prefix in the shared Redis. */
   queuePrefix: string;
+  /** A connection for BullMQ workers (maxRetriesPerRequest: null), closed with the rest. */
+  blockingConnection(): Redis;
+  /** Drops every queued job of this test file, as a Redis restarted without its data would. */
+  loseQueuedJobs(): Promise<void>;
   /** A bearer header for a client of `organisation` with `scope`. */
   bearer(scope: string, organisation?: string): Promise<string>;
   close(): Promise<void>;
@@ -47,6 +52,7 @@ export async function testNotifications(label: string, { smsStatusCallbackUrl = 
   const lanes = openLanes(stores.redis, { attempts: 3, backoffMs: 20 }, queuePrefix);
   const statusChanges = openStatusChanges(stores.redis, queuePrefix, { attempts: 3, backoffMs: 20 });
   const app = createApp({ config, logger: createLogger({ service: 'notifications', destination: logs.destination }), knex: stores.knex, redis: stores.redis, verifyAccessToken, lanes, statusChanges });
+  const blocking: Redis[] = [];
   return {
     app,
     stores,
@@ -55,12 +61,19 @@ export async function testNotifications(label: string, { smsStatusCallbackUrl = 
     lanes,
     statusChanges,
     queuePrefix,
+    blockingConnection() {
+      const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+      blocking.push(connection);
+      return connection;
+    },
+    loseQueuedJobs: () => deleteKeys(stores.redis, `${queuePrefix}:*`),
     async bearer(scope, organisation = 'moh') {
       return `Bearer ${await issuer.sign({ scope, organisation_id: organisation, client_id: `${organisation}-portal` })}`;
     },
     async close() {
       await lanes.close();
       await statusChanges.close();
+      await Promise.all(blocking.map((connection) => connection.quit()));
       await deleteKeys(stores.redis, `${queuePrefix}:*`);
       await issuer.close();
       await stores.close();

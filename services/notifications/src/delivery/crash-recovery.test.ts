@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLogger } from '@tamkeen/http-kit';
 import { logCapture, waitFor } from '@tamkeen/testing';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { twilioSmsProvider } from '../providers/twilio-sms.js';
 import { startSandbox, type RunningSandbox } from '../test-sandbox.js';
@@ -14,7 +13,6 @@ let service: TestNotifications;
 let sandbox: RunningSandbox;
 let send: string;
 let templateId: string;
-const connections: Redis[] = [];
 const running: RunningWorkers[] = [];
 
 beforeAll(async () => {
@@ -26,7 +24,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(running.map((w) => w.close()));
-  await Promise.all(connections.map((c) => c.quit()));
   await Promise.all([sandbox.stop(), service.close()]);
 });
 
@@ -41,11 +38,7 @@ function workersNow(): void {
       smsStatusCallback: undefined,
       logger: createLogger({ service: 'notifications-worker', destination: logCapture().destination }),
       prefix: service.queuePrefix,
-      connection: () => {
-        const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-        connections.push(connection);
-        return connection;
-      },
+      connection: service.blockingConnection,
     }),
   );
 }
@@ -59,8 +52,7 @@ const row = async (id: string) => (await service.stores.knex('notifications').wh
 describe('nothing is lost, nothing is sent twice', () => {
   it('delivers what the API accepted although Redis lost it before any worker ran', async () => {
     const accepted = await request(service.app).post('/notifications/v1/sms').set('Authorization', send).send({ phone_number: '0599888001', template_id: templateId, personalisation: { code: '1' } });
-    const keys = await service.stores.redis.keys(`${service.queuePrefix}:*`);
-    await service.stores.redis.del(...keys); // Redis restarted empty
+    await service.loseQueuedJobs(); // Redis restarted empty
     expect(await service.lanes.depth('bulk')).toBe(0);
 
     await requeueUnsent(service.stores.knex, service.lanes, { olderThanMs: 0 });

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLogger } from '@tamkeen/http-kit';
 import { logCapture, waitFor } from '@tamkeen/testing';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { twilioSmsProvider } from '../providers/twilio-sms.js';
 import { startSandbox, type RunningSandbox } from '../test-sandbox.js';
@@ -22,15 +21,9 @@ let workers: RunningWorkers;
 let send: string;
 let smsTemplate: string;
 let emailTemplate: string;
-const connections: Redis[] = [];
 const email = { close: () => undefined } as { close(): void };
 const metrics = createDeliveryMetrics();
 let webhookWorker: { close(): Promise<void> };
-function blocking() {
-  const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-  connections.push(connection);
-  return connection;
-}
 // The ministry's webhook receiver.
 const posts: Array<{ body: string; signature: string }> = [];
 const receiver = createServer((req, res) => {
@@ -55,7 +48,7 @@ beforeAll(async () => {
   send = await service.bearer('notifications:send');
   const emailProvider = smtpEmailProvider({ smtpUrl: `smtp://127.0.0.1:${sandbox.smtpPort}`, from: 'Tamkeen <no-reply@tamkeen.test>', domain: 'tamkeen.test' });
   email.close = () => emailProvider.close();
-  webhookWorker = startWebhookWorker({ connection: blocking(), prefix: service.queuePrefix, knex: service.stores.knex, logger: createLogger({ service: 'w', destination: logCapture().destination }) });
+  webhookWorker = startWebhookWorker({ connection: service.blockingConnection(), prefix: service.queuePrefix, knex: service.stores.knex, logger: createLogger({ service: 'w', destination: logCapture().destination }) });
   workers = startWorkers({
     metrics,
     statusChanges: service.statusChanges,
@@ -65,7 +58,7 @@ beforeAll(async () => {
     smsStatusCallback: callbackUrl,
     logger: createLogger({ service: 'notifications-worker', destination: logCapture().destination }),
     prefix: service.queuePrefix,
-    connection: blocking,
+    connection: service.blockingConnection,
   });
   const create = (body: object) => request(service.app).post('/notifications/v1/templates').set('Authorization', send).send(body);
   smsTemplate = (await create({ name: 'code', type: 'sms', body: { ar: 'رمز التحقق: ((code))', en: 'Your code is ((code))' } })).body.id;
@@ -79,7 +72,6 @@ afterAll(async () => {
   await new Promise((resolve) => receiver.close(resolve));
   await workers.close();
   await webhookWorker.close();
-  await Promise.all(connections.map((c) => c.quit()));
   email.close();
   await Promise.all([sandbox.stop(), service.close()]);
 });

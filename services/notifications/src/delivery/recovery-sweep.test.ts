@@ -16,11 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-async function flushQueues() {
-  const keys = await service.stores.redis.keys(`${service.queuePrefix}:*`);
-  if (keys.length) await service.stores.redis.del(...keys);
-}
-
 describe('the recovery sweep', () => {
   it('queues again what Redis lost after the API accepted it, once', async () => {
     const accepted = await request(service.app)
@@ -30,7 +25,7 @@ describe('the recovery sweep', () => {
     expect(accepted.status).toBe(201);
     expect(await service.lanes.depth('priority')).toBe(1);
 
-    await flushQueues(); // Redis restarted without its data
+    await service.loseQueuedJobs(); // Redis restarted without its data
     expect(await service.lanes.depth('priority')).toBe(0);
 
     expect(await requeueUnsent(service.stores.knex, service.lanes, { olderThanMs: 0 })).toBe(1);
@@ -44,7 +39,7 @@ describe('the recovery sweep', () => {
   });
 
   it('leaves alone what is younger than the grace period, and what was handed over', async () => {
-    await flushQueues();
+    await service.loseQueuedJobs();
     expect(await requeueUnsent(service.stores.knex, service.lanes, { olderThanMs: 60_000 })).toBe(0);
     await service.stores.knex('notifications').update({ status: 'sending', provider_reference: 'SM1' });
     expect(await requeueUnsent(service.stores.knex, service.lanes, { olderThanMs: 0 })).toBe(0);

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createLogger } from '@tamkeen/http-kit';
 import { logCapture, waitFor } from '@tamkeen/testing';
-import { Redis } from 'ioredis';
 import request from 'supertest';
 import { twilioSmsProvider } from '../providers/twilio-sms.js';
 import { testNotifications, type TestNotifications } from '../test-app.js';
@@ -10,7 +9,6 @@ import { startWorkers, type RunningWorkers } from './workers.js';
 
 let service: TestNotifications;
 let workers: RunningWorkers;
-const connections: Redis[] = [];
 const logs = logCapture();
 
 beforeAll(async () => {
@@ -23,16 +21,11 @@ beforeAll(async () => {
     smsStatusCallback: undefined,
     logger: createLogger({ service: 'notifications-worker', destination: logs.destination }),
     prefix: service.queuePrefix,
-    connection: () => {
-      const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-      connections.push(connection);
-      return connection;
-    },
+    connection: service.blockingConnection,
   });
 });
 afterAll(async () => {
   await workers.close();
-  await Promise.all(connections.map((c) => c.quit()));
   await service.close();
 });
 

@@ -45,7 +45,7 @@ export function twilioCallbackRoutes(router: IRouter, { knex, logger, authToken,
       const sid = params.MessageSid;
       const status = STATUS_FROM_TWILIO[params.MessageStatus ?? ''];
       if (sid && status) {
-        const changed = await knex('notifications')
+        const [changed] = await knex('notifications')
           .where({ provider_reference: sid })
           .whereIn('status', MAY_FOLLOW[status] ?? [])
           .update({
@@ -53,12 +53,10 @@ export function twilioCallbackRoutes(router: IRouter, { knex, logger, authToken,
             updated_at: knex.fn.now(),
             ...(status === 'sent' ? {} : { completed_at: knex.fn.now() }),
             ...(params.ErrorCode ? { last_error: `provider error ${params.ErrorCode}` } : {}),
-          });
+          })
+          .returning<Array<{ id: string }>>('id');
         if (!changed) logger.info({ sid, status: params.MessageStatus }, 'callback changed nothing (unknown message or an older status)');
-        else {
-          const row = await knex('notifications').where({ provider_reference: sid }).first<{ id: string }>('id');
-          if (row) await statusChanges.changed(row.id, status).catch((error: unknown) => logger.warn({ err: error }, 'could not queue the webhook'));
-        }
+        else await statusChanges.changed(changed.id, status).catch((error: unknown) => logger.warn({ err: error }, 'could not queue the webhook'));
       }
       res.status(204).end();
     },
