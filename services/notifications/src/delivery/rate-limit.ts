@@ -29,6 +29,9 @@ export interface RateLimiter {
 }
 
 export function sendingRateLimiter(redis: Redis, knex: Knex, { defaultPerMinute, prefix }: { defaultPerMinute: number; prefix: string }): RateLimiter {
+  // Loaded once and then called by its SHA (EVALSHA): the script is not sent with every request.
+  redis.defineCommand('tamkeenTakeSendToken', { numberOfKeys: 1, lua: TAKE });
+  const take = (redis as unknown as Record<string, (key: string, capacity: number, perMs: number) => Promise<[number, number]>>).tamkeenTakeSendToken!.bind(redis);
   const limits = new Map<string, { perMinute: number; until: number }>();
   // Overrides are read from PostgreSQL at most once a minute per organisation.
   const perMinuteOf = async (organisationId: string) => {
@@ -42,7 +45,7 @@ export function sendingRateLimiter(redis: Redis, knex: Knex, { defaultPerMinute,
   return {
     async take(organisationId) {
       const perMinute = await perMinuteOf(organisationId);
-      const [allowed, wait] = (await redis.eval(TAKE, 1, `${prefix}:rate:${organisationId}`, perMinute, perMinute / 60_000)) as [number, number];
+      const [allowed, wait] = await take(`${prefix}:rate:${organisationId}`, perMinute, perMinute / 60_000);
       return allowed === 1 ? { allowed: true } : { allowed: false, retryAfterMs: wait };
     },
   };
