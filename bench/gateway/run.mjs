@@ -8,7 +8,7 @@
 //   BENCH_DURATION=20 BENCH_CONNECTIONS=100 node bench/gateway/run.mjs
 //
 // See bench/README.md for every variable and what the figures mean.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
@@ -16,6 +16,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { cpuMsOf, machineCpuMs } from '../lib/cpu.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const resultsDir = join(root, 'bench', 'gateway', 'results');
@@ -237,37 +238,6 @@ process.on('exit', () => {
 });
 
 // ---------------------------------------------------------------------------------------- measurement
-
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-/** CPU time (ms, user + system) a child has used so far; undefined where /proc is not there. */
-function cpuMsOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
-
-/** CPU time (ms of one core) the whole machine has spent so far: in processes, in interrupts, stolen by the hypervisor. */
-function machineCpuMs() {
-  try {
-    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    const [user, nice, system, , , irq, softirq, steal] = fields;
-    const ms = (ticks) => ((ticks ?? 0) * 1000) / CLOCK_TICKS;
-    return { processes: ms(user + nice + system), interrupts: ms(irq + softirq), steal: ms(steal) };
-  } catch {
-    return undefined;
-  }
-}
 
 function percentile(sorted, p) {
   if (!sorted.length) return NaN;

@@ -14,6 +14,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { cpuMsOf, cpuMsOfProgram, machineCpuMs } from '../lib/cpu.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(join(root, 'services', 'notifications', 'package.json'));
@@ -49,8 +50,11 @@ async function sql(text) {
 function start(name, file, env, ready) {
   return new Promise((resolve, reject) => {
     // Log lines are written (their cost is real) but only read until the process is ready.
-    const profile = process.env.BENCH_CPU_PROF && name === 'notifications' ? ['--cpu-prof', '--cpu-prof-dir=/tmp/prof'] : [];
+    // BENCH_CPU_PROF=1 profiles every service; BENCH_CPU_PROF=worker,sandbox the ones named.
+    const profiled = process.env.BENCH_CPU_PROF === '1' || (process.env.BENCH_CPU_PROF ?? '').split(',').includes(name);
+    const profile = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench', 'notifications', 'results', 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
     const child = spawn(process.execPath, [...profile, join(root, file)], { env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    child.benchName = name;
     children.push(child);
     child.once('exit', (code) => reject(new Error(`${name} exited (${code})`)));
     if (!ready) {
@@ -71,6 +75,23 @@ function start(name, file, env, ready) {
       }
     });
   });
+}
+
+/** CPU time (ms) so far of each part: the services, PostgreSQL, Redis, this process (autocannon), the machine. */
+function cpuSnapshot() {
+  const snapshot = Object.fromEntries(children.map((child) => [child.benchName, cpuMsOf(child.pid)]));
+  snapshot.postgres = cpuMsOfProgram('postgres');
+  snapshot.redis = cpuMsOfProgram('redis-server');
+  const self = process.cpuUsage();
+  snapshot['bench (load generator)'] = (self.user + self.system) / 1000;
+  const machine = machineCpuMs();
+  snapshot['machine (all)'] = machine && machine.processes + machine.interrupts;
+  return snapshot;
+}
+
+/** µs of CPU per unit of work of each part between two snapshots. */
+function cpuPerUnit(before, after, units) {
+  return Object.fromEntries(Object.keys(after).filter((name) => after[name] !== undefined && before[name] !== undefined).map((name) => [name, ((after[name] - before[name]) * 1000) / units]));
 }
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -124,11 +145,11 @@ async function main() {
     .sign(privateKey);
 
   const sandbox = await start('sandbox', 'services/sandbox/dist/main.js', { HOST: '127.0.0.1', PORT: '0', SMTP_PORT: '0', SMS_STEP_DELAY_MS: '0', LOG_LEVEL: 'info' }, (e) => (e.msg === 'listening' ? e.url : undefined));
-  const common = { DATABASE_URL: database.toString(), REDIS_URL, QUEUE_PREFIX: prefix, TWILIO_AUTH_TOKEN: 'sandbox-twilio-auth-token', SMS_STATUS_CALLBACK_URL: 'http://127.0.0.1:1/none' };
+  const common = { DATABASE_URL: database.toString(), REDIS_URL, QUEUE_PREFIX: prefix, TWILIO_AUTH_TOKEN: 'sandbox-twilio-auth-token' };
   const api = await start(
     'notifications',
     'services/notifications/dist/main.js',
-    { ...common, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ACCESS_TOKEN_JWKS_URL: `http://127.0.0.1:${jwks.address().port}/jwks`, ACCESS_TOKEN_ISSUER: issuer, ACCESS_TOKEN_AUDIENCE: audience, RATE_LIMIT_PER_MINUTE: '1000000' },
+    { ...common, SMS_STATUS_CALLBACK_URL: 'http://127.0.0.1:1/notifications/v1/callbacks/twilio', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ACCESS_TOKEN_JWKS_URL: `http://127.0.0.1:${jwks.address().port}/jwks`, ACCESS_TOKEN_ISSUER: issuer, ACCESS_TOKEN_AUDIENCE: audience, RATE_LIMIT_PER_MINUTE: '1000000' },
     (e) => (e.msg === 'listening' ? e.url : undefined),
   );
   await start('worker', 'services/notifications/dist/worker.js', {
@@ -151,11 +172,13 @@ async function main() {
 
   log(`End to end: ${SMS} SMS through the API to the sandbox's Twilio API...`);
   const body = JSON.stringify({ phone_number: '0599123456', template_id: template.id, personalisation: { code: '482913' } });
+  const cpuBefore = cpuSnapshot();
   const started = performance.now();
   const load = await autocannon({ url: `${api}/notifications/v1/sms`, method: 'POST', headers: auth, body, connections: 20, amount: SMS });
   await waitUntil(async () => (await count('provider_reference is not null')) >= SMS, 'every SMS to be handed over');
   const e2eRate = SMS / ((performance.now() - started) / 1000);
   const apiRate = load.requests.average;
+  const cpuPerSms = cpuPerUnit(cpuBefore, cpuSnapshot(), SMS);
 
   log(`One-time codes during a ${BACKLOG}-message bulk backlog...`);
   const bulk = autocannon({ url: `${api}/notifications/v1/sms`, method: 'POST', headers: auth, body, connections: 20, amount: BACKLOG });
@@ -181,12 +204,26 @@ async function main() {
   log(`bare BullMQ (baseline)       ${baselineRate.toFixed(0).padStart(7)} jobs/s`);
   log(`API accepted                 ${apiRate.toFixed(0).padStart(7)} requests/s`);
   log(`end to end (API → provider)  ${e2eRate.toFixed(0).padStart(7)} SMS/s   ${((e2eRate / baselineRate) * 100).toFixed(1)} % of the baseline   target ≥ ${TARGET_SMS_PER_S}   ${e2eRate >= TARGET_SMS_PER_S ? 'PASS' : 'FAIL'}`);
+  log(`CPU per SMS, end to end (µs of one core):`);
+  for (const [name, us] of Object.entries(cpuPerSms)) log(`  ${name.padEnd(26)} ${us.toFixed(0).padStart(7)}`);
   log(`codes during the bulk drain  p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (backlog still queued when the last code was accepted: ${backlogLeft})   target p99 < ${TARGET_CODE_P99_MS} ms   ${p99 < TARGET_CODE_P99_MS ? 'PASS' : 'FAIL'}`);
 }
 
 async function cleanUp() {
+  // SIGTERM, then SIGKILL for any that has not stopped within 10 s (saying which: a shutdown that hangs is a bug).
   await Promise.all(
-    children.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', resolve), child.kill('SIGTERM'))))),
+    children.map(
+      (child) =>
+        new Promise((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const kill = setTimeout(() => {
+            process.stderr.write(`${child.benchName} did not stop within 10 s of SIGTERM; killed\n`);
+            child.kill('SIGKILL');
+          }, 10_000);
+          child.once('exit', () => (clearTimeout(kill), resolve()));
+          child.kill('SIGTERM');
+        }),
+    ),
   );
   const redis = new Redis(REDIS_URL);
   const keys = await redis.keys(`${prefix}:*`);

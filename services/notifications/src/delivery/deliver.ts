@@ -2,7 +2,7 @@ import type { Knex } from '@tamkeen/db';
 import type { Logger } from '@tamkeen/http-kit';
 import { SmsNotSent, type SmsProvider } from '../providers/sms-provider.js';
 import type { EmailProvider } from './email-provider.js';
-import type { StatusChanges } from './webhooks.js';
+import { webhookWanted, type StatusChanges } from './webhooks.js';
 
 export interface DeliveryDeps {
   knex: Knex;
@@ -26,6 +26,7 @@ interface Claimed {
   body: string;
   language: 'ar' | 'en';
   created_at: Date;
+  webhook_wanted: boolean;
 }
 
 /**
@@ -40,10 +41,12 @@ export async function deliverNotification(id: string, { knex, sms, email, smsSta
     .whereIn('status', ['created', 'sending'])
     .whereNull('provider_reference')
     .update({ status: 'sending', attempts: knex.raw('attempts + 1'), updated_at: knex.fn.now() })
-    .returning<Claimed[]>(['id', 'type', 'recipient', 'subject', 'body', 'language', 'created_at']);
+    .returning<Claimed[]>(['id', 'type', 'recipient', 'subject', 'body', 'language', 'created_at', webhookWanted(knex)]);
   if (!claimed) return 'skipped';
-  const tell = (status: string) =>
-    statusChanges?.changed(id, status).catch((error: unknown) => logger.warn({ err: error, notification: id }, 'could not queue the webhook'));
+  const tell = async (status: string) => {
+    if (!claimed.webhook_wanted || !statusChanges) return;
+    await statusChanges.changed(id, status).catch((error: unknown) => logger.warn({ err: error, notification: id }, 'could not queue the webhook'));
+  };
   await tell('sending');
   try {
     if (claimed.type === 'sms') {
@@ -74,9 +77,10 @@ export async function deliverNotification(id: string, { knex, sms, email, smsSta
 
 /** After the last try: the notification ends `technical-failure`, in the dead-letter list. */
 export async function giveUp(knex: Knex, id: string, statusChanges?: StatusChanges): Promise<void> {
-  const changed = await knex('notifications')
+  const [changed] = await knex('notifications')
     .where({ id, status: 'sending' })
     .whereNull('provider_reference')
-    .update({ status: 'technical-failure', completed_at: knex.fn.now(), updated_at: knex.fn.now() });
-  if (changed) await statusChanges?.changed(id, 'technical-failure');
+    .update({ status: 'technical-failure', completed_at: knex.fn.now(), updated_at: knex.fn.now() })
+    .returning<Array<{ webhook_wanted: boolean }>>([webhookWanted(knex)]);
+  if (changed?.webhook_wanted) await statusChanges?.changed(id, 'technical-failure');
 }

@@ -13,7 +13,7 @@ import { smtpEmailProvider } from './email-provider.js';
 import { LANE_QUEUES } from './lanes.js';
 import { startWorkers, type RunningWorkers } from './workers.js';
 import { createDeliveryMetrics, serveDeliveryMetrics } from './worker-metrics.js';
-import { startWebhookWorker, webhookSignature } from './webhooks.js';
+import { startWebhookWorker, WEBHOOK_QUEUE, webhookSignature } from './webhooks.js';
 
 let service: TestNotifications;
 let sandbox: RunningSandbox;
@@ -95,6 +95,10 @@ describe('delivery through the queue', () => {
     expect(await sandboxSms('+970599777001')).toEqual([expect.objectContaining({ body: 'رمز التحقق: 482913' })]);
     const read = await request(service.app).get(`/notifications/v1/notifications/${accepted.body.id}`).set('Authorization', send);
     expect(read.body.status).toBe('delivered');
+    // This organisation has no webhook yet: nothing was queued to tell it.
+    const webhookPosts = new Queue(WEBHOOK_QUEUE, { connection: service.stores.redis, prefix: service.queuePrefix });
+    expect(await webhookPosts.getJobs()).toEqual([]);
+    await webhookPosts.close();
   });
 
   it('records what the provider reports when a message cannot be delivered: temporary-failure', async () => {

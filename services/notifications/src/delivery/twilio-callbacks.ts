@@ -2,7 +2,7 @@ import type { Knex } from '@tamkeen/db';
 import { Forbidden, resource, type Logger } from '@tamkeen/http-kit';
 import type { IRouter } from 'express';
 import twilio from 'twilio';
-import type { StatusChanges } from './webhooks.js';
+import { webhookWanted, type StatusChanges } from './webhooks.js';
 
 /** Twilio's message statuses, as GOV.UK Notify's. Earlier ones (queued, accepted...) change nothing. */
 const STATUS_FROM_TWILIO: Record<string, string> = {
@@ -54,9 +54,9 @@ export function twilioCallbackRoutes(router: IRouter, { knex, logger, authToken,
             ...(status === 'sent' ? {} : { completed_at: knex.fn.now() }),
             ...(params.ErrorCode ? { last_error: `provider error ${params.ErrorCode}` } : {}),
           })
-          .returning<Array<{ id: string }>>('id');
+          .returning<Array<{ id: string; webhook_wanted: boolean }>>(['id', webhookWanted(knex)]);
         if (!changed) logger.info({ sid, status: params.MessageStatus }, 'callback changed nothing (unknown message or an older status)');
-        else await statusChanges.changed(changed.id, status).catch((error: unknown) => logger.warn({ err: error }, 'could not queue the webhook'));
+        else if (changed.webhook_wanted) await statusChanges.changed(changed.id, status).catch((error: unknown) => logger.warn({ err: error }, 'could not queue the webhook'));
       }
       res.status(204).end();
     },

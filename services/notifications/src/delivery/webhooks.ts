@@ -19,8 +19,17 @@ export function webhookSignature(secret: string, body: string, at = Math.floor(D
   return `t=${at},v1=${createHmac('sha256', secret).update(`${at}.${body}`).digest('hex')}`;
 }
 
+/**
+ * A RETURNING column for an update of `notifications`: whether its organisation has a webhook,
+ * read in the same statement, so that a status change is queued for posting only when someone
+ * will be told (most organisations have none; a job per change would cost every send).
+ */
+export function webhookWanted(knex: Knex) {
+  return knex.raw('exists (select 1 from organisation_webhooks w where w.organisation_id = notifications.organisation_id) as webhook_wanted');
+}
+
 export interface StatusChanges {
-  /** Queues a POST of the notification's new status to its organisation's webhook, if it has one. */
+  /** Queues a POST of the notification's new status to its organisation's webhook (see `webhookWanted`). */
   changed(notificationId: string, status: string): Promise<void>;
   close(): Promise<void>;
 }
