@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@tamkeen/testing';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startSandbox, type RunningSandbox } from '../test-sandbox.js';
 import { SmsNotSent } from './sms-provider.js';
 import { twilioSmsProvider } from './twilio-sms.js';
@@ -47,5 +49,18 @@ describe('the Twilio SMS adapter, against the sandbox', () => {
     await expect(wrongToken.send({ notificationId: randomUUID(), to: '+970599555003', body: 'x', statusCallback: undefined })).rejects.toMatchObject({ permanent: false });
     const down = twilioSmsProvider({ accountSid: sandbox.accountSid, authToken: sandbox.authToken, baseUrl: 'http://127.0.0.1:1', from: 'Tamkeen' });
     await expect(down.send({ notificationId: randomUUID(), to: '+970599555003', body: 'x', statusCallback: undefined })).rejects.toMatchObject({ permanent: false });
+  });
+
+  it('gives up on a provider that does not answer in time, as a temporary failure', async () => {
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const slow = twilioSmsProvider({ accountSid: sandbox.accountSid, authToken: sandbox.authToken, baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, from: 'Tamkeen', timeoutMs: 200 });
+      const error = await slow.send({ notificationId: randomUUID(), to: '+970599555004', body: 'x', statusCallback: undefined }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ permanent: false, message: expect.stringContaining('ETIMEDOUT') });
+    } finally {
+      silent.closeAllConnections();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });
