@@ -5,3 +5,4 @@ export { prepareDatabase, type PreparedDatabase } from './prepare.js';
 export { closeRedis, createRedis, pingRedis, type Redis } from './redis.js';
 export { openStores, storeChecks, type StoreLogger, type Stores } from './stores.js';
 export { runMigrateCommand } from './migrate-command.js';
+export { batched, type BatchOptions } from './batched.js';

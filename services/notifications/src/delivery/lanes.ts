@@ -1,3 +1,4 @@
+import { batched } from '@tamkeen/db';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -30,21 +31,23 @@ export function openLanes(connection: Redis, policy: RetryPolicy, prefix = 'tamk
     priority: new Queue(LANE_QUEUES.priority, { connection, prefix }),
     bulk: new Queue(LANE_QUEUES.bulk, { connection, prefix }),
   };
-  return {
-    async add(lane, notificationId) {
-      await queues[lane].add(
-        'send',
-        { notificationId },
-        {
-          // The notification id as the job id: adding it again while it is queued does nothing.
-          jobId: notificationId,
-          attempts: policy.attempts,
-          backoff: { type: 'exponential', delay: policy.backoffMs, jitter: 0.5 },
-          removeOnComplete: { count: 10_000 },
-          removeOnFail: { count: 10_000 },
-        },
-      );
+  const job = (notificationId: string) => ({
+    name: 'send',
+    data: { notificationId },
+    opts: {
+      // The notification id as the job id: adding it again while it is queued does nothing.
+      jobId: notificationId,
+      attempts: policy.attempts,
+      backoff: { type: 'exponential' as const, delay: policy.backoffMs, jitter: 0.5 },
+      removeOnComplete: { count: 10_000 },
+      removeOnFail: { count: 10_000 },
     },
+  });
+  // Notifications accepted together are queued together: one round trip to Redis (addBulk).
+  const addTo = (queue: Queue) => batched(async (ids: readonly string[]) => (await queue.addBulk(ids.map(job))).map(() => undefined));
+  const adders: Record<Lane, (notificationId: string) => Promise<void>> = { priority: addTo(queues.priority), bulk: addTo(queues.bulk) };
+  return {
+    add: (lane, notificationId) => adders[lane](notificationId),
     async requeue(lane, notificationId) {
       const old = await queues[lane].getJob(notificationId);
       if (old) await old.remove();

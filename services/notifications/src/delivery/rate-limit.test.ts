@@ -6,7 +6,10 @@ let service: TestNotifications;
 
 beforeAll(async () => {
   service = await testNotifications('notifications rate limit');
-  await service.stores.knex('organisation_limits').insert({ organisation_id: 'small-council', per_minute: 2 });
+  await service.stores.knex('organisation_limits').insert([
+    { organisation_id: 'small-council', per_minute: 2 },
+    { organisation_id: 'busy-council', per_minute: 4 },
+  ]);
 });
 afterAll(() => service.close());
 
@@ -31,5 +34,13 @@ describe('per-organisation sending limit', () => {
 
     const big = await sender('big-ministry');
     for (let i = 0; i < 5; i++) expect((await big()).status).toBe(201);
+  });
+
+  it('counts sends that arrive together one by one: 12 at once against an allowance of 4 give 4 notifications', async () => {
+    const busy = await sender('busy-council');
+    const answers = await Promise.all(Array.from({ length: 12 }, () => busy()));
+    expect(answers.map((a) => a.status).sort()).toEqual([...Array(4).fill(201), ...Array(8).fill(429)]);
+    const stored = await service.stores.knex('notifications').where({ organisation_id: 'busy-council' }).select('id');
+    expect(stored.map((row: { id: string }) => row.id).sort()).toEqual(answers.filter((a) => a.status === 201).map((a) => a.body.id as string).sort());
   });
 });

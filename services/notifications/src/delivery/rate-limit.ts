@@ -1,4 +1,4 @@
-import type { Knex, Redis } from '@tamkeen/db';
+import { batched, type Knex, type Redis } from '@tamkeen/db';
 
 // A token bucket per organisation, kept in Redis so every API instance shares it. Redis's own
 // clock is used, so instances with drifting clocks agree. Returns {allowed, ms to wait}.
@@ -31,7 +31,17 @@ export interface RateLimiter {
 export function sendingRateLimiter(redis: Redis, knex: Knex, { defaultPerMinute, prefix }: { defaultPerMinute: number; prefix: string }): RateLimiter {
   // Loaded once and then called by its SHA (EVALSHA): the script is not sent with every request.
   redis.defineCommand('tamkeenTakeSendToken', { numberOfKeys: 1, lua: TAKE });
-  const take = (redis as unknown as Record<string, (key: string, capacity: number, perMs: number) => Promise<[number, number]>>).tamkeenTakeSendToken!.bind(redis);
+  // The takes of sends that arrive together go in one pipeline: one round trip to Redis.
+  const take = batched(async (takes: ReadonlyArray<{ key: string; perMinute: number }>) => {
+    const pipeline = redis.pipeline() as unknown as Record<string, (key: string, capacity: number, perMs: number) => unknown> & { exec(): Promise<Array<[Error | null, unknown]> | null> };
+    for (const { key, perMinute } of takes) pipeline.tamkeenTakeSendToken!(key, perMinute, perMinute / 60_000);
+    const results = (await pipeline.exec()) ?? [];
+    return takes.map((_, i) => {
+      const [error, answer] = results[i] ?? [new Error('Redis gave no answer to a rate-limit take'), undefined];
+      if (error) throw error;
+      return answer as [number, number];
+    });
+  });
   const limits = new Map<string, { perMinute: number; until: number }>();
   // Overrides are read from PostgreSQL at most once a minute per organisation.
   const perMinuteOf = async (organisationId: string) => {
@@ -45,7 +55,7 @@ export function sendingRateLimiter(redis: Redis, knex: Knex, { defaultPerMinute,
   return {
     async take(organisationId) {
       const perMinute = await perMinuteOf(organisationId);
-      const [allowed, wait] = await take(`${prefix}:rate:${organisationId}`, perMinute, perMinute / 60_000);
+      const [allowed, wait] = await take({ key: `${prefix}:rate:${organisationId}`, perMinute });
       return allowed === 1 ? { allowed: true } : { allowed: false, retryAfterMs: wait };
     },
   };

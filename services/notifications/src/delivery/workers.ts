@@ -1,8 +1,7 @@
-import type { Knex } from '@tamkeen/db';
 import type { Logger } from '@tamkeen/http-kit';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { deliverNotification, giveUp, PermanentFailure, type DeliveryDeps } from './deliver.js';
+import { notificationDelivery, PermanentFailure, type DeliveryDeps } from './deliver.js';
 import { LANE_QUEUES, type Lane } from './lanes.js';
 import type { DeliveryMetrics } from './worker-metrics.js';
 
@@ -21,14 +20,14 @@ export interface RunningWorkers {
 
 /** One worker per lane: the priority lane is never stuck behind the bulk one. */
 export function startWorkers({ connection, prefix = 'tamkeen', concurrency = { priority: 20, bulk: 20 }, metrics, ...deps }: WorkersOptions): RunningWorkers {
-  const knex: Knex = deps.knex;
   const logger: Logger = deps.logger;
+  const delivery = notificationDelivery(deps);
   const workers = (Object.keys(LANE_QUEUES) as Lane[]).map((lane) => {
     const worker = new Worker<{ notificationId: string }>(
       LANE_QUEUES[lane],
       async (job) => {
         try {
-          const outcome = await deliverNotification(job.data.notificationId, deps);
+          const outcome = await delivery.deliver(job.data.notificationId);
           if (outcome !== 'skipped') {
             metrics?.sent.inc({ lane, type: outcome.type });
             metrics?.latency.observe({ lane, type: outcome.type }, (Date.now() - outcome.acceptedAt.getTime()) / 1000);
@@ -48,7 +47,7 @@ export function startWorkers({ connection, prefix = 'tamkeen', concurrency = { p
       const exhausted = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
       if (exhausted && !(error instanceof UnrecoverableError)) {
         metrics?.failed.inc({ lane, type: 'any', kind: 'exhausted' });
-        void giveUp(knex, job.data.notificationId, deps.statusChanges).then(() =>
+        void delivery.giveUp(job.data.notificationId).then(() =>
           logger.error({ notification: job.data.notificationId, attempts: job.attemptsMade, lane }, 'gave up sending: technical-failure'),
         );
       } else if (!exhausted) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from '@tamkeen/db';
+import { batched, type Knex } from '@tamkeen/db';
 
 export type NotificationType = 'sms' | 'email';
 export type Lane = 'priority' | 'bulk';
@@ -75,8 +75,6 @@ function toNotification(row: Row): Notification {
   };
 }
 
-const UNIQUE_VIOLATION = '23505';
-
 export interface NotificationFilter {
   status?: string;
   type?: NotificationType;
@@ -88,7 +86,36 @@ export interface NotificationFilter {
 export type Created = { outcome: 'created' | 'repeated'; notification: Notification } | { outcome: 'key reused'; notification: Notification };
 
 /** Notifications of one organisation at a time: every query is scoped by organisation_id. */
+function rowOf(input: NewNotification) {
+  return {
+    id: randomUUID(),
+    organisation_id: input.organisationId,
+    client_id: input.clientId,
+    type: input.type,
+    lane: input.lane,
+    recipient: input.recipient,
+    reference: input.reference ?? null,
+    template_id: input.templateId,
+    template_version: input.templateVersion,
+    language: input.language,
+    subject: input.subject ?? null,
+    body: input.body,
+    sms_encoding: input.smsEncoding ?? null,
+    sms_parts: input.smsParts ?? null,
+    idempotency_key: input.idempotencyKey ?? null,
+    request_hash: input.requestHash,
+  };
+}
+
 export function notificationRepository(knex: Knex) {
+  // Notifications without an Idempotency-Key (nothing to conflict on) that arrive together are
+  // written by one INSERT: under load, one round trip for many sends.
+  const insertBatched = batched(async (inputs: readonly NewNotification[]) => {
+    const rows = inputs.map(rowOf);
+    const written = new Map((await knex('notifications').insert(rows).returning<Row[]>('*')).map((row) => [row.id, toNotification(row)]));
+    return rows.map((row) => written.get(row.id)!);
+  });
+
   const byKey = async (organisationId: string, key: string) => {
     const row = await knex('notifications').where({ organisation_id: organisationId, idempotency_key: key }).first<Row | undefined>();
     return row && toNotification(row);
@@ -103,39 +130,17 @@ export function notificationRepository(knex: Knex) {
      * one key end in one row.
      */
     async create(input: NewNotification): Promise<Created> {
-      if (input.idempotencyKey) {
-        const existing = await byKey(input.organisationId, input.idempotencyKey);
-        if (existing) return judge(existing, input.requestHash);
-      }
-      try {
-        const [row] = await knex('notifications')
-          .insert({
-            id: randomUUID(),
-            organisation_id: input.organisationId,
-            client_id: input.clientId,
-            type: input.type,
-            lane: input.lane,
-            recipient: input.recipient,
-            reference: input.reference ?? null,
-            template_id: input.templateId,
-            template_version: input.templateVersion,
-            language: input.language,
-            subject: input.subject ?? null,
-            body: input.body,
-            sms_encoding: input.smsEncoding ?? null,
-            sms_parts: input.smsParts ?? null,
-            idempotency_key: input.idempotencyKey ?? null,
-            request_hash: input.requestHash,
-          })
-          .returning<Row[]>('*');
-        return { outcome: 'created', notification: toNotification(row!) };
-      } catch (error) {
-        if ((error as { code?: string }).code === UNIQUE_VIOLATION && input.idempotencyKey) {
-          const winner = await byKey(input.organisationId, input.idempotencyKey);
-          if (winner) return judge(winner, input.requestHash);
-        }
-        throw error;
-      }
+      if (!input.idempotencyKey) return { outcome: 'created', notification: await insertBatched(input) };
+      // One statement decides a race between requests with one key: the loser inserts nothing.
+      const [row] = await knex('notifications')
+        .insert(rowOf(input))
+        .onConflict(knex.raw('(organisation_id, idempotency_key) where idempotency_key is not null'))
+        .ignore()
+        .returning<Row[]>('*');
+      if (row) return { outcome: 'created', notification: toNotification(row) };
+      const first = await byKey(input.organisationId, input.idempotencyKey);
+      if (!first) throw new Error('an insert that conflicted on its Idempotency-Key found no notification with that key');
+      return judge(first, input.requestHash);
     },
 
     /** Newest first, a page at a time: `after` is the last notification of the previous page. */

@@ -98,7 +98,7 @@ export function notificationRoutes(router: IRouter, { notifications, templates, 
 
   async function accept(req: Request, type: TemplateType, recipient: string, lane: 'priority' | 'bulk', input: z.output<typeof smsRequest> | z.output<typeof emailRequest>, organisationId: string, clientId: string) {
     const key = validate(z.object({ key: idempotencyKey }), { key: req.get('Idempotency-Key') }).key;
-    const template = await templates.find(organisationId, input.template_id);
+    const template = await templates.current(organisationId, input.template_id);
     if (!template || template.type !== type) {
       throw new ValidationFailed([{ name: 'template_id', reason: template ? `is an ${template.type} template, not ${type}` : 'is not one of your templates' }]);
     }
