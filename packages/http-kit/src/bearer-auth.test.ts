@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { logCapture, startTestIssuer, type TestIssuer } from '@tamkeen/testing';
+import { logCapture, startTestIssuer, waitFor, type TestIssuer } from '@tamkeen/testing';
 import request from 'supertest';
 import { accessTokenVerifier, callerOf, createLogger, createServiceApp, resource, requireScope } from './index.js';
 
@@ -32,6 +32,18 @@ describe('requireScope', () => {
     const response = await request(app()).post('/notifications').set('Authorization', `Bearer ${token}`);
     expect(response.status).toBe(201);
     expect(response.body).toEqual({ organisation: 'mof', client: 'moh-portal' });
+  });
+
+  it('checks a token once, then trusts it until it expires, and not a moment longer', async () => {
+    const verify = accessTokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: 'http://notifications.test', clockToleranceS: 0 });
+    const token = await issuer.sign({ scope: 'notifications:send' }, { expiresIn: '2s' });
+    const first = await verify(token);
+    // The issuer's keys are gone: a token already verified is still recognised, from memory...
+    await issuer.close();
+    expect(await verify(token)).toBe(first);
+    // ...until it expires; then it is checked again, and refused.
+    await waitFor(async () => (await verify(token).catch((error: unknown) => error)) instanceof Error, { what: 'the cached token to expire', timeoutMs: 5_000 });
+    issuer = await startTestIssuer({ audience: 'http://notifications.test' });
   });
 
   it('asks for a token when there is none (401 with a Bearer challenge)', async () => {

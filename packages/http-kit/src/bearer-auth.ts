@@ -20,7 +20,16 @@ export interface AccessTokenOptions {
   /** This API's resource indicator, the `aud` its tokens must carry. */
   audience: string;
   clockToleranceS?: number;
+  /**
+   * How long a token verified once is taken on trust (never past its expiry): checking an ES256
+   * signature is most of what a small request costs. A key the issuer withdraws stops being
+   * honoured for cached tokens after this long. Default 300 s; 0 turns the cache off.
+   */
+  verifiedCacheS?: number;
 }
+
+/** The most verified tokens remembered (a machine client reuses one token for its whole life). */
+const VERIFIED_CACHE_ENTRIES = 10_000;
 
 export type AccessTokenVerifier = (token: string) => Promise<Caller>;
 
@@ -35,11 +44,26 @@ function challenge(error: string, description: string, extra = ''): Record<strin
 /**
  * Verifies RFC 9068 JWT access tokens (`typ: at+jwt`) against the issuer's JWKS with jose: signature,
  * issuer, audience, expiry. The JWKS is fetched when first needed and again when a token names a key
- * it does not know (key rotation).
+ * it does not know (key rotation). A token that passed is remembered until it expires (at most
+ * `verifiedCacheS`), so a client's repeated calls cost one signature check.
  */
-export function accessTokenVerifier({ jwksUrl, issuer, audience, clockToleranceS = 30 }: AccessTokenOptions): AccessTokenVerifier {
+export function accessTokenVerifier({ jwksUrl, issuer, audience, clockToleranceS = 30, verifiedCacheS = 300 }: AccessTokenOptions): AccessTokenVerifier {
   const keys = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 2_000, cooldownDuration: 30_000 });
+  const verified = new Map<string, { caller: Caller; until: number }>();
   return async (token) => {
+    const known = verified.get(token);
+    if (known && Date.now() < known.until) return known.caller;
+    if (known) verified.delete(token);
+    const caller = await verifyToken(token);
+    const expires = typeof caller.claims.exp === 'number' ? (caller.claims.exp + clockToleranceS) * 1000 : 0;
+    if (verifiedCacheS > 0 && expires > Date.now()) {
+      if (verified.size >= VERIFIED_CACHE_ENTRIES) verified.delete(verified.keys().next().value!);
+      verified.set(token, { caller, until: Math.min(expires, Date.now() + verifiedCacheS * 1000) });
+    }
+    return caller;
+  };
+
+  async function verifyToken(token: string): Promise<Caller> {
     let claims: JWTPayload;
     try {
       ({ payload: claims } = await jwtVerify(token, keys, { issuer, audience, typ: 'at+jwt', clockTolerance: clockToleranceS }));
@@ -54,7 +78,7 @@ export function accessTokenVerifier({ jwksUrl, issuer, audience, clockToleranceS
     }
     const scopes = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []);
     return { clientId, organisationId, scopes, subject: claims.sub, claims };
-  };
+  }
 }
 
 function tokenError(error: unknown): HttpError {
