@@ -11,12 +11,13 @@
 import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { cpuMsOf, machineCpuMs } from '../lib/cpu.mjs';
+import { freePort } from '../lib/ports.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const resultsDir = join(root, 'bench', 'gateway', 'results');
@@ -24,7 +25,6 @@ const resultsDir = join(root, 'bench', 'gateway', 'results');
 const TARGET_RATIO_PCT = 60;
 const TARGET_ADDED_P50_MS = 1;
 /** Ports `npm start` uses; the bench never takes them, so it can run next to a running platform. */
-const DEFAULT_PORTS = new Set([4001, 4002, 4003, 4004, 4005, 8080]);
 
 // ---------------------------------------------------------------------------------------------- settings
 
@@ -118,22 +118,6 @@ async function requireStores() {
   if (!pg) down.push(`PostgreSQL is not reachable at ${where(serverUrl, 5432)}`);
   if (!redis) down.push(`Redis is not reachable at ${where(redisUrl, 6379)}`);
   if (down.length) throw fail(`${down.join('; ')}.\nStart them (see the README at the repository root), or point DATABASE_URL / REDIS_URL at running servers.`);
-}
-
-/** A port nothing listens on right now (and not one `npm start` uses). */
-async function freePort() {
-  for (;;) {
-    const port = await new Promise((resolve, reject) => {
-      const server = createServer();
-      server.unref();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const { port: taken } = server.address();
-        server.close(() => resolve(taken));
-      });
-    });
-    if (!DEFAULT_PORTS.has(port)) return port;
-  }
 }
 
 // --------------------------------------------------------------------------------------- child processes

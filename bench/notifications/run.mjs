@@ -11,10 +11,10 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { cpuMsOf, cpuMsOfProgram, machineCpuMs } from '../lib/cpu.mjs';
+import { freePort } from '../lib/ports.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(join(root, 'services', 'notifications', 'package.json'));
@@ -46,35 +46,28 @@ async function sql(text) {
   }
 }
 
-/** Starts a built entry point; resolves with the JSON log line `ready` picks. */
-function start(name, file, env, ready) {
-  return new Promise((resolve, reject) => {
-    // Log lines are written (their cost is real) but only read until the process is ready.
-    // BENCH_CPU_PROF=1 profiles every service; BENCH_CPU_PROF=worker,sandbox the ones named.
-    const profiled = process.env.BENCH_CPU_PROF === '1' || (process.env.BENCH_CPU_PROF ?? '').split(',').includes(name);
-    const profile = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench', 'notifications', 'results', 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
-    const child = spawn(process.execPath, [...profile, join(root, file)], { env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    child.benchName = name;
-    children.push(child);
-    child.once('exit', (code) => reject(new Error(`${name} exited (${code})`)));
-    if (!ready) {
-      child.stdout.resume();
-      return resolve(undefined);
-    }
-    const lines = createInterface({ input: child.stdout });
-    lines.on('line', (line) => {
-      try {
-        const value = ready(JSON.parse(line));
-        if (value === undefined) return;
-        // Ready: stop reading its log lines (they would cost the bench CPU), keep draining them.
-        lines.close();
-        child.stdout.resume();
-        resolve(value);
-      } catch {
-        // not a log line
-      }
-    });
-  });
+/**
+ * Starts a built entry point with its standard output sent to /dev/null (writing the log lines is
+ * part of the cost measured; a reader of them is not), and waits until `healthUrl`/healthz answers.
+ */
+async function start(name, file, env, healthUrl) {
+  // BENCH_CPU_PROF=1 profiles every service; BENCH_CPU_PROF=worker,sandbox the ones named.
+  const profiled = process.env.BENCH_CPU_PROF === '1' || (process.env.BENCH_CPU_PROF ?? '').split(',').includes(name);
+  const profile = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench', 'notifications', 'results', 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, join(root, file)], { env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  child.benchName = name;
+  children.push(child);
+  let exited;
+  child.once('exit', (code) => (exited = code ?? 'a signal'));
+  await waitUntil(
+    async () => {
+      if (exited !== undefined) throw new Error(`${name} exited (${exited}) before it was ready`);
+      return (await fetch(`${healthUrl}/healthz`).catch(() => undefined))?.ok;
+    },
+    `${name} to be ready`,
+    30_000,
+  );
+  return healthUrl;
 }
 
 /** CPU time (ms) so far of each part: the services, PostgreSQL, Redis, this process (autocannon), the machine. */
@@ -146,23 +139,38 @@ async function main() {
     .setExpirationTime('1h')
     .sign(privateKey);
 
-  const sandbox = await start('sandbox', 'services/sandbox/dist/main.js', { HOST: '127.0.0.1', PORT: '0', SMTP_PORT: '0', SMS_STEP_DELAY_MS: '0', LOG_LEVEL: 'info' }, (e) => (e.msg === 'listening' ? e.url : undefined));
+  const [sandboxPort, smtpPort, apiPort, workerPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+  const sandbox = await start('sandbox', 'services/sandbox/dist/main.js', { HOST: '127.0.0.1', PORT: String(sandboxPort), SMTP_PORT: String(smtpPort), SMS_STEP_DELAY_MS: '0' }, `http://127.0.0.1:${sandboxPort}`);
   const common = { DATABASE_URL: database.toString(), REDIS_URL, QUEUE_PREFIX: prefix, TWILIO_AUTH_TOKEN: 'sandbox-twilio-auth-token' };
   const api = await start(
     'notifications',
     'services/notifications/dist/main.js',
-    { ...common, SMS_STATUS_CALLBACK_URL: 'http://127.0.0.1:1/notifications/v1/callbacks/twilio', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ACCESS_TOKEN_JWKS_URL: `http://127.0.0.1:${jwks.address().port}/jwks`, ACCESS_TOKEN_ISSUER: issuer, ACCESS_TOKEN_AUDIENCE: audience, RATE_LIMIT_PER_MINUTE: '1000000' },
-    (e) => (e.msg === 'listening' ? e.url : undefined),
+    {
+      ...common,
+      SMS_STATUS_CALLBACK_URL: 'http://127.0.0.1:1/notifications/v1/callbacks/twilio',
+      HOST: '127.0.0.1',
+      PORT: String(apiPort),
+      ACCESS_TOKEN_JWKS_URL: `http://127.0.0.1:${jwks.address().port}/jwks`,
+      ACCESS_TOKEN_ISSUER: issuer,
+      ACCESS_TOKEN_AUDIENCE: audience,
+      RATE_LIMIT_PER_MINUTE: '1000000',
+    },
+    `http://127.0.0.1:${apiPort}`,
   );
-  await start('worker', 'services/notifications/dist/worker.js', {
-    ...common,
-    METRICS_PORT: '0',
-    TWILIO_API_URL: sandbox,
-    TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
-    SMS_SENDER: 'Tamkeen',
-    SMTP_URL: 'smtp://127.0.0.1:1',
-    EMAIL_FROM: 'bench@tamkeen.local',
-  });
+  await start(
+    'worker',
+    'services/notifications/dist/worker.js',
+    {
+      ...common,
+      METRICS_PORT: String(workerPort),
+      TWILIO_API_URL: sandbox,
+      TWILIO_ACCOUNT_SID: 'AC00000000000000000000000000000000',
+      SMS_SENDER: 'Tamkeen',
+      SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
+      EMAIL_FROM: 'bench@tamkeen.local',
+    },
+    `http://127.0.0.1:${workerPort}`,
+  );
   const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const template = await (await fetch(`${api}/notifications/v1/templates`, { method: 'POST', headers: auth, body: JSON.stringify({ name: 'code', type: 'sms', body: { ar: 'رمز التحقق: ((code))', en: 'Code ((code))' } }) })).json();
   const db = new pg.Client({ connectionString: database.toString() });
