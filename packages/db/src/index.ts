@@ -6,3 +6,4 @@ export { closeRedis, createRedis, pingRedis, type Redis } from './redis.js';
 export { openStores, storeChecks, type StoreLogger, type Stores } from './stores.js';
 export { runMigrateCommand } from './migrate-command.js';
 export { batched, type BatchOptions } from './batched.js';
+export { tokenBucket, type TokenBucket, type Turn } from './token-bucket.js';
