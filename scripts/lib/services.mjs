@@ -54,6 +54,11 @@ export function environmentFor(service, { databaseUrl, redisUrl }) {
     env.ACCESS_TOKEN_ISSUER = `${publicUrl}/auth/enterprise`;
     env.ACCESS_TOKEN_AUDIENCE = `${publicUrl}/${service.name}/v1`;
   }
+  // The register answers identity only, which proves itself with client assertions signed by a key
+  // it publishes (identity's X-Road client keys).
+  if (service.name === 'registry') {
+    env.X_ROAD_MEMBERS = JSON.stringify([{ client: 'PS/GOV/MOPAD/identity', jwks_uri: `${serviceUrl('identity')}/internal/x-road/jwks`, services: ['verify', 'citizens'] }]);
+  }
   if (service.name === 'gateway') {
     env.HOST = process.env.GATEWAY_HOST ?? '0.0.0.0';
     env.IDENTITY_URL = serviceUrl('identity');

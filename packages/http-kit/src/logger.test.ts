@@ -56,4 +56,10 @@ describe('redactUrl', () => {
     expect(redactUrl('/auth/citizen/cb?code=SplxlOBe&state=xyz&lang=ar')).toBe('/auth/citizen/cb?code=redacted&state=redacted&lang=ar');
     expect(redactUrl('/payments/v1/payments?status=created')).toBe('/payments/v1/payments?status=created');
   });
+
+  it('replaces path segments shaped like a national ID number, in any digits', () => {
+    expect(redactUrl('/r1/PS/GOV/MOI/registry/citizens/900000019')).toBe('/r1/PS/GOV/MOI/registry/citizens/redacted');
+    expect(redactUrl('/x/٩٠٠٠٠٠٠١٩/y?a=1')).toBe('/x/redacted/y?a=1');
+    expect(redactUrl('/payments/v1/payments/1234567890')).toBe('/payments/v1/payments/1234567890');
+  });
 });

@@ -67,8 +67,15 @@ export function createLogger({ service, level = 'info', destination }: LoggerOpt
 
 const SENSITIVE_QUERY = new Set(SENSITIVE_KEYS.map((key) => key.toLowerCase()).concat(['code', 'state', 'nonce', 'code_verifier', 'login_hint', 'id_token_hint']));
 
-/** The URL with the values of sensitive query parameters (OAuth codes, tokens...) replaced. */
+/** A path segment shaped like a national ID number (nine digits). */
+const NATIONAL_ID_SEGMENT = /\/[0-9\u0660-\u0669\u06f0-\u06f9]{9}(?=\/|\?|$)/g;
+
+/**
+ * The URL with the values of sensitive query parameters (OAuth codes, tokens...) replaced, and any
+ * path segment shaped like a national ID number (nine digits) too: they are never logged.
+ */
 export function redactUrl(url: string): string {
+  url = url.replace(NATIONAL_ID_SEGMENT, '/redacted');
   const queryStart = url.indexOf('?');
   if (queryStart < 0) return url;
   const params = new URLSearchParams(url.slice(queryStart + 1));

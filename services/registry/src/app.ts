@@ -1,7 +1,10 @@
-import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
-import { createMetrics, createServiceApp, notBuilt, type Logger } from '@tamkeen/http-kit';
-import type { Express } from 'express';
+import { storeChecks, tokenBucket, type Knex, type Redis } from '@tamkeen/db';
+import { createMetrics, createServiceApp, type Logger } from '@tamkeen/http-kit';
+import express, { type Express, type Request } from 'express';
 import type { RegistryConfig } from './config.js';
+import { registerRepository } from './register/register-repository.js';
+import { BASE, registerRoutes } from './register/register-routes.js';
+import { memberAuthentication } from './x-road/member-authentication.js';
 
 export interface RegistryDeps {
   config: RegistryConfig;
@@ -11,7 +14,17 @@ export interface RegistryDeps {
 }
 
 export function createApp({ config, logger, knex, redis }: RegistryDeps): Express {
-  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('registry'), bodyLimit: config.BODY_LIMIT }, (router) => {
-    notBuilt(router, '/r1', 'The citizen register API (issue 4)');
+  const rawBodies = new WeakMap<Request, Buffer>();
+  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('registry') }, (router) => {
+    // JSON bodies, kept as received too: X-Road-Request-Hash is computed over the bytes sent.
+    router.use(BASE, express.json({ limit: config.BODY_LIMIT, verify: (req, _res, raw) => void rawBodies.set(req as Request, Buffer.from(raw)) }));
+    registerRoutes(router, {
+      register: registerRepository(knex),
+      authenticate: memberAuthentication({ members: config.X_ROAD_MEMBERS, service: config.X_ROAD_SERVICE, redis, prefix: config.REDIS_PREFIX }),
+      lookups: tokenBucket(redis, config.REDIS_PREFIX),
+      lookupsPerMinute: config.LOOKUPS_PER_MINUTE,
+      logger,
+      rawBodyOf: (req) => rawBodies.get(req),
+    });
   });
 }
