@@ -54,6 +54,11 @@ export function environmentFor(service, { databaseUrl, redisUrl }) {
     env.ACCESS_TOKEN_ISSUER = `${publicUrl}/auth/enterprise`;
     env.ACCESS_TOKEN_AUDIENCE = `${publicUrl}/${service.name}/v1`;
   }
+  if (service.name === 'identity') {
+    // Development only: a fixed secret, so that logins survive a restart of npm start.
+    env.COOKIE_KEYS = process.env.COOKIE_KEYS ?? 'development-cookie-key-not-for-production-0001';
+    env.PUBLIC_URL = publicUrl;
+  }
   // The register answers identity only, which proves itself with client assertions signed by a key
   // it publishes (identity's X-Road client keys).
   if (service.name === 'registry') {

@@ -1,43 +1,87 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { openTestStores, type TestStores } from '@tamkeen/db/testing';
-import { createLogger } from '@tamkeen/http-kit';
-import { logCapture } from '@tamkeen/testing';
+import { accessTokenVerifier } from '@tamkeen/http-kit';
+import * as oidc from 'openid-client';
 import request from 'supertest';
-import { createApp } from './app.js';
-import { identityConfig } from './config.js';
-import { loadConfig } from '@tamkeen/config';
-import { migrations } from './db/migrations/index.js';
+import { addMachineClient, addOrganisation } from './clients/client-registry.js';
+import { testIdentity, type TestIdentity } from './test-identity.js';
 
-let stores: TestStores;
+let identity: TestIdentity;
+let moh: { clientId: string; clientSecret: string };
 
 beforeAll(async () => {
-  stores = await openTestStores('identity app', migrations);
+  identity = await testIdentity('identity app');
+  await addOrganisation(identity.stores.knex, { id: 'moh', nameAr: 'وزارة الصحة', nameEn: 'Ministry of Health', kind: 'ministry' });
+  moh = await addMachineClient(identity.stores.knex, { organisationId: 'moh', name: 'Clinic bookings', scopes: ['notifications:send', 'notifications:read', 'payments:read'] });
 });
-afterAll(() => stores.close());
+afterAll(() => identity.close());
 
-const app = () =>
-  createApp({ config: loadConfig('identity', identityConfig, { DATABASE_URL: stores.db.url, REDIS_URL: 'redis://127.0.0.1:6379' }), logger: createLogger({ service: 'identity', destination: logCapture().destination }), ...stores });
+/** The relying party's view of the enterprise issuer, through openid-client's discovery. */
+const enterprise = (clientId = moh.clientId, secret = moh.clientSecret) =>
+  oidc.discovery(new URL(`${identity.url}/auth/enterprise`), clientId, secret, undefined, { execute: [oidc.allowInsecureRequests] });
 
-describe('identity service skeleton', () => {
-  it('is ready when its database and Redis answer', async () => {
-    const response = await request(app()).get('/readyz');
-    expect(response.status).toBe(200);
-    expect(Object.keys(response.body.checks).sort()).toEqual(['postgres', 'redis']);
-  });
-
-  it('answers both issuers with 501 until login is built', async () => {
-    for (const path of ['/auth/citizen/.well-known/openid-configuration', '/auth/enterprise/token']) {
-      const response = await request(app()).get(path);
-      expect(response.status).toBe(501);
-      expect(response.body.detail).toMatch(/issue 4/);
+describe('the two issuers', () => {
+  it('publish discovery and a JWKS each, with keys from PostgreSQL', async () => {
+    for (const kind of ['citizen', 'enterprise']) {
+      const discovery = await request(identity.url).get(`/auth/${kind}/.well-known/openid-configuration`);
+      expect(discovery.status).toBe(200);
+      expect(discovery.body.issuer).toBe(`${identity.url}/auth/${kind}`);
+      expect(discovery.body.jwks_uri).toBe(`${identity.url}/auth/${kind}/jwks`);
+      const jwks = await request(identity.app).get(`/auth/${kind}/jwks`);
+      expect(jwks.body.keys.map((k: { alg: string }) => k.alg).sort()).toEqual(['ES256', 'RS256']);
+      // Public halves only.
+      expect(jwks.body.keys.every((k: Record<string, unknown>) => !('d' in k))).toBe(true);
+      const stored = await identity.stores.knex('signing_keys').where({ issuer: kind }).pluck('kid');
+      expect(jwks.body.keys.map((k: { kid: string }) => k.kid).sort()).toEqual(stored.sort());
     }
   });
 
-  it('stores oidc models with one row per kind and id, and unique interaction uids', async () => {
-    const row = { kind: 'Session', id: 's1', payload: { accountId: 'a' }, uid: 'u1' };
-    await stores.knex('oidc_models').insert(row);
-    await expect(stores.knex('oidc_models').insert(row)).rejects.toThrow(/duplicate key/);
-    await expect(stores.knex('oidc_models').insert({ ...row, id: 's2' })).rejects.toThrow(/oidc_models_uid/);
-    await stores.knex('oidc_models').insert({ ...row, kind: 'Interaction', id: 's1' });
+  it('offers client credentials on the enterprise issuer only', async () => {
+    const citizen = (await request(identity.app).get('/auth/citizen/.well-known/openid-configuration')).body;
+    const enterprise = (await request(identity.app).get('/auth/enterprise/.well-known/openid-configuration')).body;
+    expect(enterprise.grant_types_supported).toContain('client_credentials');
+    expect(citizen.grant_types_supported).not.toContain('client_credentials');
+    expect(enterprise.scopes_supported).toEqual(expect.arrayContaining(['notifications:send', 'payments:write', 'reconciliation:read']));
+  });
+});
+
+describe('machine clients (client credentials)', () => {
+  it('get a JWT access token for one API that its resource server verifies, naming the organisation', async () => {
+    const config = await enterprise();
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'notifications:send' });
+    expect(tokens.token_type.toLowerCase()).toBe('bearer');
+    expect(tokens.expires_in).toBe(600);
+    // The notifications API's own check: RFC 9068, the enterprise JWKS, its audience.
+    const verify = accessTokenVerifier({ jwksUrl: `${identity.url}/auth/enterprise/jwks`, issuer: `${identity.url}/auth/enterprise`, audience: `${identity.url}/notifications/v1` });
+    const caller = await verify(tokens.access_token);
+    expect(caller).toMatchObject({ clientId: moh.clientId, organisationId: 'moh' });
+    expect([...caller.scopes]).toEqual(['notifications:send']);
+  });
+
+  it('name the API with `resource` when their scopes span several', async () => {
+    const config = await enterprise();
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'payments:read', resource: `${identity.url}/payments/v1` });
+    const verify = accessTokenVerifier({ jwksUrl: `${identity.url}/auth/enterprise/jwks`, issuer: `${identity.url}/auth/enterprise`, audience: `${identity.url}/payments/v1` });
+    expect([...(await verify(tokens.access_token)).scopes]).toEqual(['payments:read']);
+    await expect(oidc.clientCredentialsGrant(config, { scope: 'payments:read notifications:send' })).rejects.toMatchObject({ error: 'invalid_target' });
+  });
+
+  it('are refused a scope they were not granted, a wrong secret and an unknown API', async () => {
+    const config = await enterprise();
+    await expect(oidc.clientCredentialsGrant(config, { scope: 'payments:write' })).rejects.toMatchObject({ error: 'invalid_scope' });
+    await expect(oidc.clientCredentialsGrant(await enterprise(moh.clientId, 'not-the-secret'), { scope: 'notifications:send' })).rejects.toMatchObject({ error: 'invalid_client' });
+    await expect(oidc.clientCredentialsGrant(config, { scope: 'notifications:send', resource: 'http://elsewhere.test/api' })).rejects.toMatchObject({ error: 'invalid_target' });
+  });
+
+  it('cannot use the citizen issuer', async () => {
+    const response = await request(identity.app).post('/auth/citizen/token').auth(moh.clientId, moh.clientSecret).type('form').send({ grant_type: 'client_credentials', scope: 'notifications:send' });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+  });
+});
+
+describe('the service', () => {
+  it('is ready when its database and Redis answer', async () => {
+    const response = await request(identity.app).get('/readyz');
+    expect(response.status).toBe(200);
+    expect(Object.keys(response.body.checks).sort()).toEqual(['postgres', 'redis']);
   });
 });

@@ -3,8 +3,10 @@ import { openStores } from '@tamkeen/db';
 import { createLogger, startService } from '@tamkeen/http-kit';
 import { createApp } from './app.js';
 import { identityConfig } from './config.js';
+import { identityProviders } from './identity-providers.js';
 
 const config = loadConfigOrExit('identity', identityConfig);
 const logger = createLogger({ service: 'identity', level: config.LOG_LEVEL });
 const stores = openStores(config, 'identity', logger);
-await startService(createApp({ config, logger, ...stores }), config, logger, [stores.close]);
+const providers = await identityProviders(config, stores.knex);
+await startService(createApp({ config, logger, ...stores, providers }), config, logger, [stores.close]);

@@ -1,5 +1,7 @@
 import type { Migration } from '@tamkeen/db';
 import { oidcModels } from './0001_oidc_models.js';
+import { signingKeys } from './0002_signing_keys.js';
+import { organisationsAndClients } from './0003_organisations_and_clients.js';
 
 /** Every migration of the identity database, in order. Append; never edit one that has shipped. */
-export const migrations: Migration[] = [oidcModels];
+export const migrations: Migration[] = [oidcModels, signingKeys, organisationsAndClients];

@@ -1,0 +1,70 @@
+// Operator commands for the identity service, against its database (DATABASE_URL; by default the
+// development one that `npm start` uses):
+//   node dist/admin.js organisation add --id moh --name-ar "وزارة الصحة" --name-en "Ministry of Health" [--kind ministry|business]
+//   node dist/admin.js machine-client add --organisation moh --name "Clinic bookings" --scope "notifications:send notifications:read"
+//   node dist/admin.js keys rotate --issuer citizen|enterprise [--publish-for 7200]
+// Each prints what it did as JSON. A machine client's secret is shown once, here.
+import { parseArgs } from 'node:util';
+import { createKnex } from '@tamkeen/db';
+import { addMachineClient, addOrganisation } from './clients/client-registry.js';
+import { rotateSigningKeys } from './keys/signing-keys.js';
+import { apiResources, machineScopes } from './oidc/resource-servers.js';
+
+const USAGE = `usage:
+  admin organisation add --id <id> --name-ar <name> --name-en <name> [--kind ministry|business]
+  admin machine-client add --organisation <id> --name <name> --scope "<scope> <scope>..."
+  admin keys rotate --issuer citizen|enterprise [--publish-for <seconds>]`;
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: {
+    id: { type: 'string' },
+    'name-ar': { type: 'string' },
+    'name-en': { type: 'string' },
+    kind: { type: 'string', default: 'ministry' },
+    organisation: { type: 'string' },
+    name: { type: 'string' },
+    scope: { type: 'string' },
+    issuer: { type: 'string' },
+    'publish-for': { type: 'string', default: '7200' },
+  },
+});
+
+const knex = createKnex(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/tamkeen_identity');
+try {
+  const command = positionals.join(' ');
+  if (command === 'organisation add') {
+    const { id, 'name-ar': nameAr, 'name-en': nameEn, kind } = values;
+    if (!id || !/^[a-z0-9-]{2,40}$/.test(id)) fail('--id is required: 2 to 40 lower-case letters, digits or dashes');
+    if (!nameAr || !nameEn) fail('--name-ar and --name-en are required');
+    if (kind !== 'ministry' && kind !== 'business') fail('--kind must be ministry or business');
+    await addOrganisation(knex, { id, nameAr, nameEn, kind });
+    process.stdout.write(`${JSON.stringify({ organisation: id })}\n`);
+  } else if (command === 'machine-client add') {
+    const { organisation, name, scope } = values;
+    if (!organisation || !name || !scope) fail('--organisation, --name and --scope are required');
+    const known = machineScopes(apiResources(''));
+    const scopes = scope.split(/\s+/).filter(Boolean);
+    const unknown = scopes.filter((s) => !known.includes(s));
+    if (unknown.length) fail(`unknown scope(s): ${unknown.join(', ')}; known: ${known.join(', ')}`);
+    if (!(await knex('organisations').where({ id: organisation }).first())) fail(`there is no organisation ${organisation}: add it first`);
+    const { clientId, clientSecret } = await addMachineClient(knex, { organisationId: organisation, name, scopes });
+    process.stdout.write(`${JSON.stringify({ client_id: clientId, client_secret: clientSecret, scope: scopes.join(' ') })}\n`);
+  } else if (command === 'keys rotate') {
+    const { issuer, 'publish-for': publishFor } = values;
+    if (issuer !== 'citizen' && issuer !== 'enterprise') fail('--issuer must be citizen or enterprise');
+    const seconds = Number(publishFor);
+    if (!Number.isInteger(seconds) || seconds < 0) fail('--publish-for must be a whole number of seconds');
+    const rotated = await rotateSigningKeys(knex, issuer, seconds);
+    process.stdout.write(`${JSON.stringify({ issuer, ...rotated, note: 'restart the identity service (each instance) to sign with the new keys' })}\n`);
+  } else {
+    fail(command ? `unknown command: ${command}` : 'a command is required');
+  }
+} finally {
+  await knex.destroy();
+}

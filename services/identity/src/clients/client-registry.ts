@@ -1,0 +1,38 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Knex } from '@tamkeen/db';
+
+export interface NewOrganisation {
+  id: string;
+  nameAr: string;
+  nameEn: string;
+  kind: 'ministry' | 'business';
+}
+
+export async function addOrganisation(knex: Knex, organisation: NewOrganisation): Promise<void> {
+  await knex('organisations').insert({ id: organisation.id, name_ar: organisation.nameAr, name_en: organisation.nameEn, kind: organisation.kind });
+}
+
+/**
+ * A machine client of an organisation (client credentials, `client_secret_basic`) allowed the
+ * given API scopes. The secret is returned once, to be handed to the ministry.
+ */
+export async function addMachineClient(knex: Knex, { organisationId, name, scopes }: { organisationId: string; name: string; scopes: readonly string[] }): Promise<{ clientId: string; clientSecret: string }> {
+  const clientId = `${organisationId}-${randomUUID().slice(0, 8)}`;
+  const clientSecret = randomBytes(32).toString('base64url');
+  await knex('oidc_clients').insert({
+    client_id: clientId,
+    issuer: 'enterprise',
+    organisation_id: organisationId,
+    name,
+    metadata: {
+      client_secret: clientSecret,
+      client_name: name,
+      grant_types: ['client_credentials'],
+      response_types: [],
+      redirect_uris: [],
+      token_endpoint_auth_method: 'client_secret_basic',
+      scope: scopes.join(' '),
+    },
+  });
+  return { clientId, clientSecret };
+}

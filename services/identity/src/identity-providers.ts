@@ -1,0 +1,16 @@
+import type { Knex } from '@tamkeen/db';
+import type Provider from 'oidc-provider';
+import type { IdentityConfig } from './config.js';
+import { signingKeys } from './keys/signing-keys.js';
+import { createProvider, type IssuerKind } from './oidc/provider.js';
+import { apiResources } from './oidc/resource-servers.js';
+
+export type IdentityProviders = Record<IssuerKind, Provider>;
+
+/** Both issuers, with their keys from PostgreSQL (made on first start). */
+export async function identityProviders(config: IdentityConfig, knex: Knex): Promise<IdentityProviders> {
+  const resources = apiResources(config.PUBLIC_URL);
+  const make = async (kind: IssuerKind) =>
+    createProvider({ kind, issuer: `${config.PUBLIC_URL}/auth/${kind}`, knex, keys: await signingKeys(knex, kind), cookieKeys: config.COOKIE_KEYS, resources, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S });
+  return { citizen: await make('citizen'), enterprise: await make('enterprise') };
+}

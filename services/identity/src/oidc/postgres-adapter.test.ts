@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { openTestStores, type TestStores } from '@tamkeen/db/testing';
+import { migrations } from '../db/migrations/index.js';
+import { postgresAdapter, sweepExpiredModels } from './postgres-adapter.js';
+
+let stores: TestStores;
+beforeAll(async () => {
+  stores = await openTestStores('identity adapter', migrations);
+});
+afterAll(() => stores.close());
+
+describe('the PostgreSQL adapter of oidc-provider', () => {
+  it('stores, finds by id, uid and user code, and replaces on upsert', async () => {
+    const Adapter = postgresAdapter(stores.knex, 'citizen');
+    const sessions = new Adapter('Session');
+    await sessions.upsert('s1', { uid: 'u1', accountId: 'a' }, 60);
+    await sessions.upsert('s1', { uid: 'u1', accountId: 'b' }, 60);
+    expect(await sessions.find('s1')).toEqual({ uid: 'u1', accountId: 'b' });
+    expect(await sessions.findByUid('u1')).toEqual({ uid: 'u1', accountId: 'b' });
+    // Another instance (a restart) reads the same.
+    expect(await new (postgresAdapter(stores.knex, 'citizen'))('Session').find('s1')).toEqual({ uid: 'u1', accountId: 'b' });
+    const devices = new Adapter('DeviceCode');
+    await devices.upsert('d1', { userCode: 'ABCD-EFGH' }, 60);
+    expect(await devices.findByUserCode('ABCD-EFGH')).toEqual({ userCode: 'ABCD-EFGH' });
+    // Kinds are apart.
+    expect(await new Adapter('Grant').find('s1')).toBeUndefined();
+  });
+
+  it('marks a code consumed, destroys, and revokes everything of a grant', async () => {
+    const codes = new (postgresAdapter(stores.knex, 'citizen'))('AuthorizationCode');
+    await codes.upsert('c1', { grantId: 'g1' }, 60);
+    await codes.consume('c1');
+    expect(await codes.find('c1')).toMatchObject({ grantId: 'g1', consumed: expect.any(Number) });
+    await codes.upsert('c2', { grantId: 'g1' }, 60);
+    await codes.upsert('c3', { grantId: 'g2' }, 60);
+    await codes.revokeByGrantId('g1');
+    expect(await codes.find('c2')).toBeUndefined();
+    expect(await codes.find('c3')).toBeDefined();
+    await codes.destroy('c3');
+    expect(await codes.find('c3')).toBeUndefined();
+  });
+
+  it('never returns what has expired, and the sweep deletes it', async () => {
+    const tokens = new (postgresAdapter(stores.knex, 'enterprise'))('AccessToken');
+    await tokens.upsert('t1', { jti: 't1' }, 60);
+    await stores.knex('oidc_models').where({ kind: 'AccessToken', id: 't1' }).update({ expires_at: stores.knex.raw("now() - interval '1 second'") });
+    expect(await tokens.find('t1')).toBeUndefined();
+    expect(await sweepExpiredModels(stores.knex)).toBeGreaterThanOrEqual(1);
+    expect(await stores.knex('oidc_models').where({ id: 't1' }).first()).toBeUndefined();
+  });
+});

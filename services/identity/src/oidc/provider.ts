@@ -1,0 +1,82 @@
+import type { Knex } from '@tamkeen/db';
+import type { JWK } from 'jose';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { postgresAdapter } from './postgres-adapter.js';
+import { resourceForScopes, type ApiResource } from './resource-servers.js';
+
+export type IssuerKind = 'citizen' | 'enterprise';
+
+export interface ProviderOptions {
+  kind: IssuerKind;
+  /** The issuer identifier: the public origin + /auth/<kind>. */
+  issuer: string;
+  knex: Knex;
+  /** Private signing keys, newest first (signingKeys()). */
+  keys: JWK[];
+  /** Secrets that sign the provider's cookies; the first signs, all verify (rotate by prepending). */
+  cookieKeys: string[];
+  resources: readonly ApiResource[];
+  /** Machine clients' access tokens live this long (seconds). */
+  accessTokenTtlS: number;
+}
+
+/**
+ * One OpenID Provider (node-oidc-provider) per issuer. Everything it stores goes to PostgreSQL;
+ * its keys come from PostgreSQL; the development keystore and interactions are off. The
+ * enterprise issuer grants client credentials to machine clients for the platform's APIs, as JWT
+ * access tokens naming the client's organisation.
+ */
+export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources, accessTokenTtlS }: ProviderOptions): Provider {
+  const resourceServer = (api: ApiResource) => ({
+    scope: api.scopes.join(' '),
+    audience: api.audience,
+    accessTokenFormat: 'jwt' as const,
+    accessTokenTTL: accessTokenTtlS,
+    jwt: { sign: { alg: 'ES256' as const } },
+  });
+  const configuration: Configuration = {
+    adapter: postgresAdapter(knex, kind),
+    jwks: { keys: keys as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
+    cookies: { keys: cookieKeys },
+    extraClientMetadata: { properties: ['organisation_id'] },
+    scopes: ['openid', 'offline_access', ...(kind === 'enterprise' ? resources.flatMap((r) => r.scopes) : [])],
+    clientDefaults: { grant_types: ['authorization_code'], id_token_signed_response_alg: 'RS256', response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
+    enabledJWA: { clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'] },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: kind === 'enterprise' },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        // No `resource`: the API that every requested scope belongs to. Scopes of several APIs
+        // need `resource` (a token is for one audience).
+        defaultResource: (ctx: KoaContextWithOIDC) => {
+          const scope = ctx.oidc.params?.scope as string | undefined;
+          const api = resourceForScopes(resources, scope);
+          if (!api && resources.some((r) => r.scopes.some((s) => (scope ?? '').split(' ').includes(s)))) {
+            throw new errors.InvalidTarget('these scopes belong to several APIs: name the one this token is for with `resource`');
+          }
+          return api?.audience;
+        },
+        useGrantedResource: () => true,
+        getResourceServerInfo: (_ctx: KoaContextWithOIDC, indicator: string) => {
+          const api = resources.find((r) => r.audience === indicator);
+          if (!api) throw new errors.InvalidTarget(`${indicator} is not one of the platform's APIs`);
+          return resourceServer(api);
+        },
+      },
+    },
+    // The organisation that owns what the token's calls create.
+    extraTokenClaims: async (ctx, token) => {
+      const client = ctx.oidc.client ?? (await ctx.oidc.provider.Client.find(token.clientId!));
+      const organisationId = (client as unknown as { organisation_id?: string } | undefined)?.organisation_id;
+      return organisationId ? { organisation_id: organisationId } : undefined;
+    },
+    ttl: { ClientCredentials: accessTokenTtlS },
+  };
+  const provider = new Provider(issuer, configuration);
+  // Behind the gateway: the public origin comes from X-Forwarded-Host/Proto.
+  provider.proxy = true;
+  return provider;
+}

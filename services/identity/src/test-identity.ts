@@ -1,0 +1,55 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '@tamkeen/config';
+import { openTestStores, type TestStores } from '@tamkeen/db/testing';
+import { createLogger } from '@tamkeen/http-kit';
+import { logCapture } from '@tamkeen/testing';
+import type { Express } from 'express';
+import { createApp } from './app.js';
+import { identityConfig, type IdentityConfig } from './config.js';
+import { migrations } from './db/migrations/index.js';
+import { identityProviders, type IdentityProviders } from './identity-providers.js';
+
+export interface TestIdentity {
+  /** Where it listens, which is also its public origin (issuers at <url>/auth/...). */
+  url: string;
+  app: Express;
+  stores: TestStores;
+  config: IdentityConfig;
+  providers: IdentityProviders;
+  logs: ReturnType<typeof logCapture>;
+  close(): Promise<void>;
+}
+
+/** The identity service on a database of its own, listening on a free port that is its public origin. */
+export async function testIdentity(label: string): Promise<TestIdentity> {
+  const stores = await openTestStores(label, migrations);
+  // The server listens first: its address is the issuers' public origin, which the app is built with.
+  const served: { app?: Express } = {};
+  const server: Server = createServer((req, res) => served.app!(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const config = loadConfig('identity', identityConfig, {
+    DATABASE_URL: stores.db.url,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    PUBLIC_URL: url,
+    COOKIE_KEYS: 'test-cookie-key-0123456789abcdef0123456789',
+  });
+  const providers = await identityProviders(config, stores.knex);
+  const logs = logCapture();
+  const app = createApp({ config, logger: createLogger({ service: 'identity', destination: logs.destination }), ...stores, providers });
+  served.app = app;
+  return {
+    url,
+    app,
+    stores,
+    config,
+    providers,
+    logs,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await stores.close();
+    },
+  };
+}
