@@ -2,7 +2,9 @@ import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
 import { createMetrics, createServiceApp, type Logger } from '@tamkeen/http-kit';
 import type { Express } from 'express';
 import type { IdentityConfig } from './config.js';
+import type { JWK } from 'jose';
 import type { IdentityProviders } from './identity-providers.js';
+import { publicJwks } from './keys/signing-keys.js';
 
 export interface IdentityDeps {
   config: IdentityConfig;
@@ -10,12 +12,20 @@ export interface IdentityDeps {
   knex: Knex;
   redis: Redis;
   providers: IdentityProviders;
+  /** Identity's X-Road client keys (private); their public halves are published to the register. */
+  xRoadKeys: JWK[];
 }
 
-export function createApp({ logger, knex, redis, providers }: IdentityDeps): Express {
+export function createApp({ logger, knex, redis, providers, xRoadKeys }: IdentityDeps): Express {
+  const xRoadJwks = publicJwks(xRoadKeys);
   // No bodyLimit here: oidc-provider parses its own request bodies.
   return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('identity') }, (router) => {
     router.use('/auth/citizen', providers.citizen.callback());
     router.use('/auth/enterprise', providers.enterprise.callback());
+    // Inside the platform only (the gateway does not route /internal): the keys the register
+    // verifies identity's client assertions with.
+    router.get('/internal/x-road/jwks', (_req, res) => {
+      res.json(xRoadJwks);
+    });
   });
 }

@@ -7,6 +7,11 @@ import { apiResources } from './oidc/resource-servers.js';
 
 export type IdentityProviders = Record<IssuerKind, Provider>;
 
+/** Identity's X-Road client keys (private, newest first): they sign its requests to the register. */
+export function xRoadKeys(knex: Knex) {
+  return signingKeys(knex, 'x-road', ['ES256']);
+}
+
 /** Both issuers, with their keys from PostgreSQL (made on first start). */
 export async function identityProviders(config: IdentityConfig, knex: Knex): Promise<IdentityProviders> {
   const resources = apiResources(config.PUBLIC_URL);

@@ -5,10 +5,11 @@ import { openTestStores, type TestStores } from '@tamkeen/db/testing';
 import { createLogger } from '@tamkeen/http-kit';
 import { logCapture } from '@tamkeen/testing';
 import type { Express } from 'express';
+import type { JWK } from 'jose';
 import { createApp } from './app.js';
 import { identityConfig, type IdentityConfig } from './config.js';
 import { migrations } from './db/migrations/index.js';
-import { identityProviders, type IdentityProviders } from './identity-providers.js';
+import { identityProviders, xRoadKeys, type IdentityProviders } from './identity-providers.js';
 
 export interface TestIdentity {
   /** Where it listens, which is also its public origin (issuers at <url>/auth/...). */
@@ -17,6 +18,8 @@ export interface TestIdentity {
   stores: TestStores;
   config: IdentityConfig;
   providers: IdentityProviders;
+  /** Identity's X-Road signing key (the newest). */
+  xRoadKey: JWK;
   logs: ReturnType<typeof logCapture>;
   close(): Promise<void>;
 }
@@ -37,7 +40,8 @@ export async function testIdentity(label: string): Promise<TestIdentity> {
   });
   const providers = await identityProviders(config, stores.knex);
   const logs = logCapture();
-  const app = createApp({ config, logger: createLogger({ service: 'identity', destination: logs.destination }), ...stores, providers });
+  const keys = await xRoadKeys(stores.knex);
+  const app = createApp({ config, logger: createLogger({ service: 'identity', destination: logs.destination }), ...stores, providers, xRoadKeys: keys });
   served.app = app;
   return {
     url,
@@ -45,6 +49,7 @@ export async function testIdentity(label: string): Promise<TestIdentity> {
     stores,
     config,
     providers,
+    xRoadKey: keys[0]!,
     logs,
     async close() {
       server.closeAllConnections();
