@@ -1,10 +1,13 @@
-import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
+import { storeChecks, tokenBucket, type Knex, type Redis } from '@tamkeen/db';
 import { createMetrics, createServiceApp, type Logger } from '@tamkeen/http-kit';
 import type { Express } from 'express';
 import type { IdentityConfig } from './config.js';
 import type { JWK } from 'jose';
 import type { IdentityProviders } from './identity-providers.js';
+import { citizenAccounts } from './accounts/citizen-accounts.js';
+import { citizenLoginRoutes } from './interaction/citizen-login.js';
 import { publicJwks } from './keys/signing-keys.js';
+import { registryClient } from './registry/registry-client.js';
 
 export interface IdentityDeps {
   config: IdentityConfig;
@@ -16,10 +19,19 @@ export interface IdentityDeps {
   xRoadKeys: JWK[];
 }
 
-export function createApp({ logger, knex, redis, providers, xRoadKeys }: IdentityDeps): Express {
+export function createApp({ config, logger, knex, redis, providers, xRoadKeys }: IdentityDeps): Express {
   const xRoadJwks = publicJwks(xRoadKeys);
+  const registry = registryClient({ baseUrl: config.REGISTRY_URL, client: config.X_ROAD_CLIENT, key: xRoadKeys[0]! });
   // No bodyLimit here: oidc-provider parses its own request bodies.
   return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('identity') }, (router) => {
+    citizenLoginRoutes(router, {
+      provider: providers.citizen,
+      accounts: citizenAccounts(knex),
+      registry,
+      attempts: tokenBucket(redis, 'tamkeen-identity'),
+      secret: config.COOKIE_KEYS[0]!,
+      logger,
+    });
     router.use('/auth/citizen', providers.citizen.callback());
     router.use('/auth/enterprise', providers.enterprise.callback());
     // Inside the platform only (the gateway does not route /internal): the keys the register

@@ -1,6 +1,8 @@
 import type { Knex } from '@tamkeen/db';
 import type Provider from 'oidc-provider';
 import type { IdentityConfig } from './config.js';
+import { citizenAccounts } from './accounts/citizen-accounts.js';
+import { citizenClaims } from './accounts/citizen-claims.js';
 import { signingKeys } from './keys/signing-keys.js';
 import { createProvider, type IssuerKind } from './oidc/provider.js';
 import { apiResources } from './oidc/resource-servers.js';
@@ -15,7 +17,17 @@ export function xRoadKeys(knex: Knex) {
 /** Both issuers, with their keys from PostgreSQL (made on first start). */
 export async function identityProviders(config: IdentityConfig, knex: Knex): Promise<IdentityProviders> {
   const resources = apiResources(config.PUBLIC_URL);
+  const accounts = citizenAccounts(knex);
   const make = async (kind: IssuerKind) =>
-    createProvider({ kind, issuer: `${config.PUBLIC_URL}/auth/${kind}`, knex, keys: await signingKeys(knex, kind), cookieKeys: config.COOKIE_KEYS, resources, accessTokenTtlS: config.ACCESS_TOKEN_TTL_S });
+    createProvider({
+      kind,
+      issuer: `${config.PUBLIC_URL}/auth/${kind}`,
+      knex,
+      keys: await signingKeys(knex, kind),
+      cookieKeys: config.COOKIE_KEYS,
+      resources,
+      accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
+      ...(kind === 'citizen' ? { findAccount: citizenClaims(accounts) } : {}),
+    });
   return { citizen: await make('citizen'), enterprise: await make('enterprise') };
 }

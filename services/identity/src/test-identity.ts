@@ -10,6 +10,7 @@ import { createApp } from './app.js';
 import { identityConfig, type IdentityConfig } from './config.js';
 import { migrations } from './db/migrations/index.js';
 import { identityProviders, xRoadKeys, type IdentityProviders } from './identity-providers.js';
+import { startRegistry } from './test-registry.js';
 
 export interface TestIdentity {
   /** Where it listens, which is also its public origin (issuers at <url>/auth/...). */
@@ -24,16 +25,22 @@ export interface TestIdentity {
   close(): Promise<void>;
 }
 
-/** The identity service on a database of its own, listening on a free port that is its public origin. */
-export async function testIdentity(label: string): Promise<TestIdentity> {
+/**
+ * The identity service on a database of its own, listening on a free port that is its public
+ * origin; with `withRegistry`, the real register beside it (else the register is unreachable).
+ */
+export async function testIdentity(label: string, { withRegistry = false } = {}): Promise<TestIdentity> {
   const stores = await openTestStores(label, migrations);
   // The server listens first: its address is the issuers' public origin, which the app is built with.
   const served: { app?: Express } = {};
   const server: Server = createServer((req, res) => served.app!(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  // The real register (its build), answering this identity's X-Road key.
+  const registry = withRegistry ? await startRegistry({ client: 'PS/GOV/MOPAD/identity', jwksUri: `${url}/internal/x-road/jwks` }) : undefined;
   const config = loadConfig('identity', identityConfig, {
     DATABASE_URL: stores.db.url,
+    ...(registry ? { REGISTRY_URL: registry.url } : { REGISTRY_URL: 'http://127.0.0.1:1' }),
     REDIS_URL: 'redis://127.0.0.1:6379',
     PUBLIC_URL: url,
     COOKIE_KEYS: 'test-cookie-key-0123456789abcdef0123456789',
@@ -54,6 +61,7 @@ export async function testIdentity(label: string): Promise<TestIdentity> {
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await registry?.stop();
       await stores.close();
     },
   };

@@ -1,4 +1,4 @@
-import { checkDigitOf } from '../domain/national-id.js';
+import { checkDigitOf } from '@tamkeen/national-id';
 import type { Citizen } from '../register/citizen.js';
 
 const id = (firstEight: string) => `${firstEight}${checkDigitOf(firstEight)}`;

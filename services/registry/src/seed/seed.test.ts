@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseNationalId } from '../domain/national-id.js';
+import { parseNationalId } from '@tamkeen/national-id';
 import { DEMO_CITIZENS } from './demo-citizens.js';
 import { GOVERNORATES } from './names.js';
 import { syntheticCitizen } from './synthetic-citizens.js';

@@ -2,6 +2,7 @@ import type { Migration } from '@tamkeen/db';
 import { oidcModels } from './0001_oidc_models.js';
 import { signingKeys } from './0002_signing_keys.js';
 import { organisationsAndClients } from './0003_organisations_and_clients.js';
+import { citizenAccounts } from './0004_citizen_accounts.js';
 
 /** Every migration of the identity database, in order. Append; never edit one that has shipped. */
-export const migrations: Migration[] = [oidcModels, signingKeys, organisationsAndClients];
+export const migrations: Migration[] = [oidcModels, signingKeys, organisationsAndClients, citizenAccounts];

@@ -1,5 +1,4 @@
 import { describe, expect, it } from '@jest/globals';
-import { comparableName } from './arabic-name.js';
 import { checkDigitOf, parseNationalId } from './national-id.js';
 
 describe('national ID numbers', () => {
@@ -24,15 +23,5 @@ describe('national ID numbers', () => {
     expect(parseNationalId('12345678')).toEqual({ ok: false, reason: 'must be nine digits' });
     expect(parseNationalId('12345678a')).toEqual({ ok: false, reason: 'must be nine digits' });
     expect(parseNationalId(undefined)).toEqual({ ok: false, reason: expect.stringMatching(/required/) });
-  });
-});
-
-describe('comparing names', () => {
-  it('ignores diacritics, tatweel and the spellings of alef, ta marbuta and alef maqsura', () => {
-    expect(comparableName('أحمد')).toBe(comparableName('احمد'));
-    expect(comparableName('فاطِمَة')).toBe(comparableName('فاطمه'));
-    expect(comparableName('مصطفى')).toBe(comparableName('مصطفي'));
-    expect(comparableName('  Layla ')).toBe(comparableName('layla'));
-    expect(comparableName('محمد')).not.toBe(comparableName('محمود'));
   });
 });

@@ -1,0 +1,1 @@
+export { checkDigitOf, parseNationalId, westernDigits, type ParsedNationalId } from './national-id.js';

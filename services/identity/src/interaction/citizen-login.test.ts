@@ -1,0 +1,137 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as oidc from 'openid-client';
+import { citizenAccounts } from '../accounts/citizen-accounts.js';
+import { hashPassword } from '../accounts/password.js';
+import { addOrganisation } from '../clients/client-registry.js';
+import { testIdentity, type TestIdentity } from '../test-identity.js';
+
+let identity: TestIdentity;
+const REDIRECT = 'http://rp.test/callback';
+const PASSWORD = 'zaytoun-tree-1990';
+
+beforeAll(async () => {
+  identity = await testIdentity('identity citizen login', { withRegistry: true });
+  const { knex } = identity.stores;
+  await addOrganisation(knex, { id: 'mol', nameAr: 'وزارة العمل', nameEn: 'Ministry of Labour', kind: 'ministry' });
+  await knex('oidc_clients').insert({
+    client_id: 'mol-permits',
+    issuer: 'citizen',
+    organisation_id: 'mol',
+    name: 'Work permits',
+    metadata: { client_secret: 'mol-permits-secret-0123456789', redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] },
+  });
+  const accounts = citizenAccounts(knex);
+  const passwordHash = await hashPassword(PASSWORD);
+  for (const [nationalId, nameAr, nameEn, birthdate] of [
+    ['900000019', 'ليلى أحمد محمود حداد', 'Layla Ahmad Mahmoud Haddad', '1990-04-12'],
+    ['900000043', 'محمود إبراهيم صالح عودة', 'Mahmoud Ibrahim Saleh Odeh', '1948-01-20'],
+    ['900000050', 'رانيا سمير فتحي خليل', 'Rania Samir Fathi Khalil', '1995-08-17'],
+  ] as const) {
+    await accounts.create({ nationalId, nameAr, nameEn, birthdate, phoneNumber: '+970599123456', phoneNumberVerified: true, email: null, emailVerified: false, passwordHash, totpSecret: null });
+  }
+});
+afterAll(() => identity.close());
+
+/** A browser without JavaScript: follows redirects by hand, keeps the identity service's cookies. */
+function browser() {
+  const cookies = new Map<string, string>();
+  return {
+    async go(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
+      const response = await fetch(url, {
+        method: init.method ?? 'GET',
+        redirect: 'manual',
+        headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '), ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        body: init.form ? new URLSearchParams(init.form).toString() : undefined,
+      });
+      for (const line of response.headers.getSetCookie()) {
+        const [pair] = line.split(';');
+        const [name, ...value] = pair!.split('=');
+        cookies.set(name!.trim(), value.join('='));
+      }
+      return response;
+    },
+    /** Follows redirects within the identity service; stops at the relying party's address. */
+    async follow(response: Response): Promise<Response | string> {
+      while (response.status >= 300 && response.status < 400) {
+        const location = new URL(response.headers.get('location')!, identity.url).toString();
+        if (location.startsWith(REDIRECT)) return location;
+        response = await this.go(location);
+      }
+      return response;
+    },
+  };
+}
+
+async function startLogin(extra: Record<string, string> = {}) {
+  const config = await oidc.discovery(new URL(`${identity.url}/auth/citizen`), 'mol-permits', 'mol-permits-secret-0123456789', undefined, { execute: [oidc.allowInsecureRequests] });
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid profile', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, ...extra });
+  const agent = browser();
+  const page = (await agent.follow(await agent.go(url.toString()))) as Response;
+  return { config, verifier, state, agent, page, html: await page.text() };
+}
+
+function formOf(html: string) {
+  const action = /<form method="post" action="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&');
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+  return { action: new URL(action, identity.url).toString(), csrf };
+}
+
+describe('citizen login with ID number and password (urn:tamkeen:loa:low)', () => {
+  it('shows an Arabic, right-to-left login page with a strict Content-Security-Policy and no script', async () => {
+    const { page, html } = await startLogin();
+    expect(page.status).toBe(200);
+    expect(html).toMatch(/<html lang="ar" dir="rtl">/);
+    expect(html).toContain('رقم الهوية');
+    expect(html).not.toMatch(/<script/i);
+    expect(page.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    const english = await startLogin({ ui_locales: 'en' });
+    expect(english.html).toMatch(/<html lang="en" dir="ltr">/);
+  });
+
+  it('logs a citizen in, ID number typed in Arabic-Indic digits, and the relying party gets an ID token that says what happened', async () => {
+    const { config, verifier, state, agent, html } = await startLogin();
+    const form = formOf(html);
+    const callback = await agent.follow(await agent.go(form.action, { method: 'POST', form: { csrf: form.csrf, national_id: '٩٠٠٠٠٠٠١٩', password: PASSWORD } }));
+    expect(typeof callback).toBe('string');
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback as string), { pkceCodeVerifier: verifier, expectedState: state });
+    const claims = tokens.claims()!;
+    expect(claims).toMatchObject({ acr: 'urn:tamkeen:loa:low', amr: ['pwd'], name: 'ليلى أحمد محمود حداد', birthdate: '1990-04-12' });
+    expect(claims.sub).not.toContain('900000019');
+    expect(claims).not.toHaveProperty('national_id');
+    expect(typeof claims.auth_time).toBe('number');
+  });
+
+  it('refuses a wrong password on the same page, saying so, without saying whether the account exists', async () => {
+    const { agent, html } = await startLogin();
+    const form = formOf(html);
+    const wrong = await agent.go(form.action, { method: 'POST', form: { csrf: form.csrf, national_id: '900000019', password: 'not-the-password' } });
+    expect(wrong.status).toBe(401);
+    const page = await wrong.text();
+    expect(page).toContain('رقم الهوية أو كلمة المرور غير صحيحة');
+    const nobody = await agent.go(form.action, { method: 'POST', form: { csrf: form.csrf, national_id: '123456782', password: PASSWORD } });
+    expect(nobody.status).toBe(401);
+    expect(await nobody.text()).toContain('رقم الهوية أو كلمة المرور غير صحيحة');
+  });
+
+  it('refuses a form without its CSRF token', async () => {
+    const { agent, html } = await startLogin();
+    const form = formOf(html);
+    const forged = await agent.go(form.action, { method: 'POST', form: { csrf: 'forged', national_id: '900000019', password: PASSWORD } });
+    expect(forged.status).toBe(403);
+  });
+
+  it('asks the register at every login: a deceased citizen or a revoked card cannot log in, and the page says why', async () => {
+    for (const [nationalId, why] of [
+      ['900000043', 'متوفّى'],
+      ['900000050', 'ملغاة'],
+    ] as const) {
+      const { agent, html } = await startLogin();
+      const form = formOf(html);
+      const refused = await agent.go(form.action, { method: 'POST', form: { csrf: form.csrf, national_id: nationalId, password: PASSWORD } });
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain(why);
+    }
+  });
+});

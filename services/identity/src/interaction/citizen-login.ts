@@ -1,0 +1,113 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { TokenBucket } from '@tamkeen/db';
+import type { Logger } from '@tamkeen/http-kit';
+import express, { type IRouter, type Request, type Response } from 'express';
+import type Provider from 'oidc-provider';
+import { passwordMatches, spendDecoyCheck } from '../accounts/password.js';
+import type { CitizenAccounts } from '../accounts/citizen-accounts.js';
+import { westernDigits } from '@tamkeen/national-id';
+import { RegisterUnavailable, type RegistryClient } from '../registry/registry-client.js';
+import { errorPage, loginPage, STYLESHEET, type Lang, type MessageKey } from './pages.js';
+
+export const LOA = { low: 'urn:tamkeen:loa:low', substantial: 'urn:tamkeen:loa:substantial', high: 'urn:tamkeen:loa:high' } as const;
+
+/** How long a login may go on trusting the register's last word when the register cannot be reached. */
+const REGISTER_GRACE_MS = 24 * 60 * 60 * 1000;
+
+/** A strict policy: nothing but the page's own stylesheet; no script, no frames, no plugins. */
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+export interface CitizenLoginDeps {
+  provider: Provider;
+  accounts: CitizenAccounts;
+  registry: RegistryClient;
+  attempts: TokenBucket;
+  /** The first cookie key: CSRF tokens are HMACs of the interaction with it. */
+  secret: string;
+  logger: Logger;
+}
+
+function send(res: Response, status: number, html: string) {
+  res.status(status).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }).send(html);
+}
+
+/**
+ * The citizen issuer's own pages (oidc-provider's interactions): login with national ID number and
+ * password, which gives urn:tamkeen:loa:low. Every login asks the register whether the person is
+ * alive and the card valid. If the register cannot be reached, a login goes on only when the
+ * register confirmed this person within the last 24 hours; otherwise the page says to try later.
+ */
+export function citizenLoginRoutes(router: IRouter, { provider, accounts, registry, attempts, secret, logger }: CitizenLoginDeps): void {
+  const base = '/auth/citizen/interaction';
+  const csrfOf = (uid: string) => createHmac('sha256', secret).update(`csrf:${uid}`).digest('base64url');
+  const langOf = (req: Request, locales?: unknown): Lang => {
+    const asked = typeof req.query.lang === 'string' ? req.query.lang : typeof locales === 'string' ? locales.split(' ')[0] : undefined;
+    return asked?.startsWith('en') ? 'en' : 'ar';
+  };
+  const switchHref = (uid: string, lang: Lang) => `${base}/${uid}?lang=${lang === 'ar' ? 'en' : 'ar'}`;
+
+  router.get('/auth/static/tamkeen.css', (_req, res) => {
+    res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }).send(STYLESHEET);
+  });
+
+  router.get(`${base}/:uid`, async (req, res) => {
+    let details;
+    try {
+      details = await provider.interactionDetails(req, res);
+    } catch {
+      return send(res, 400, errorPage({ lang: langOf(req), switchHref: req.path, message: 'expired' }));
+    }
+    const lang = langOf(req, details.params.ui_locales);
+    if (details.prompt.name === 'login') {
+      return send(res, 200, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrfOf(details.uid) }));
+    }
+    // Consent: the relying parties are government services registered by their ministries; what
+    // they asked for is granted (a consent page comes with third-party clients).
+    const { prompt, params, session, grantId } = details;
+    const grant = grantId ? await provider.Grant.find(grantId) : new provider.Grant({ accountId: session!.accountId, clientId: params.client_id as string });
+    const missing = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    if (missing.missingOIDCScope) grant!.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant!.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant!.addResourceScope(indicator, scopes.join(' '));
+    await provider.interactionFinished(req, res, { consent: { grantId: await grant!.save() } }, { mergeWithLastSubmission: true });
+  });
+
+  router.post(`${base}/:uid/login`, express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }), async (req, res) => {
+    let details;
+    try {
+      details = await provider.interactionDetails(req, res);
+    } catch {
+      return send(res, 400, errorPage({ lang: langOf(req), switchHref: req.path, message: 'expired' }));
+    }
+    const lang = langOf(req, details.params.ui_locales);
+    const body = (req.body ?? {}) as Record<string, string>;
+    const nationalId = westernDigits(String(body.national_id ?? '')).replace(/[\s-]/g, '');
+    const again = (status: number, error: MessageKey) =>
+      send(res, status, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrfOf(details.uid), error, nationalId }));
+    const csrf = Buffer.from(String(body.csrf ?? ''));
+    const expected = Buffer.from(csrfOf(details.uid));
+    if (csrf.length !== expected.length || !timingSafeEqual(csrf, expected)) return again(403, 'csrf');
+
+    // Guessing is throttled per account and per address.
+    const [perAccount, perAddress] = await Promise.all([attempts.take(`login:id:${nationalId}`, 10), attempts.take(`login:ip:${req.ip ?? 'unknown'}`, 60)]);
+    if (!perAccount.allowed || !perAddress.allowed) return again(429, 'throttled');
+
+    const account = /^[0-9]{9}$/.test(nationalId) ? await accounts.byNationalId(nationalId) : undefined;
+    const passwordOk = account ? await passwordMatches(account.passwordHash, String(body.password ?? '')) : await spendDecoyCheck(String(body.password ?? ''));
+    if (!account || !passwordOk) return again(401, 'wrong');
+
+    try {
+      const person = await registry.citizen(account.nationalId);
+      if (!person) return send(res, 403, errorPage({ lang, switchHref: switchHref(details.uid, lang), message: 'unknown' }));
+      if (person.status === 'deceased') return send(res, 403, errorPage({ lang, switchHref: switchHref(details.uid, lang), message: 'deceased' }));
+      if (person.card_status === 'revoked') return send(res, 403, errorPage({ lang, switchHref: switchHref(details.uid, lang), message: 'revoked' }));
+      await accounts.registerConfirmed(account.id, { nameAr: person.name.ar, nameEn: person.name.en, birthdate: person.date_of_birth });
+    } catch (error) {
+      if (!(error instanceof RegisterUnavailable)) throw error;
+      const recent = account.registerCheckedAt && Date.now() - account.registerCheckedAt.getTime() < REGISTER_GRACE_MS;
+      logger.warn({ reason: error.message, account: account.id, allowed: Boolean(recent) }, 'the register could not be asked at login');
+      if (!recent) return send(res, 503, errorPage({ lang, switchHref: switchHref(details.uid, lang), message: 'registerDown' }));
+    }
+    await provider.interactionFinished(req, res, { login: { accountId: account.id, acr: LOA.low, amr: ['pwd'], remember: false } }, { mergeWithLastSubmission: false });
+  });
+}

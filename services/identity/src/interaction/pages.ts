@@ -1,0 +1,105 @@
+/** The citizen's pages: Arabic and right-to-left by default, English on request; no script at all. */
+export type Lang = 'ar' | 'en';
+
+const TEXT = {
+  ar: {
+    service: 'تمكين — الدخول الموحّد',
+    loginTitle: 'تسجيل الدخول',
+    nationalId: 'رقم الهوية',
+    nationalIdHint: 'تسعة أرقام كما في بطاقة الهوية',
+    password: 'كلمة المرور',
+    submit: 'دخول',
+    otherLanguage: 'English',
+    errorTitle: 'تعذّر الدخول',
+    wrong: 'رقم الهوية أو كلمة المرور غير صحيحة.',
+    throttled: 'محاولات كثيرة. حاول مرة أخرى بعد دقيقة.',
+    deceased: 'يسجّل السجل المدني صاحب هذا الرقم متوفّى، فلا يمكن الدخول بهذا الحساب. إن كان هذا خطأ فراجع وزارة الداخلية.',
+    revoked: 'بطاقة الهوية لهذا الرقم ملغاة، فلا يمكن الدخول حتى تصدر بطاقة جديدة. راجع وزارة الداخلية.',
+    unknown: 'لا يعرف السجل المدني هذا الرقم الآن. راجع وزارة الداخلية.',
+    registerDown: 'لا يمكن الاتصال بالسجل المدني الآن للتحقق من هويتك. حاول بعد قليل.',
+    expired: 'انتهت صلاحية هذه الصفحة. ارجع إلى الخدمة التي كنت تستخدمها وابدأ من جديد.',
+    csrf: 'انتهت صلاحية النموذج. أعد المحاولة.',
+  },
+  en: {
+    service: 'Tamkeen — government login',
+    loginTitle: 'Log in',
+    nationalId: 'National ID number',
+    nationalIdHint: 'The nine digits on your ID card',
+    password: 'Password',
+    submit: 'Log in',
+    otherLanguage: 'العربية',
+    errorTitle: 'You cannot log in',
+    wrong: 'The ID number or the password is not right.',
+    throttled: 'Too many tries. Try again in a minute.',
+    deceased: 'The civil register records the holder of this number as deceased, so this account cannot be used. If this is a mistake, contact the Ministry of Interior.',
+    revoked: 'The ID card with this number has been revoked: you cannot log in until a new card is issued. Contact the Ministry of Interior.',
+    unknown: 'The civil register does not know this number now. Contact the Ministry of Interior.',
+    registerDown: 'The civil register cannot be reached right now to check who you are. Try again shortly.',
+    expired: 'This page has expired. Go back to the service you were using and start again.',
+    csrf: 'The form has expired. Try again.',
+  },
+} as const;
+
+export type MessageKey = keyof (typeof TEXT)['ar'];
+
+export function text(lang: Lang, key: MessageKey): string {
+  return TEXT[lang][key];
+}
+
+const escape = (value: string) => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+function page(lang: Lang, title: string, switchHref: string, body: string): string {
+  return `<!doctype html>
+<html lang="${lang}" dir="${lang === 'ar' ? 'rtl' : 'ltr'}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escape(title)} — ${escape(text(lang, 'service'))}</title>
+<link rel="stylesheet" href="/auth/static/tamkeen.css">
+</head>
+<body>
+<header><p class="service">${escape(text(lang, 'service'))}</p><a class="language" href="${escape(switchHref)}" lang="${lang === 'ar' ? 'en' : 'ar'}">${escape(text(lang, 'otherLanguage'))}</a></header>
+<main>
+<h1>${escape(title)}</h1>
+${body}
+</main>
+</body>
+</html>`;
+}
+
+export function loginPage({ lang, action, switchHref, csrf, error, nationalId }: { lang: Lang; action: string; switchHref: string; csrf: string; error?: MessageKey; nationalId?: string }): string {
+  const alert = error ? `<p class="error" role="alert" id="error">${escape(text(lang, error))}</p>\n` : '';
+  return page(
+    lang,
+    text(lang, 'loginTitle'),
+    switchHref,
+    `${alert}<form method="post" action="${escape(action)}" novalidate>
+<input type="hidden" name="csrf" value="${escape(csrf)}">
+<label for="national_id">${escape(text(lang, 'nationalId'))}</label>
+<p class="hint" id="national_id_hint">${escape(text(lang, 'nationalIdHint'))}</p>
+<input id="national_id" name="national_id" inputmode="numeric" autocomplete="username" required aria-describedby="national_id_hint${error ? ' error' : ''}" value="${escape(nationalId ?? '')}"${error ? ' aria-invalid="true"' : ''} autofocus>
+<label for="password">${escape(text(lang, 'password'))}</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">${escape(text(lang, 'submit'))}</button>
+</form>`,
+  );
+}
+
+export function errorPage({ lang, switchHref, message }: { lang: Lang; switchHref: string; message: MessageKey }): string {
+  return page(lang, text(lang, 'errorTitle'), switchHref, `<p class="error" role="alert">${escape(text(lang, message))}</p>`);
+}
+
+/** The one stylesheet (served from the pages' own origin: the Content-Security-Policy allows nothing else). */
+export const STYLESHEET = `*{box-sizing:border-box}
+body{margin:0;font:1.125rem/1.5 system-ui,"Noto Naskh Arabic","Segoe UI",Tahoma,sans-serif;color:#0b0c0c;background:#fff}
+header{display:flex;justify-content:space-between;align-items:center;padding:.75rem 1rem;background:#0b3d2e;color:#fff}
+header a{color:#fff}
+.service{margin:0;font-weight:700}
+main{max-width:32rem;margin:0 auto;padding:1rem}
+h1{font-size:1.75rem}
+label{display:block;font-weight:700;margin-top:1rem}
+.hint{margin:.25rem 0;color:#505a5f}
+input{display:block;width:100%;padding:.5rem;font:inherit;border:2px solid #0b0c0c;border-radius:0}
+input:focus,button:focus,a:focus{outline:3px solid #fd0;outline-offset:0;box-shadow:inset 0 0 0 2px #0b0c0c}
+button{margin-top:1.5rem;padding:.6rem 1.2rem;font:inherit;font-weight:700;color:#fff;background:#00703c;border:0;box-shadow:0 2px 0 #002d18;cursor:pointer}
+.error{padding:.75rem;border-inline-start:5px solid #d4351c;color:#d4351c;font-weight:700}`;
