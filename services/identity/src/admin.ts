@@ -2,17 +2,26 @@
 // development one that `npm start` uses):
 //   node dist/admin.js organisation add --id moh --name-ar "وزارة الصحة" --name-en "Ministry of Health" [--kind ministry|business]
 //   node dist/admin.js machine-client add --organisation moh --name "Clinic bookings" --scope "notifications:send notifications:read"
+//   node dist/admin.js relying-party add --organisation moh --name "Appointments" --redirect-uri https://moh.example/callback [--redirect-uri ...]
+//   node dist/admin.js citizen add --national-id 900000019 --password "…" [--phone +970599123456]
+//     (until enrolment pages exist: an account for a person the register knows, alive, card valid)
 //   node dist/admin.js keys rotate --issuer citizen|enterprise [--publish-for 7200]
 // Each prints what it did as JSON. A machine client's secret is shown once, here.
 import { parseArgs } from 'node:util';
 import { createKnex } from '@tamkeen/db';
-import { addMachineClient, addOrganisation } from './clients/client-registry.js';
-import { rotateSigningKeys } from './keys/signing-keys.js';
+import { parseNationalId } from '@tamkeen/national-id';
+import { citizenAccounts } from './accounts/citizen-accounts.js';
+import { hashPassword, passwordProblem } from './accounts/password.js';
+import { addMachineClient, addOrganisation, addRelyingParty } from './clients/client-registry.js';
+import { rotateSigningKeys, signingKeys } from './keys/signing-keys.js';
+import { registryClient } from './registry/registry-client.js';
 import { apiResources, machineScopes } from './oidc/resource-servers.js';
 
 const USAGE = `usage:
   admin organisation add --id <id> --name-ar <name> --name-en <name> [--kind ministry|business]
   admin machine-client add --organisation <id> --name <name> --scope "<scope> <scope>..."
+  admin relying-party add --organisation <id> --name <name> --redirect-uri <url> [--redirect-uri <url>...]
+  admin citizen add --national-id <9 digits> --password <password> [--phone <E.164>]
   admin keys rotate --issuer citizen|enterprise [--publish-for <seconds>]`;
 
 function fail(message: string): never {
@@ -32,6 +41,10 @@ const { positionals, values } = parseArgs({
     scope: { type: 'string' },
     issuer: { type: 'string' },
     'publish-for': { type: 'string', default: '7200' },
+    'redirect-uri': { type: 'string', multiple: true },
+    'national-id': { type: 'string' },
+    password: { type: 'string' },
+    phone: { type: 'string' },
   },
 });
 
@@ -55,6 +68,37 @@ try {
     if (!(await knex('organisations').where({ id: organisation }).first())) fail(`there is no organisation ${organisation}: add it first`);
     const { clientId, clientSecret } = await addMachineClient(knex, { organisationId: organisation, name, scopes });
     process.stdout.write(`${JSON.stringify({ client_id: clientId, client_secret: clientSecret, scope: scopes.join(' ') })}\n`);
+  } else if (command === 'relying-party add') {
+    const { organisation, name, 'redirect-uri': redirectUris = [] } = values;
+    if (!organisation || !name || redirectUris.length === 0) fail('--organisation, --name and at least one --redirect-uri are required');
+    const bad = redirectUris.filter((uri) => !URL.canParse(uri) || !/^https?:$/.test(new URL(uri).protocol) || new URL(uri).hash);
+    if (bad.length) fail(`not an http(s) URL without a fragment: ${bad.join(', ')}`);
+    if (!(await knex('organisations').where({ id: organisation }).first())) fail(`there is no organisation ${organisation}: add it first`);
+    const { clientId, clientSecret } = await addRelyingParty(knex, { organisationId: organisation, name, redirectUris });
+    process.stdout.write(`${JSON.stringify({ client_id: clientId, client_secret: clientSecret, issuer: 'citizen', redirect_uris: redirectUris })}\n`);
+  } else if (command === 'citizen add') {
+    const { 'national-id': rawId, password, phone } = values;
+    const parsed = parseNationalId(rawId);
+    if (!parsed.ok) fail(`--national-id ${parsed.reason}`);
+    if (!password || passwordProblem(password, parsed.nationalId)) fail(`--password is required: at least 10 characters, not common, not the ID number`);
+    const [key] = await signingKeys(knex, 'x-road', ['ES256']);
+    const register = registryClient({ baseUrl: process.env.REGISTRY_URL ?? 'http://127.0.0.1:4004', client: process.env.X_ROAD_CLIENT ?? 'PS/GOV/MOPAD/identity', key: key! });
+    const person = await register.citizen(parsed.nationalId).catch((error: unknown) => fail(`the register could not be asked (is the platform running?): ${(error as Error).message}`));
+    if (!person) fail('the register holds nobody with this ID number');
+    if (person.status !== 'alive' || person.card_status !== 'valid') fail(`the register says this person is ${person.status} with a ${person.card_status} card: no account`);
+    const account = await citizenAccounts(knex).create({
+      nationalId: parsed.nationalId,
+      nameAr: person.name.ar,
+      nameEn: person.name.en,
+      birthdate: person.date_of_birth,
+      phoneNumber: phone ?? null,
+      phoneNumberVerified: Boolean(phone),
+      email: null,
+      emailVerified: false,
+      passwordHash: await hashPassword(password),
+      totpSecret: null,
+    });
+    process.stdout.write(`${JSON.stringify({ sub: account.id, name: person.name })}\n`);
   } else if (command === 'keys rotate') {
     const { issuer, 'publish-for': publishFor } = values;
     if (issuer !== 'citizen' && issuer !== 'enterprise') fail('--issuer must be citizen or enterprise');

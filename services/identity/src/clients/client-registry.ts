@@ -36,3 +36,27 @@ export async function addMachineClient(knex: Knex, { organisationId, name, scope
   });
   return { clientId, clientSecret };
 }
+
+/**
+ * A relying party of the citizen issuer (authorization code with PKCE, `client_secret_basic`),
+ * whose redirect URIs are matched exactly. The secret is returned once.
+ */
+export async function addRelyingParty(knex: Knex, { organisationId, name, redirectUris }: { organisationId: string; name: string; redirectUris: readonly string[] }): Promise<{ clientId: string; clientSecret: string }> {
+  const clientId = `${organisationId}-${randomUUID().slice(0, 8)}`;
+  const clientSecret = randomBytes(32).toString('base64url');
+  await knex('oidc_clients').insert({
+    client_id: clientId,
+    issuer: 'citizen',
+    organisation_id: organisationId,
+    name,
+    metadata: {
+      client_secret: clientSecret,
+      client_name: name,
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: redirectUris,
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+  });
+  return { clientId, clientSecret };
+}

@@ -2,24 +2,19 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { citizenAccounts } from '../accounts/citizen-accounts.js';
 import { hashPassword } from '../accounts/password.js';
-import { addOrganisation } from '../clients/client-registry.js';
+import { addOrganisation, addRelyingParty } from '../clients/client-registry.js';
 import { testIdentity, type TestIdentity } from '../test-identity.js';
 
 let identity: TestIdentity;
 const REDIRECT = 'http://rp.test/callback';
 const PASSWORD = 'zaytoun-tree-1990';
+let rp: { clientId: string; clientSecret: string };
 
 beforeAll(async () => {
   identity = await testIdentity('identity citizen login', { withRegistry: true });
   const { knex } = identity.stores;
   await addOrganisation(knex, { id: 'mol', nameAr: 'وزارة العمل', nameEn: 'Ministry of Labour', kind: 'ministry' });
-  await knex('oidc_clients').insert({
-    client_id: 'mol-permits',
-    issuer: 'citizen',
-    organisation_id: 'mol',
-    name: 'Work permits',
-    metadata: { client_secret: 'mol-permits-secret-0123456789', redirect_uris: [REDIRECT], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] },
-  });
+  rp = await addRelyingParty(knex, { organisationId: 'mol', name: 'Work permits', redirectUris: [REDIRECT] });
   const accounts = citizenAccounts(knex);
   const passwordHash = await hashPassword(PASSWORD);
   for (const [nationalId, nameAr, nameEn, birthdate] of [
@@ -63,7 +58,7 @@ function browser() {
 }
 
 async function startLogin(extra: Record<string, string> = {}) {
-  const config = await oidc.discovery(new URL(`${identity.url}/auth/citizen`), 'mol-permits', 'mol-permits-secret-0123456789', undefined, { execute: [oidc.allowInsecureRequests] });
+  const config = await oidc.discovery(new URL(`${identity.url}/auth/citizen`), rp.clientId, rp.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid profile', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, ...extra });
