@@ -92,7 +92,7 @@ describe('citizen login with ID number and password (urn:tamkeen:loa:low)', () =
     expect(typeof callback).toBe('string');
     const tokens = await oidc.authorizationCodeGrant(config, new URL(callback as string), { pkceCodeVerifier: verifier, expectedState: state });
     const claims = tokens.claims()!;
-    expect(claims).toMatchObject({ acr: 'urn:tamkeen:loa:low', amr: ['pwd'], name: 'ليلى أحمد محمود حداد', birthdate: '1990-04-12' });
+    expect(claims).toMatchObject({ acr: 'urn:tamkeen:loa:low', amr: ['pwd'], name: 'ليلى أحمد محمود حداد', 'name#en': 'Layla Ahmad Mahmoud Haddad', birthdate: '1990-04-12' });
     expect(claims.sub).not.toContain('900000019');
     expect(claims).not.toHaveProperty('national_id');
     expect(typeof claims.auth_time).toBe('number');

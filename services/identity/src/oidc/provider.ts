@@ -47,7 +47,7 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
     claims: {
       // Every ID token says how the person logged in: acr, amr and auth_time go with `openid`.
       openid: ['sub', 'acr', 'amr', 'auth_time'],
-      profile: ['name', 'birthdate', 'locale'],
+      profile: ['name', 'name#ar', 'name#en', 'birthdate', 'locale'],
       phone: ['phone_number', 'phone_number_verified'],
       email: ['email', 'email_verified'],
       national_id: ['national_id'],
