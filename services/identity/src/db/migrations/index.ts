@@ -3,6 +3,7 @@ import { oidcModels } from './0001_oidc_models.js';
 import { signingKeys } from './0002_signing_keys.js';
 import { organisationsAndClients } from './0003_organisations_and_clients.js';
 import { citizenAccounts } from './0004_citizen_accounts.js';
+import { oneTimeCodes } from './0005_one_time_codes.js';
 
 /** Every migration of the identity database, in order. Append; never edit one that has shipped. */
-export const migrations: Migration[] = [oidcModels, signingKeys, organisationsAndClients, citizenAccounts];
+export const migrations: Migration[] = [oidcModels, signingKeys, organisationsAndClients, citizenAccounts, oneTimeCodes];

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { openTestStores, type TestStores } from '@tamkeen/db/testing';
+import { citizenAccounts } from '../accounts/citizen-accounts.js';
+import { migrations } from '../db/migrations/index.js';
+import { oneTimeCodes } from './one-time-codes.js';
+
+let stores: TestStores;
+let codes: ReturnType<typeof oneTimeCodes>;
+const ids: string[] = [];
+
+beforeAll(async () => {
+  stores = await openTestStores('identity codes', migrations);
+  codes = oneTimeCodes(stores.knex, 'test-code-secret');
+  for (const nationalId of ['900000019', '900000027', '900000035']) {
+    const account = await citizenAccounts(stores.knex).create({ nationalId, nameAr: 'س', nameEn: 'S', birthdate: '1990-01-01', phoneNumber: null, phoneNumberVerified: false, email: null, emailVerified: false, passwordHash: 'x', totpSecret: null });
+    ids.push(account.id);
+  }
+});
+afterAll(() => stores.close());
+
+describe('one-time codes', () => {
+  it('are six digits, kept only as an HMAC, accepted once', async () => {
+    const issued = await codes.issue(ids[0]!, 'login', 'sms');
+    if (!issued.issued) throw new Error('not issued');
+    expect(issued.code).toMatch(/^[0-9]{6}$/);
+    const stored = await stores.knex('one_time_codes').where({ account_id: ids[0] }).first();
+    expect(JSON.stringify(stored)).not.toContain(issued.code);
+    expect(await codes.check(ids[0]!, 'login', issued.code)).toEqual({ ok: true });
+    expect(await codes.check(ids[0]!, 'login', issued.code)).toEqual({ ok: false, reason: 'none' });
+  });
+
+  it('are sent at most once a minute', async () => {
+    expect((await codes.issue(ids[1]!, 'login', 'sms')).issued).toBe(true);
+    const again = await codes.issue(ids[1]!, 'login', 'sms');
+    expect(again).toMatchObject({ issued: false, reason: 'too_soon' });
+  });
+
+  it('lock for 15 minutes after five wrong tries, even for the right code', async () => {
+    const issued = await codes.issue(ids[2]!, 'login', 'sms');
+    if (!issued.issued) throw new Error('not issued');
+    const wrong = issued.code === '000000' ? '111111' : '000000';
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await codes.check(ids[2]!, 'login', wrong));
+    expect(answers.map((a) => (a.ok ? 'ok' : a.reason))).toEqual(['wrong', 'wrong', 'wrong', 'wrong', 'locked']);
+    expect(answers[0]).toMatchObject({ triesLeft: 4 });
+    expect(await codes.check(ids[2]!, 'login', issued.code)).toMatchObject({ ok: false, reason: 'locked' });
+    expect(await codes.issue(ids[2]!, 'login', 'sms')).toMatchObject({ issued: false, reason: 'locked' });
+    const retry = (await codes.check(ids[2]!, 'login', issued.code)) as { retryAfterMs: number };
+    expect(retry.retryAfterMs).toBeGreaterThan(14 * 60_000);
+  });
+
+  it('expire after five minutes', async () => {
+    await stores.knex('one_time_codes').where({ account_id: ids[1] }).update({ expires_at: stores.knex.raw("now() - interval '1 second'") });
+    expect(await codes.check(ids[1]!, 'login', '123456')).toMatchObject({ ok: false, reason: 'expired' });
+  });
+});
