@@ -7,6 +7,8 @@ import type { IdentityProviders } from './identity-providers.js';
 import { citizenAccounts } from './accounts/citizen-accounts.js';
 import { citizenLoginRoutes } from './interaction/citizen-login.js';
 import { publicJwks } from './keys/signing-keys.js';
+import type { CodeSender } from './one-time-codes/code-sender.js';
+import { oneTimeCodes } from './one-time-codes/one-time-codes.js';
 import { registryClient } from './registry/registry-client.js';
 
 export interface IdentityDeps {
@@ -17,15 +19,20 @@ export interface IdentityDeps {
   providers: IdentityProviders;
   /** Identity's X-Road client keys (private); their public halves are published to the register. */
   xRoadKeys: JWK[];
+  /** How one-time codes reach citizens (the notifications service). */
+  codeSender: CodeSender;
 }
 
-export function createApp({ config, logger, knex, redis, providers, xRoadKeys }: IdentityDeps): Express {
+export function createApp({ config, logger, knex, redis, providers, xRoadKeys, codeSender }: IdentityDeps): Express {
   const xRoadJwks = publicJwks(xRoadKeys);
   const registry = registryClient({ baseUrl: config.REGISTRY_URL, client: config.X_ROAD_CLIENT, key: xRoadKeys[0]! });
   // No bodyLimit here: oidc-provider parses its own request bodies.
   return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('identity') }, (router) => {
     citizenLoginRoutes(router, {
       provider: providers.citizen,
+      codes: oneTimeCodes(knex, `one-time-codes:${config.COOKIE_KEYS[0]}`),
+      codeSender,
+      redis,
       accounts: citizenAccounts(knex),
       registry,
       attempts: tokenBucket(redis, 'tamkeen-identity'),

@@ -12,6 +12,8 @@ export const identityConfig = z.object({
     .pipe(z.array(z.string().min(32, { message: 'each key must be at least 32 characters' })).min(1, { message: 'needs at least one key' })),
   /** The citizen register (services/registry), asked at enrolment and at every citizen login. */
   REGISTRY_URL: httpUrl().default('http://127.0.0.1:4004'),
+  /** The notifications service, which sends the one-time codes. */
+  NOTIFICATIONS_URL: httpUrl().default('http://127.0.0.1:4003'),
   /** Identity's own X-Road client identifier, as the register knows it. */
   X_ROAD_CLIENT: z.string().min(1).default('PS/GOV/MOPAD/identity'),
   /** How long machine clients' access tokens live, in seconds. */

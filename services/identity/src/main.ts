@@ -4,9 +4,18 @@ import { createLogger, startService } from '@tamkeen/http-kit';
 import { createApp } from './app.js';
 import { identityConfig } from './config.js';
 import { identityProviders, xRoadKeys } from './identity-providers.js';
+import { signingKeys } from './keys/signing-keys.js';
+import { notificationsCodeSender } from './one-time-codes/code-sender.js';
 
 const config = loadConfigOrExit('identity', identityConfig);
 const logger = createLogger({ service: 'identity', level: config.LOG_LEVEL });
 const stores = openStores(config, 'identity', logger);
 const providers = await identityProviders(config, stores.knex);
-await startService(createApp({ config, logger, ...stores, providers, xRoadKeys: await xRoadKeys(stores.knex) }), config, logger, [stores.close]);
+const enterpriseKey = (await signingKeys(stores.knex, 'enterprise')).find((key) => key.alg === 'ES256')!;
+const codeSender = notificationsCodeSender({
+  notificationsUrl: config.NOTIFICATIONS_URL,
+  issuer: `${config.PUBLIC_URL}/auth/enterprise`,
+  audience: `${config.PUBLIC_URL}/notifications/v1`,
+  key: enterpriseKey,
+});
+await startService(createApp({ config, logger, ...stores, providers, xRoadKeys: await xRoadKeys(stores.knex), codeSender }), config, logger, [stores.close]);

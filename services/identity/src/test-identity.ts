@@ -10,7 +10,14 @@ import { createApp } from './app.js';
 import { identityConfig, type IdentityConfig } from './config.js';
 import { migrations } from './db/migrations/index.js';
 import { identityProviders, xRoadKeys, type IdentityProviders } from './identity-providers.js';
+import type { CodeSender } from './one-time-codes/code-sender.js';
 import { startRegistry } from './test-registry.js';
+
+export interface SentCode {
+  phoneNumber: string;
+  code: string;
+  language: 'ar' | 'en';
+}
 
 export interface TestIdentity {
   /** Where it listens, which is also its public origin (issuers at <url>/auth/...). */
@@ -19,6 +26,8 @@ export interface TestIdentity {
   stores: TestStores;
   config: IdentityConfig;
   providers: IdentityProviders;
+  /** The one-time codes sent, oldest first. */
+  sentCodes: SentCode[];
   /** Identity's X-Road signing key (the newest). */
   xRoadKey: JWK;
   logs: ReturnType<typeof logCapture>;
@@ -48,7 +57,10 @@ export async function testIdentity(label: string, { withRegistry = false } = {})
   const providers = await identityProviders(config, stores.knex);
   const logs = logCapture();
   const keys = await xRoadKeys(stores.knex);
-  const app = createApp({ config, logger: createLogger({ service: 'identity', destination: logs.destination }), ...stores, providers, xRoadKeys: keys });
+  // Codes are handed to a recorder, as the notifications service would take them.
+  const sentCodes: SentCode[] = [];
+  const codeSender: CodeSender = { sendSms: async (phoneNumber, code, language) => void sentCodes.push({ phoneNumber, code, language }) };
+  const app = createApp({ config, logger: createLogger({ service: 'identity', destination: logs.destination }), ...stores, providers, xRoadKeys: keys, codeSender });
   served.app = app;
   return {
     url,
@@ -57,6 +69,7 @@ export async function testIdentity(label: string, { withRegistry = false } = {})
     config,
     providers,
     xRoadKey: keys[0]!,
+    sentCodes,
     logs,
     async close() {
       server.closeAllConnections();

@@ -57,14 +57,14 @@ function browser() {
   };
 }
 
-async function startLogin(extra: Record<string, string> = {}) {
+async function startLogin(extra: Record<string, string> = {}, agent = browser()) {
   const config = await oidc.discovery(new URL(`${identity.url}/auth/citizen`), rp.clientId, rp.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
   const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid profile', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, ...extra });
-  const agent = browser();
-  const page = (await agent.follow(await agent.go(url.toString()))) as Response;
-  return { config, verifier, state, agent, page, html: await page.text() };
+  const landed = await agent.follow(await agent.go(url.toString()));
+  if (typeof landed === 'string') return { config, verifier, state, agent, callback: landed, page: undefined as unknown as Response, html: '' };
+  return { config, verifier, state, agent, page: landed, html: await landed.text(), callback: undefined };
 }
 
 function formOf(html: string) {
@@ -128,5 +128,50 @@ describe('citizen login with ID number and password (urn:tamkeen:loa:low)', () =
       expect(refused.status).toBe(403);
       expect(await refused.text()).toContain(why);
     }
+  });
+});
+
+function codeFormOf(html: string) {
+  const action = /<form method="post" action="([^"]+\/code[^"]*)"/.exec(html)![1]!.replace(/&amp;/g, '&');
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1]!;
+  return { action: new URL(action, identity.url).toString(), csrf };
+}
+
+describe('one-time codes and step-up (urn:tamkeen:loa:substantial)', () => {
+  it('asks for the password and then an SMS code when the relying party wants substantial', async () => {
+    const { config, verifier, state, agent, html } = await startLogin({ acr_values: 'urn:tamkeen:loa:substantial' });
+    const form = formOf(html);
+    const codeStep = await agent.follow(await agent.go(form.action, { method: 'POST', form: { csrf: form.csrf, national_id: '900000019', password: PASSWORD } }));
+    const codeHtml = await (codeStep as Response).text();
+    expect(codeHtml).toContain('رمز التحقق');
+    expect(codeHtml).toContain('+970 ••• ••• 456');
+    const sent = identity.sentCodes.at(-1)!;
+    expect(sent).toMatchObject({ phoneNumber: '+970599123456', language: 'ar', code: expect.stringMatching(/^[0-9]{6}$/) });
+    const codeForm = codeFormOf(codeHtml);
+    const callback = await agent.follow(await agent.go(codeForm.action, { method: 'POST', form: { csrf: codeForm.csrf, code: sent.code } }));
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback as string), { pkceCodeVerifier: verifier, expectedState: state });
+    expect(tokens.claims()).toMatchObject({ acr: 'urn:tamkeen:loa:substantial', amr: ['pwd', 'sms'] });
+  });
+
+  it('steps a low session up with the code alone, without the password again; prompt=none gets an error instead of a page', async () => {
+    const first = await startLogin();
+    const form = formOf(first.html);
+    await first.agent.follow(await first.agent.go(form.action, { method: 'POST', form: { csrf: form.csrf, national_id: '900000019', password: PASSWORD } }));
+
+    const silent = await startLogin({ acr_values: 'urn:tamkeen:loa:substantial', prompt: 'none' }, first.agent);
+    expect(new URL(silent.callback!).searchParams.get('error')).toBe('login_required');
+
+    const before = identity.sentCodes.length;
+    const stepUp = await startLogin({ acr_values: 'urn:tamkeen:loa:substantial' }, first.agent);
+    expect(stepUp.html).not.toContain('كلمة المرور');
+    expect(stepUp.html).toContain('رمز التحقق');
+    expect(identity.sentCodes.length).toBe(before + 1);
+    const codeForm = codeFormOf(stepUp.html);
+    const wrong = await stepUp.agent.go(codeForm.action, { method: 'POST', form: { csrf: codeForm.csrf, code: identity.sentCodes.at(-1)!.code === '000000' ? '111111' : '000000' } });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain('الرمز غير صحيح');
+    const callback = await stepUp.agent.follow(await stepUp.agent.go(codeForm.action, { method: 'POST', form: { csrf: codeForm.csrf, code: identity.sentCodes.at(-1)!.code } }));
+    const tokens = await oidc.authorizationCodeGrant(stepUp.config, new URL(callback as string), { pkceCodeVerifier: stepUp.verifier, expectedState: stepUp.state });
+    expect(tokens.claims()).toMatchObject({ acr: 'urn:tamkeen:loa:substantial', amr: ['pwd', 'sms'] });
   });
 });

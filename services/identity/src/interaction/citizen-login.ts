@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { TokenBucket } from '@tamkeen/db';
+import type { Redis, TokenBucket } from '@tamkeen/db';
 import type { Logger } from '@tamkeen/http-kit';
 import express, { type IRouter, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
@@ -7,9 +7,11 @@ import { passwordMatches, spendDecoyCheck } from '../accounts/password.js';
 import type { CitizenAccounts } from '../accounts/citizen-accounts.js';
 import { westernDigits } from '@tamkeen/national-id';
 import { RegisterUnavailable, type RegistryClient } from '../registry/registry-client.js';
-import { errorPage, loginPage, STYLESHEET, type Lang, type MessageKey } from './pages.js';
+import { LOA, rankOf, requiredAcr } from '../oidc/assurance.js';
+import { CodeNotSent, type CodeSender } from '../one-time-codes/code-sender.js';
+import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';
+import { codePage, errorPage, loginPage, STYLESHEET, type Lang, type MessageKey } from './pages.js';
 
-export const LOA = { low: 'urn:tamkeen:loa:low', substantial: 'urn:tamkeen:loa:substantial', high: 'urn:tamkeen:loa:high' } as const;
 
 /** How long a login may go on trusting the register's last word when the register cannot be reached. */
 const REGISTER_GRACE_MS = 24 * 60 * 60 * 1000;
@@ -19,6 +21,10 @@ const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'non
 
 export interface CitizenLoginDeps {
   provider: Provider;
+  codes: OneTimeCodes;
+  codeSender: CodeSender;
+  /** Where a login waiting for its second factor is remembered (ten minutes). */
+  redis: Redis;
   accounts: CitizenAccounts;
   registry: RegistryClient;
   attempts: TokenBucket;
@@ -37,9 +43,25 @@ function send(res: Response, status: number, html: string) {
  * alive and the card valid. If the register cannot be reached, a login goes on only when the
  * register confirmed this person within the last 24 hours; otherwise the page says to try later.
  */
-export function citizenLoginRoutes(router: IRouter, { provider, accounts, registry, attempts, secret, logger }: CitizenLoginDeps): void {
+export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSender, redis, accounts, registry, attempts, secret, logger }: CitizenLoginDeps): void {
   const base = '/auth/citizen/interaction';
   const csrfOf = (uid: string) => createHmac('sha256', secret).update(`csrf:${uid}`).digest('base64url');
+  const csrfMatches = (uid: string, given: unknown) => {
+    const a = Buffer.from(String(given ?? ''));
+    const b = Buffer.from(csrfOf(uid));
+    return a.length === b.length && timingSafeEqual(a, b);
+  };
+  const pendingKey = (uid: string) => `tamkeen-identity:second-factor:${uid}`;
+  /** The level the relying party asked for, as a rank (-1: none). */
+  const rank = (params: Record<string, unknown>) => {
+    let claims;
+    try {
+      claims = typeof params.claims === 'string' ? (JSON.parse(params.claims) as Parameters<typeof requiredAcr>[1]) : undefined;
+    } catch {
+      claims = undefined;
+    }
+    return rankOf(requiredAcr(params, claims));
+  };
   const langOf = (req: Request, locales?: unknown): Lang => {
     const asked = typeof req.query.lang === 'string' ? req.query.lang : typeof locales === 'string' ? locales.split(' ')[0] : undefined;
     return asked?.startsWith('en') ? 'en' : 'ar';
@@ -58,6 +80,10 @@ export function citizenLoginRoutes(router: IRouter, { provider, accounts, regist
       return send(res, 400, errorPage({ lang: langOf(req), switchHref: req.path, message: 'expired' }));
     }
     const lang = langOf(req, details.params.ui_locales);
+    if (details.prompt.name === 'login' && details.prompt.reasons.includes('acr_step_up') && details.session?.accountId) {
+      // Already logged in, at a lower level: only the missing factor is asked for.
+      return res.redirect(303, `${base}/${details.uid}/code?lang=${lang}`);
+    }
     if (details.prompt.name === 'login') {
       return send(res, 200, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrfOf(details.uid) }));
     }
@@ -84,9 +110,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, accounts, regist
     const nationalId = westernDigits(String(body.national_id ?? '')).replace(/[\s-]/g, '');
     const again = (status: number, error: MessageKey) =>
       send(res, status, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrfOf(details.uid), error, nationalId }));
-    const csrf = Buffer.from(String(body.csrf ?? ''));
-    const expected = Buffer.from(csrfOf(details.uid));
-    if (csrf.length !== expected.length || !timingSafeEqual(csrf, expected)) return again(403, 'csrf');
+    if (!csrfMatches(details.uid, body.csrf)) return again(403, 'csrf');
 
     // Guessing is throttled per account and per address.
     const [perAccount, perAddress] = await Promise.all([attempts.take(`login:id:${nationalId}`, 10), attempts.take(`login:ip:${req.ip ?? 'unknown'}`, 60)]);
@@ -108,6 +132,85 @@ export function citizenLoginRoutes(router: IRouter, { provider, accounts, regist
       logger.warn({ reason: error.message, account: account.id, allowed: Boolean(recent) }, 'the register could not be asked at login');
       if (!recent) return send(res, 503, errorPage({ lang, switchHref: switchHref(details.uid, lang), message: 'registerDown' }));
     }
+    // More than the password was asked for: the code step, which finishes the login.
+    if (rank(details.params) > rankOf(LOA.low)) {
+      await redis.set(pendingKey(details.uid), JSON.stringify({ accountId: account.id, amr: ['pwd'] }), 'EX', 600);
+      return res.redirect(303, `${base}/${details.uid}/code?lang=${lang}`);
+    }
     await provider.interactionFinished(req, res, { login: { accountId: account.id, acr: LOA.low, amr: ['pwd'], remember: false } }, { mergeWithLastSubmission: false });
+  });
+
+  /** Whose login the code step completes, and the factors already shown: a session stepping up, or a password just checked. */
+  async function codeStepOf(details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<{ accountId: string; amr: string[] } | undefined> {
+    const pending = await redis.get(pendingKey(details.uid));
+    if (pending) return JSON.parse(pending) as { accountId: string; amr: string[] };
+    if (details.prompt.name === 'login' && details.prompt.reasons.includes('acr_step_up') && details.session?.accountId) {
+      return { accountId: details.session.accountId, amr: ((details.session as { amr?: string[] }).amr ?? ['pwd']).filter((m) => m !== 'sms') };
+    }
+    return undefined;
+  }
+
+  async function showCode(req: Request, res: Response, resend: boolean) {
+    let details;
+    try {
+      details = await provider.interactionDetails(req, res);
+    } catch {
+      return send(res, 400, errorPage({ lang: langOf(req), switchHref: req.path, message: 'expired' }));
+    }
+    const lang = langOf(req, details.params.ui_locales);
+    const fail = (status: number, message: MessageKey) => send(res, status, errorPage({ lang, switchHref: switchHref(details.uid, lang), message }));
+    if (resend && !csrfMatches(details.uid, (req.body as Record<string, string> | undefined)?.csrf)) return fail(403, 'csrf');
+    const step = await codeStepOf(details);
+    if (!step) return fail(400, 'expired');
+    const account = await accounts.byId(step.accountId);
+    if (!account?.phoneNumber || !account.phoneNumberVerified) return fail(409, 'noPhone');
+    const issued = await codes.issue(account.id, 'login', 'sms');
+    let notice: MessageKey | undefined;
+    if (issued.issued) {
+      try {
+        await codeSender.sendSms(account.phoneNumber, issued.code, lang);
+      } catch (error) {
+        if (!(error instanceof CodeNotSent)) throw error;
+        logger.warn({ reason: error.message, account: account.id }, 'a login code could not be sent');
+        return fail(503, 'codeNotSent');
+      }
+    } else if (issued.reason === 'locked') {
+      return fail(429, 'locked');
+    } else if (resend) {
+      notice = 'tooSoon';
+    }
+    const action = `${base}/${details.uid}/code?lang=${lang}`;
+    send(res, 200, codePage({ lang, action, resendAction: `${base}/${details.uid}/resend?lang=${lang}`, switchHref: `${base}/${details.uid}/code?lang=${lang === 'ar' ? 'en' : 'ar'}`, csrf: csrfOf(details.uid), phone: account.phoneNumber, error: notice }));
+  }
+
+  router.get(`${base}/:uid/code`, (req, res) => showCode(req, res, false));
+  router.post(`${base}/:uid/resend`, express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), (req, res) => showCode(req, res, true));
+
+  router.post(`${base}/:uid/code`, express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), async (req, res) => {
+    let details;
+    try {
+      details = await provider.interactionDetails(req, res);
+    } catch {
+      return send(res, 400, errorPage({ lang: langOf(req), switchHref: req.path, message: 'expired' }));
+    }
+    const lang = langOf(req, details.params.ui_locales);
+    const body = (req.body ?? {}) as Record<string, string>;
+    const fail = (status: number, message: MessageKey) => send(res, status, errorPage({ lang, switchHref: switchHref(details.uid, lang), message }));
+    if (!csrfMatches(details.uid, body.csrf)) return fail(403, 'csrf');
+    const step = await codeStepOf(details);
+    if (!step) return fail(400, 'expired');
+    const account = await accounts.byId(step.accountId);
+    if (!account?.phoneNumber) return fail(409, 'noPhone');
+    const checked = await codes.check(account.id, 'login', westernDigits(String(body.code ?? '')));
+    if (!checked.ok) {
+      if (checked.reason === 'locked') return fail(429, 'locked');
+      const error: MessageKey = checked.reason === 'wrong' ? 'codeWrong' : 'codeExpired';
+      const action = `${base}/${details.uid}/code?lang=${lang}`;
+      return send(res, 400, codePage({ lang, action, resendAction: `${base}/${details.uid}/resend?lang=${lang}`, switchHref: `${base}/${details.uid}/code?lang=${lang === 'ar' ? 'en' : 'ar'}`, csrf: csrfOf(details.uid), phone: account.phoneNumber, error }));
+    }
+    await redis.del(pendingKey(details.uid));
+    // Password and an SMS code: substantial (SMS never reaches high).
+    const amr = [...new Set([...step.amr, 'sms'])];
+    await provider.interactionFinished(req, res, { login: { accountId: account.id, acr: LOA.substantial, amr, remember: false } }, { mergeWithLastSubmission: false });
   });
 }

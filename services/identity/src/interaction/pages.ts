@@ -19,6 +19,18 @@ const TEXT = {
     registerDown: 'لا يمكن الاتصال بالسجل المدني الآن للتحقق من هويتك. حاول بعد قليل.',
     expired: 'انتهت صلاحية هذه الصفحة. ارجع إلى الخدمة التي كنت تستخدمها وابدأ من جديد.',
     csrf: 'انتهت صلاحية النموذج. أعد المحاولة.',
+    codeTitle: 'أدخل رمز التحقق',
+    codeSent: 'أرسلنا رمزًا من ستة أرقام برسالة نصية إلى الرقم',
+    codeLabel: 'رمز التحقق',
+    codeHint: 'الرمز صالح خمس دقائق',
+    codeSubmit: 'تحقّق',
+    resend: 'أرسل رمزًا جديدًا',
+    codeWrong: 'الرمز غير صحيح. تبقّت لك محاولات قليلة قبل إيقاف الرموز مدة ربع ساعة.',
+    codeExpired: 'انتهت صلاحية هذا الرمز. اطلب رمزًا جديدًا.',
+    locked: 'أُدخل رمز خاطئ مرات كثيرة، فأوقفنا الرموز لهذا الحساب مدة ربع ساعة.',
+    tooSoon: 'أُرسل رمز قبل أقل من دقيقة. انتظر قليلًا ثم اطلب رمزًا جديدًا.',
+    noPhone: 'لا يوجد رقم هاتف مؤكَّد لهذا الحساب، فلا يمكن إرسال رمز.',
+    codeNotSent: 'تعذّر إرسال الرمز الآن. حاول بعد قليل.',
   },
   en: {
     service: 'Tamkeen — government login',
@@ -37,6 +49,18 @@ const TEXT = {
     registerDown: 'The civil register cannot be reached right now to check who you are. Try again shortly.',
     expired: 'This page has expired. Go back to the service you were using and start again.',
     csrf: 'The form has expired. Try again.',
+    codeTitle: 'Enter your security code',
+    codeSent: 'We sent a six-digit code by text message to',
+    codeLabel: 'Security code',
+    codeHint: 'The code works for five minutes',
+    codeSubmit: 'Continue',
+    resend: 'Send a new code',
+    codeWrong: 'That code is not right. After a few more wrong tries, codes stop for 15 minutes.',
+    codeExpired: 'That code has expired. Ask for a new one.',
+    locked: 'A wrong code was typed too many times, so codes for this account are stopped for 15 minutes.',
+    tooSoon: 'A code was sent less than a minute ago. Wait a moment, then ask for a new one.',
+    noPhone: 'This account has no confirmed phone number, so no code can be sent.',
+    codeNotSent: 'The code could not be sent right now. Try again shortly.',
   },
 } as const;
 
@@ -85,6 +109,32 @@ export function loginPage({ lang, action, switchHref, csrf, error, nationalId }:
   );
 }
 
+/** A phone number with all but its last three digits hidden: +970 ••• ••• 456. */
+export function maskedPhone(e164: string): string {
+  return `${e164.slice(0, 4)} ••• ••• ${e164.slice(-3)}`;
+}
+
+export function codePage({ lang, action, resendAction, switchHref, csrf, phone, error }: { lang: Lang; action: string; resendAction: string; switchHref: string; csrf: string; phone: string; error?: MessageKey }): string {
+  const alert = error ? `<p class="error" role="alert" id="error">${escape(text(lang, error))}</p>\n` : '';
+  return page(
+    lang,
+    text(lang, 'codeTitle'),
+    switchHref,
+    `${alert}<p>${escape(text(lang, 'codeSent'))} <bdi dir="ltr">${escape(maskedPhone(phone))}</bdi></p>
+<form method="post" action="${escape(action)}" novalidate>
+<input type="hidden" name="csrf" value="${escape(csrf)}">
+<label for="code">${escape(text(lang, 'codeLabel'))}</label>
+<p class="hint" id="code_hint">${escape(text(lang, 'codeHint'))}</p>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required aria-describedby="code_hint${error ? ' error' : ''}"${error ? ' aria-invalid="true"' : ''} autofocus>
+<button type="submit">${escape(text(lang, 'codeSubmit'))}</button>
+</form>
+<form method="post" action="${escape(resendAction)}">
+<input type="hidden" name="csrf" value="${escape(csrf)}">
+<button type="submit" class="secondary">${escape(text(lang, 'resend'))}</button>
+</form>`,
+  );
+}
+
 export function errorPage({ lang, switchHref, message }: { lang: Lang; switchHref: string; message: MessageKey }): string {
   return page(lang, text(lang, 'errorTitle'), switchHref, `<p class="error" role="alert">${escape(text(lang, message))}</p>`);
 }
@@ -102,4 +152,5 @@ label{display:block;font-weight:700;margin-top:1rem}
 input{display:block;width:100%;padding:.5rem;font:inherit;border:2px solid #0b0c0c;border-radius:0}
 input:focus,button:focus,a:focus{outline:3px solid #fd0;outline-offset:0;box-shadow:inset 0 0 0 2px #0b0c0c}
 button{margin-top:1.5rem;padding:.6rem 1.2rem;font:inherit;font-weight:700;color:#fff;background:#00703c;border:0;box-shadow:0 2px 0 #002d18;cursor:pointer}
+.secondary{color:#0b0c0c;background:#f3f2f1;box-shadow:0 2px 0 #929191}
 .error{padding:.75rem;border-inline-start:5px solid #d4351c;color:#d4351c;font-weight:700}`;

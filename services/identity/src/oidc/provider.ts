@@ -1,6 +1,7 @@
 import type { Knex } from '@tamkeen/db';
 import type { JWK } from 'jose';
-import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import { LOA, needsStepUp } from './assurance.js';
 import { postgresAdapter } from './postgres-adapter.js';
 import { resourceForScopes, type ApiResource } from './resource-servers.js';
 
@@ -42,8 +43,8 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
     cookies: { keys: cookieKeys },
     ...(findAccount ? { findAccount } : {}),
     // Our own pages (interaction/), on the issuer's path.
-    interactions: { url: (_ctx, interaction) => `/auth/${kind}/interaction/${interaction.uid}` },
-    acrValues: ['urn:tamkeen:loa:low', 'urn:tamkeen:loa:substantial', 'urn:tamkeen:loa:high'],
+    interactions: { url: (_ctx, interaction) => `/auth/${kind}/interaction/${interaction.uid}`, policy: loginPolicy() },
+    acrValues: [LOA.low, LOA.substantial, LOA.high],
     claims: {
       // Every ID token says how the person logged in: acr, amr and auth_time go with `openid`.
       openid: ['sub', 'acr', 'amr', 'auth_time'],
@@ -97,4 +98,15 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
   // Behind the gateway: the public origin comes from X-Forwarded-Host/Proto.
   provider.proxy = true;
   return provider;
+}
+
+/**
+ * oidc-provider's prompts, with one more reason to ask the citizen to log in: the relying party
+ * wants a higher level than the session has (step-up). The pages then ask only for what is missing;
+ * with prompt=none the answer is `login_required`.
+ */
+function loginPolicy() {
+  const policy = interactionPolicy.base();
+  policy.get('login')!.checks.add(new interactionPolicy.Check('acr_step_up', 'the relying party asks for a higher level of assurance', 'login_required', (ctx) => needsStepUp(ctx)));
+  return policy;
 }
