@@ -41,7 +41,10 @@ export async function addMachineClient(knex: Knex, { organisationId, name, scope
  * A relying party of the citizen issuer (authorization code with PKCE, `client_secret_basic`),
  * whose redirect URIs are matched exactly. The secret is returned once.
  */
-export async function addRelyingParty(knex: Knex, { organisationId, name, redirectUris }: { organisationId: string; name: string; redirectUris: readonly string[] }): Promise<{ clientId: string; clientSecret: string }> {
+export async function addRelyingParty(
+  knex: Knex,
+  { organisationId, name, redirectUris, postLogoutRedirectUris = [], backchannelLogoutUri }: { organisationId: string; name: string; redirectUris: readonly string[]; postLogoutRedirectUris?: readonly string[]; backchannelLogoutUri?: string },
+): Promise<{ clientId: string; clientSecret: string }> {
   const clientId = `${organisationId}-${randomUUID().slice(0, 8)}`;
   const clientSecret = randomBytes(32).toString('base64url');
   await knex('oidc_clients').insert({
@@ -55,6 +58,8 @@ export async function addRelyingParty(knex: Knex, { organisationId, name, redire
       grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       redirect_uris: redirectUris,
+      post_logout_redirect_uris: postLogoutRedirectUris,
+      ...(backchannelLogoutUri ? { backchannel_logout_uri: backchannelLogoutUri, backchannel_logout_session_required: true } : {}),
       token_endpoint_auth_method: 'client_secret_basic',
     },
   });

@@ -14,7 +14,7 @@ beforeAll(async () => {
   identity = await testIdentity('identity citizen login', { withRegistry: true });
   const { knex } = identity.stores;
   await addOrganisation(knex, { id: 'mol', nameAr: 'وزارة العمل', nameEn: 'Ministry of Labour', kind: 'ministry' });
-  rp = await addRelyingParty(knex, { organisationId: 'mol', name: 'Work permits', redirectUris: [REDIRECT] });
+  rp = await addRelyingParty(knex, { organisationId: 'mol', name: 'Work permits', redirectUris: [REDIRECT], postLogoutRedirectUris: ['http://rp.test/logged-out'] });
   const accounts = citizenAccounts(knex);
   const passwordHash = await hashPassword(PASSWORD);
   for (const [nationalId, nameAr, nameEn, birthdate] of [
@@ -49,7 +49,7 @@ function browser() {
     async follow(response: Response): Promise<Response | string> {
       while (response.status >= 300 && response.status < 400) {
         const location = new URL(response.headers.get('location')!, identity.url).toString();
-        if (location.startsWith(REDIRECT)) return location;
+        if (location.startsWith('http://rp.test/')) return location;
         response = await this.go(location);
       }
       return response;
@@ -173,5 +173,52 @@ describe('one-time codes and step-up (urn:tamkeen:loa:substantial)', () => {
     const callback = await stepUp.agent.follow(await stepUp.agent.go(codeForm.action, { method: 'POST', form: { csrf: codeForm.csrf, code: identity.sentCodes.at(-1)!.code } }));
     const tokens = await oidc.authorizationCodeGrant(stepUp.config, new URL(callback as string), { pkceCodeVerifier: stepUp.verifier, expectedState: stepUp.state });
     expect(tokens.claims()).toMatchObject({ acr: 'urn:tamkeen:loa:substantial', amr: ['pwd', 'sms'] });
+  });
+});
+
+/** Logs Layla in (password only) with `extra` authorization parameters; returns the tokens and the browser. */
+async function loggedIn(extra: Record<string, string> = {}) {
+  const login = await startLogin(extra);
+  const form = formOf(login.html);
+  const callback = await login.agent.follow(await login.agent.go(form.action, { method: 'POST', form: { csrf: form.csrf, national_id: '900000019', password: PASSWORD } }));
+  const tokens = await oidc.authorizationCodeGrant(login.config, new URL(callback as string), { pkceCodeVerifier: login.verifier, expectedState: login.state });
+  return { ...login, tokens };
+}
+
+describe('after login: refresh, revocation, introspection, logout', () => {
+  it('rotates refresh tokens, and a spent one presented again revokes the grant', async () => {
+    const { config, tokens } = await loggedIn({ scope: 'openid profile offline_access', prompt: 'consent' });
+    expect(tokens.refresh_token).toBeDefined();
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.refresh_token).toBeDefined();
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    expect(refreshed.claims()).toMatchObject({ acr: 'urn:tamkeen:loa:low', sub: tokens.claims()!.sub });
+    // The first refresh token again: refused, and the second one dies with the grant.
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  it('introspects and revokes tokens for the relying party that holds them', async () => {
+    const { config, tokens } = await loggedIn({ scope: 'openid profile offline_access', prompt: 'consent' });
+    expect(await oidc.tokenIntrospection(config, tokens.refresh_token!)).toMatchObject({ active: true, client_id: rp.clientId });
+    await oidc.tokenRevocation(config, tokens.refresh_token!);
+    expect(await oidc.tokenIntrospection(config, tokens.refresh_token!)).toMatchObject({ active: false });
+  });
+
+  it('logs out when the relying party asks and the citizen confirms, then returns to the relying party', async () => {
+    const { config, tokens, agent } = await loggedIn();
+    const endSession = oidc.buildEndSessionUrl(config, { id_token_hint: tokens.id_token!, post_logout_redirect_uri: 'http://rp.test/logged-out', state: 'bye' });
+    const confirm = await agent.go(endSession.toString());
+    const html = await confirm.text();
+    expect(html).toMatch(/dir="rtl"/);
+    expect(confirm.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    const action = new URL(/action="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&'), identity.url).toString();
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
+    const done = await agent.go(action, { method: 'POST', form: { xsrf, logout: 'yes' } });
+    const back = await agent.follow(done);
+    expect(back).toBe('http://rp.test/logged-out?state=bye');
+    // The session is gone: a silent login now needs the citizen.
+    const silent = await startLogin({ prompt: 'none' }, agent);
+    expect(new URL(silent.callback!).searchParams.get('error')).toBe('login_required');
   });
 });

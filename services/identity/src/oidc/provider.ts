@@ -2,6 +2,7 @@ import type { Knex } from '@tamkeen/db';
 import type { JWK } from 'jose';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { LOA, needsStepUp } from './assurance.js';
+import { loggedOutPage, logoutPage } from './logout-pages.js';
 import { postgresAdapter } from './postgres-adapter.js';
 import { resourceForScopes, type ApiResource } from './resource-servers.js';
 
@@ -66,6 +67,8 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
       clientCredentials: { enabled: kind === 'enterprise' },
       introspection: { enabled: true },
       revocation: { enabled: true },
+      rpInitiatedLogout: { enabled: true, logoutSource: logoutPage, postLogoutSuccessSource: loggedOutPage },
+      backchannelLogout: { enabled: true },
       resourceIndicators: {
         enabled: true,
         // No `resource`: the API that every requested scope belongs to. Scopes of several APIs
@@ -87,6 +90,9 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
       },
     },
     // The organisation that owns what the token's calls create.
+    // Every refresh gives a new refresh token; the old one is spent, and a spent one presented
+    // again revokes the whole grant (a stolen token is found out).
+    rotateRefreshToken: true,
     extraTokenClaims: async (ctx, token) => {
       const client = ctx.oidc.client ?? (await ctx.oidc.provider.Client.find(token.clientId!));
       const organisationId = (client as unknown as { organisation_id?: string } | undefined)?.organisation_id;
