@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import { identityConfig } from './config.js';
 import { identityProviders, xRoadKeys } from './identity-providers.js';
 import { signingKeys } from './keys/signing-keys.js';
+import { startModelSweeper } from './oidc/postgres-adapter.js';
 import { notificationsCodeSender } from './one-time-codes/code-sender.js';
 
 const config = loadConfigOrExit('identity', identityConfig);
@@ -18,4 +19,5 @@ const codeSender = notificationsCodeSender({
   audience: `${config.PUBLIC_URL}/notifications/v1`,
   key: enterpriseKey,
 });
-await startService(createApp({ config, logger, ...stores, providers, xRoadKeys: await xRoadKeys(stores.knex), codeSender }), config, logger, [stores.close]);
+const sweeper = startModelSweeper(stores.knex, (error) => logger.warn({ err: error }, 'could not sweep expired OIDC rows'));
+await startService(createApp({ config, logger, ...stores, providers, xRoadKeys: await xRoadKeys(stores.knex), codeSender }), config, logger, [sweeper.stop, stores.close]);

@@ -75,3 +75,10 @@ export function postgresAdapter(knex: Knex, issuer: 'citizen' | 'enterprise'): n
 export async function sweepExpiredModels(knex: Knex): Promise<number> {
   return knex('oidc_models').where('expires_at', '<=', knex.fn.now()).delete();
 }
+
+/** Sweeps expired rows every `everyMs` (every instance may; the deletes do not conflict). */
+export function startModelSweeper(knex: Knex, onError: (error: unknown) => void, everyMs = 10 * 60_000): { stop(): Promise<void> } {
+  const timer = setInterval(() => void sweepExpiredModels(knex).catch(onError), everyMs);
+  timer.unref();
+  return { stop: async () => clearInterval(timer) };
+}
