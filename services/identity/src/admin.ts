@@ -9,7 +9,7 @@
 // Each prints what it did as JSON. A machine client's secret is shown once, here.
 import { parseArgs } from 'node:util';
 import { createKnex } from '@tamkeen/db';
-import { parseNationalId } from '@tamkeen/national-id';
+import { parseNationalId } from '@tamkeen/citizen-input';
 import { citizenAccounts } from './accounts/citizen-accounts.js';
 import { hashPassword, passwordProblem } from './accounts/password.js';
 import { addMachineClient, addOrganisation, addRelyingParty } from './clients/client-registry.js';

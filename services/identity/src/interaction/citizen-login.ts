@@ -5,7 +5,7 @@ import express, { type IRouter, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
 import { passwordMatches, spendDecoyCheck } from '../accounts/password.js';
 import type { CitizenAccounts } from '../accounts/citizen-accounts.js';
-import { westernDigits } from '@tamkeen/national-id';
+import { westernDigits } from '@tamkeen/citizen-input';
 import { RegisterUnavailable, type RegistryClient } from '../registry/registry-client.js';
 import { LOA, rankOf, requiredAcr } from '../oidc/assurance.js';
 import { CodeNotSent, type CodeSender } from '../one-time-codes/code-sender.js';

@@ -3,7 +3,7 @@ import { callerOf, Conflict, NotFound, TooManyRequests, type Logger, requireScop
 import { smsSegments } from '@tamkeen/sms-text';
 import type { IRouter, Request } from 'express';
 import { z } from 'zod';
-import { mobileNumber } from '../domain/phone-number.js';
+import { mobileNumber } from '@tamkeen/citizen-input';
 import { personalise } from '../domain/personalisation.js';
 import type { TemplateRepository } from '../templates/template-repository.js';
 import type { TemplateType } from '../templates/template.js';

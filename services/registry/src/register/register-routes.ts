@@ -4,7 +4,7 @@ import { NotFound, resource, TooManyRequests, validate, ValidationFailed, type L
 import type { IRouter, Request, Response } from 'express';
 import { z } from 'zod';
 import { comparableName } from '../domain/arabic-name.js';
-import { parseNationalId } from '@tamkeen/national-id';
+import { parseNationalId } from '@tamkeen/citizen-input';
 import type { MemberAuthenticator, RegisterService } from '../x-road/member-authentication.js';
 import { VERIFIABLE_FACTS, type CitizenRow, type VerifiableFact } from './citizen.js';
 import type { RegisterRepository } from './register-repository.js';

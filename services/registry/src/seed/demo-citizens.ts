@@ -1,4 +1,4 @@
-import { checkDigitOf } from '@tamkeen/national-id';
+import { checkDigitOf } from '@tamkeen/citizen-input';
 import type { Citizen } from '../register/citizen.js';
 
 const id = (firstEight: string) => `${firstEight}${checkDigitOf(firstEight)}`;

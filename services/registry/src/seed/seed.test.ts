@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { parseNationalId } from '@tamkeen/national-id';
+import { parseNationalId } from '@tamkeen/citizen-input';
 import { DEMO_CITIZENS } from './demo-citizens.js';
 import { GOVERNORATES } from './names.js';
 import { syntheticCitizen } from './synthetic-citizens.js';

@@ -1,4 +1,4 @@
-import { checkDigitOf } from '@tamkeen/national-id';
+import { checkDigitOf } from '@tamkeen/citizen-input';
 import type { Citizen } from '../register/citizen.js';
 import { FAMILY_NAMES, FEMALE_NAMES, GOVERNORATES, MALE_NAMES, type Name } from './names.js';
 

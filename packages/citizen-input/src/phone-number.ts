@@ -1,3 +1,4 @@
+import { westernDigits } from './digits.js';
 import { parsePhoneNumberWithError, ParseError, validatePhoneNumberLength, type NumberType } from 'libphonenumber-js/max';
 
 /**
@@ -20,11 +21,6 @@ const REASONS: Record<string, string> = {
   TOO_LONG: 'is too long to be a phone number',
   INVALID_LENGTH: 'has the wrong number of digits',
 };
-
-/** Arabic-Indic (٠-٩) and Eastern Arabic-Indic (۰-۹) digits as ASCII digits. */
-export function westernDigits(text: string): string {
-  return text.replace(/[\u0660-\u0669\u06F0-\u06F9]/g, (digit) => String((digit.charCodeAt(0) & 0xf) % 10));
-}
 
 export function mobileNumber(input: string): PhoneNumberResult {
   const text = westernDigits(input.trim());

@@ -4,12 +4,7 @@
  * Citizens type them with Western or Arabic-Indic digits, sometimes with spaces or dashes.
  */
 
-const ARABIC_INDIC = /[\u0660-\u0669\u06f0-\u06f9]/g;
-
-/** Arabic-Indic (٠-٩) and Eastern Arabic-Indic (۰-۹) digits as 0-9; everything else untouched. */
-export function westernDigits(text: string): string {
-  return text.replace(ARABIC_INDIC, (d) => String((d.codePointAt(0)! - 0x0660) % (0x06f0 - 0x0660)));
-}
+import { westernDigits } from './digits.js';
 
 /** The check digit that completes eight digits into a valid national ID number. */
 export function checkDigitOf(firstEight: string): string {

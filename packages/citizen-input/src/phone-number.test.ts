@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { mobileNumber, westernDigits } from './phone-number.js';
+import { westernDigits } from './digits.js';
+import { mobileNumber } from './phone-number.js';
 
 describe('mobileNumber', () => {
   it.each([

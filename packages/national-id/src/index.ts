@@ -1,1 +1,0 @@
-export { checkDigitOf, parseNationalId, westernDigits, type ParsedNationalId } from './national-id.js';
