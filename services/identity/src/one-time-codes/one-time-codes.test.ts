@@ -23,7 +23,7 @@ describe('one-time codes', () => {
     const issued = await codes.issue(ids[0]!, 'login', 'sms');
     if (!issued.issued) throw new Error('not issued');
     expect(issued.code).toMatch(/^[0-9]{6}$/);
-    const stored = await stores.knex('one_time_codes').where({ account_id: ids[0] }).first();
+    const stored = await stores.knex('one_time_codes').where({ subject: ids[0] }).first();
     expect(JSON.stringify(stored)).not.toContain(issued.code);
     expect(await codes.check(ids[0]!, 'login', issued.code)).toEqual({ ok: true });
     expect(await codes.check(ids[0]!, 'login', issued.code)).toEqual({ ok: false, reason: 'none' });
@@ -50,7 +50,7 @@ describe('one-time codes', () => {
   });
 
   it('expire after five minutes', async () => {
-    await stores.knex('one_time_codes').where({ account_id: ids[1] }).update({ expires_at: stores.knex.raw("now() - interval '1 second'") });
+    await stores.knex('one_time_codes').where({ subject: ids[1] }).update({ expires_at: stores.knex.raw("now() - interval '1 second'") });
     expect(await codes.check(ids[1]!, 'login', '123456')).toMatchObject({ ok: false, reason: 'expired' });
   });
 });

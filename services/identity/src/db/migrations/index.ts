@@ -4,6 +4,7 @@ import { signingKeys } from './0002_signing_keys.js';
 import { organisationsAndClients } from './0003_organisations_and_clients.js';
 import { citizenAccounts } from './0004_citizen_accounts.js';
 import { oneTimeCodes } from './0005_one_time_codes.js';
+import { codesForAnySubject } from './0006_codes_for_any_subject.js';
 
 /** Every migration of the identity database, in order. Append; never edit one that has shipped. */
-export const migrations: Migration[] = [oidcModels, signingKeys, organisationsAndClients, citizenAccounts, oneTimeCodes];
+export const migrations: Migration[] = [oidcModels, signingKeys, organisationsAndClients, citizenAccounts, oneTimeCodes, codesForAnySubject];
