@@ -5,6 +5,7 @@ import type { IdentityConfig } from './config.js';
 import type { JWK } from 'jose';
 import type { IdentityProviders } from './identity-providers.js';
 import { citizenAccounts } from './accounts/citizen-accounts.js';
+import { citizenEnrolmentRoutes } from './interaction/citizen-enrolment.js';
 import { citizenLoginRoutes } from './interaction/citizen-login.js';
 import { publicJwks } from './keys/signing-keys.js';
 import type { CodeSender } from './one-time-codes/code-sender.js';
@@ -28,7 +29,7 @@ export function createApp({ config, logger, knex, redis, providers, xRoadKeys, c
   const registry = registryClient({ baseUrl: config.REGISTRY_URL, client: config.X_ROAD_CLIENT, key: xRoadKeys[0]! });
   // No bodyLimit here: oidc-provider parses its own request bodies.
   return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('identity') }, (router) => {
-    citizenLoginRoutes(router, {
+    const citizenPages = {
       provider: providers.citizen,
       codes: oneTimeCodes(knex, `one-time-codes:${config.COOKIE_KEYS[0]}`),
       codeSender,
@@ -38,7 +39,9 @@ export function createApp({ config, logger, knex, redis, providers, xRoadKeys, c
       attempts: tokenBucket(redis, 'tamkeen-identity'),
       secret: config.COOKIE_KEYS[0]!,
       logger,
-    });
+    };
+    citizenLoginRoutes(router, citizenPages);
+    citizenEnrolmentRoutes(router, citizenPages);
     router.use('/auth/citizen', providers.citizen.callback());
     router.use('/auth/enterprise', providers.enterprise.callback());
     // Inside the platform only (the gateway does not route /internal): the keys the register

@@ -3,6 +3,7 @@ import * as oidc from 'openid-client';
 import { citizenAccounts } from '../accounts/citizen-accounts.js';
 import { hashPassword } from '../accounts/password.js';
 import { addOrganisation, addRelyingParty } from '../clients/client-registry.js';
+import { testBrowser } from '../test-browser.js';
 import { testIdentity, type TestIdentity } from '../test-identity.js';
 
 let identity: TestIdentity;
@@ -27,37 +28,7 @@ beforeAll(async () => {
 });
 afterAll(() => identity.close());
 
-/** A browser without JavaScript: follows redirects by hand, keeps the identity service's cookies. */
-function browser() {
-  const cookies = new Map<string, string>();
-  return {
-    async go(url: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<Response> {
-      const response = await fetch(url, {
-        method: init.method ?? 'GET',
-        redirect: 'manual',
-        headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '), ...(init.form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-        body: init.form ? new URLSearchParams(init.form).toString() : undefined,
-      });
-      for (const line of response.headers.getSetCookie()) {
-        const [pair] = line.split(';');
-        const [name, ...value] = pair!.split('=');
-        cookies.set(name!.trim(), value.join('='));
-      }
-      return response;
-    },
-    /** Follows redirects within the identity service; stops at the relying party's address. */
-    async follow(response: Response): Promise<Response | string> {
-      while (response.status >= 300 && response.status < 400) {
-        const location = new URL(response.headers.get('location')!, identity.url).toString();
-        if (location.startsWith('http://rp.test/')) return location;
-        response = await this.go(location);
-      }
-      return response;
-    },
-  };
-}
-
-async function startLogin(extra: Record<string, string> = {}, agent = browser()) {
+async function startLogin(extra: Record<string, string> = {}, agent = testBrowser(identity.url)) {
   const config = await oidc.discovery(new URL(`${identity.url}/auth/citizen`), rp.clientId, rp.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
   const verifier = oidc.randomPKCECodeVerifier();
   const state = oidc.randomState();
@@ -88,7 +59,7 @@ describe('citizen login with ID number and password (urn:tamkeen:loa:low)', () =
   it('logs a citizen in, ID number typed in Arabic-Indic digits, and the relying party gets an ID token that says what happened', async () => {
     const { config, verifier, state, agent, html } = await startLogin();
     const form = formOf(html);
-    const callback = await agent.follow(await agent.go(form.action, { method: 'POST', form: { csrf: form.csrf, national_id: '٩٠٠٠٠٠٠١٩', password: PASSWORD } }));
+    const callback = await agent.follow(await agent.go(form.action, { csrf: form.csrf, national_id: '٩٠٠٠٠٠٠١٩', password: PASSWORD }));
     expect(typeof callback).toBe('string');
     const tokens = await oidc.authorizationCodeGrant(config, new URL(callback as string), { pkceCodeVerifier: verifier, expectedState: state });
     const claims = tokens.claims()!;
@@ -101,11 +72,11 @@ describe('citizen login with ID number and password (urn:tamkeen:loa:low)', () =
   it('refuses a wrong password on the same page, saying so, without saying whether the account exists', async () => {
     const { agent, html } = await startLogin();
     const form = formOf(html);
-    const wrong = await agent.go(form.action, { method: 'POST', form: { csrf: form.csrf, national_id: '900000019', password: 'not-the-password' } });
+    const wrong = await agent.go(form.action, { csrf: form.csrf, national_id: '900000019', password: 'not-the-password' });
     expect(wrong.status).toBe(401);
     const page = await wrong.text();
     expect(page).toContain('رقم الهوية أو كلمة المرور غير صحيحة');
-    const nobody = await agent.go(form.action, { method: 'POST', form: { csrf: form.csrf, national_id: '123456782', password: PASSWORD } });
+    const nobody = await agent.go(form.action, { csrf: form.csrf, national_id: '123456782', password: PASSWORD });
     expect(nobody.status).toBe(401);
     expect(await nobody.text()).toContain('رقم الهوية أو كلمة المرور غير صحيحة');
   });
@@ -113,7 +84,7 @@ describe('citizen login with ID number and password (urn:tamkeen:loa:low)', () =
   it('refuses a form without its CSRF token', async () => {
     const { agent, html } = await startLogin();
     const form = formOf(html);
-    const forged = await agent.go(form.action, { method: 'POST', form: { csrf: 'forged', national_id: '900000019', password: PASSWORD } });
+    const forged = await agent.go(form.action, { csrf: 'forged', national_id: '900000019', password: PASSWORD });
     expect(forged.status).toBe(403);
   });
 
@@ -124,7 +95,7 @@ describe('citizen login with ID number and password (urn:tamkeen:loa:low)', () =
     ] as const) {
       const { agent, html } = await startLogin();
       const form = formOf(html);
-      const refused = await agent.go(form.action, { method: 'POST', form: { csrf: form.csrf, national_id: nationalId, password: PASSWORD } });
+      const refused = await agent.go(form.action, { csrf: form.csrf, national_id: nationalId, password: PASSWORD });
       expect(refused.status).toBe(403);
       expect(await refused.text()).toContain(why);
     }
@@ -141,14 +112,14 @@ describe('one-time codes and step-up (urn:tamkeen:loa:substantial)', () => {
   it('asks for the password and then an SMS code when the relying party wants substantial', async () => {
     const { config, verifier, state, agent, html } = await startLogin({ acr_values: 'urn:tamkeen:loa:substantial' });
     const form = formOf(html);
-    const codeStep = await agent.follow(await agent.go(form.action, { method: 'POST', form: { csrf: form.csrf, national_id: '900000019', password: PASSWORD } }));
+    const codeStep = await agent.follow(await agent.go(form.action, { csrf: form.csrf, national_id: '900000019', password: PASSWORD }));
     const codeHtml = await (codeStep as Response).text();
     expect(codeHtml).toContain('رمز التحقق');
     expect(codeHtml).toContain('+970 ••• ••• 456');
     const sent = identity.sentCodes.at(-1)!;
     expect(sent).toMatchObject({ phoneNumber: '+970599123456', language: 'ar', code: expect.stringMatching(/^[0-9]{6}$/) });
     const codeForm = codeFormOf(codeHtml);
-    const callback = await agent.follow(await agent.go(codeForm.action, { method: 'POST', form: { csrf: codeForm.csrf, code: sent.code } }));
+    const callback = await agent.follow(await agent.go(codeForm.action, { csrf: codeForm.csrf, code: sent.code }));
     const tokens = await oidc.authorizationCodeGrant(config, new URL(callback as string), { pkceCodeVerifier: verifier, expectedState: state });
     expect(tokens.claims()).toMatchObject({ acr: 'urn:tamkeen:loa:substantial', amr: ['pwd', 'sms'] });
   });
@@ -156,7 +127,7 @@ describe('one-time codes and step-up (urn:tamkeen:loa:substantial)', () => {
   it('steps a low session up with the code alone, without the password again; prompt=none gets an error instead of a page', async () => {
     const first = await startLogin();
     const form = formOf(first.html);
-    await first.agent.follow(await first.agent.go(form.action, { method: 'POST', form: { csrf: form.csrf, national_id: '900000019', password: PASSWORD } }));
+    await first.agent.follow(await first.agent.go(form.action, { csrf: form.csrf, national_id: '900000019', password: PASSWORD }));
 
     const silent = await startLogin({ acr_values: 'urn:tamkeen:loa:substantial', prompt: 'none' }, first.agent);
     expect(new URL(silent.callback!).searchParams.get('error')).toBe('login_required');
@@ -167,10 +138,10 @@ describe('one-time codes and step-up (urn:tamkeen:loa:substantial)', () => {
     expect(stepUp.html).toContain('رمز التحقق');
     expect(identity.sentCodes.length).toBe(before + 1);
     const codeForm = codeFormOf(stepUp.html);
-    const wrong = await stepUp.agent.go(codeForm.action, { method: 'POST', form: { csrf: codeForm.csrf, code: identity.sentCodes.at(-1)!.code === '000000' ? '111111' : '000000' } });
+    const wrong = await stepUp.agent.go(codeForm.action, { csrf: codeForm.csrf, code: identity.sentCodes.at(-1)!.code === '000000' ? '111111' : '000000' });
     expect(wrong.status).toBe(400);
     expect(await wrong.text()).toContain('الرمز غير صحيح');
-    const callback = await stepUp.agent.follow(await stepUp.agent.go(codeForm.action, { method: 'POST', form: { csrf: codeForm.csrf, code: identity.sentCodes.at(-1)!.code } }));
+    const callback = await stepUp.agent.follow(await stepUp.agent.go(codeForm.action, { csrf: codeForm.csrf, code: identity.sentCodes.at(-1)!.code }));
     const tokens = await oidc.authorizationCodeGrant(stepUp.config, new URL(callback as string), { pkceCodeVerifier: stepUp.verifier, expectedState: stepUp.state });
     expect(tokens.claims()).toMatchObject({ acr: 'urn:tamkeen:loa:substantial', amr: ['pwd', 'sms'] });
   });
@@ -180,7 +151,7 @@ describe('one-time codes and step-up (urn:tamkeen:loa:substantial)', () => {
 async function loggedIn(extra: Record<string, string> = {}) {
   const login = await startLogin(extra);
   const form = formOf(login.html);
-  const callback = await login.agent.follow(await login.agent.go(form.action, { method: 'POST', form: { csrf: form.csrf, national_id: '900000019', password: PASSWORD } }));
+  const callback = await login.agent.follow(await login.agent.go(form.action, { csrf: form.csrf, national_id: '900000019', password: PASSWORD }));
   const tokens = await oidc.authorizationCodeGrant(login.config, new URL(callback as string), { pkceCodeVerifier: login.verifier, expectedState: login.state });
   return { ...login, tokens };
 }
@@ -214,7 +185,7 @@ describe('after login: refresh, revocation, introspection, logout', () => {
     expect(confirm.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
     const action = new URL(/action="([^"]+)"/.exec(html)![1]!.replace(/&amp;/g, '&'), identity.url).toString();
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(html)![1]!;
-    const done = await agent.go(action, { method: 'POST', form: { xsrf, logout: 'yes' } });
+    const done = await agent.go(action, { xsrf, logout: 'yes' });
     const back = await agent.follow(done);
     expect(back).toBe('http://rp.test/logged-out?state=bye');
     // The session is gone: a silent login now needs the citizen.

@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Redis, TokenBucket } from '@tamkeen/db';
 import type { Logger } from '@tamkeen/http-kit';
 import express, { type IRouter, type Request, type Response } from 'express';
@@ -10,14 +9,12 @@ import { RegisterUnavailable, type RegistryClient } from '../registry/registry-c
 import { LOA, rankOf, requiredAcr } from '../oidc/assurance.js';
 import { CodeNotSent, type CodeSender } from '../one-time-codes/code-sender.js';
 import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';
+import { csrfTokens, languageOf, sendPage } from './page-kit.js';
 import { codePage, errorPage, loginPage, STYLESHEET, type Lang, type MessageKey } from './pages.js';
 
 
 /** How long a login may go on trusting the register's last word when the register cannot be reached. */
 const REGISTER_GRACE_MS = 24 * 60 * 60 * 1000;
-
-/** A strict policy: nothing but the page's own stylesheet; no script, no frames, no plugins. */
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 export interface CitizenLoginDeps {
   provider: Provider;
@@ -33,10 +30,6 @@ export interface CitizenLoginDeps {
   logger: Logger;
 }
 
-function send(res: Response, status: number, html: string) {
-  res.status(status).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }).send(html);
-}
-
 /**
  * The citizen issuer's own pages (oidc-provider's interactions): login with national ID number and
  * password, which gives urn:tamkeen:loa:low. Every login asks the register whether the person is
@@ -45,12 +38,10 @@ function send(res: Response, status: number, html: string) {
  */
 export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSender, redis, accounts, registry, attempts, secret, logger }: CitizenLoginDeps): void {
   const base = '/auth/citizen/interaction';
-  const csrfOf = (uid: string) => createHmac('sha256', secret).update(`csrf:${uid}`).digest('base64url');
-  const csrfMatches = (uid: string, given: unknown) => {
-    const a = Buffer.from(String(given ?? ''));
-    const b = Buffer.from(csrfOf(uid));
-    return a.length === b.length && timingSafeEqual(a, b);
-  };
+  const csrf = csrfTokens(secret);
+  const csrfOf = csrf.tokenFor;
+  const csrfMatches = csrf.matches;
+  const send = sendPage;
   const pendingKey = (uid: string) => `tamkeen-identity:second-factor:${uid}`;
   /** The level the relying party asked for, as a rank (-1: none). */
   const rank = (params: Record<string, unknown>) => {
@@ -62,10 +53,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     }
     return rankOf(requiredAcr(params, claims));
   };
-  const langOf = (req: Request, locales?: unknown): Lang => {
-    const asked = typeof req.query.lang === 'string' ? req.query.lang : typeof locales === 'string' ? locales.split(' ')[0] : undefined;
-    return asked?.startsWith('en') ? 'en' : 'ar';
-  };
+  const langOf = languageOf;
   const switchHref = (uid: string, lang: Lang) => `${base}/${uid}?lang=${lang === 'ar' ? 'en' : 'ar'}`;
 
   router.get('/auth/static/tamkeen.css', (_req, res) => {
@@ -85,7 +73,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
       return res.redirect(303, `${base}/${details.uid}/code?lang=${lang}`);
     }
     if (details.prompt.name === 'login') {
-      return send(res, 200, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrfOf(details.uid) }));
+      return send(res, 200, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrfOf(details.uid), enrolHref: `${base}/${details.uid}/enrol?lang=${lang}` }));
     }
     // Consent: the relying parties are government services registered by their ministries; what
     // they asked for is granted (a consent page comes with third-party clients).

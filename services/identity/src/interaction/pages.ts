@@ -31,6 +31,27 @@ const TEXT = {
     tooSoon: 'أُرسل رمز قبل أقل من دقيقة. انتظر قليلًا ثم اطلب رمزًا جديدًا.',
     noPhone: 'لا يوجد رقم هاتف مؤكَّد لهذا الحساب، فلا يمكن إرسال رمز.',
     codeNotSent: 'تعذّر إرسال الرمز الآن. حاول بعد قليل.',
+    enrolLink: 'ليس لديك حساب؟ أنشئ حسابًا',
+    enrolTitle: 'إنشاء حساب',
+    enrolIntro: 'نتحقق من هويتك في السجل المدني. أدخل البيانات كما في بطاقة الهوية.',
+    dateOfBirth: 'تاريخ الميلاد',
+    dateOfBirthHint: 'مثل 1990-04-12',
+    motherName: 'اسم الأم الأول',
+    continue: 'متابعة',
+    badNationalId: 'رقم الهوية غير صحيح. تأكد من الأرقام التسعة.',
+    noMatch: 'هذه البيانات لا تطابق السجل المدني. تأكد منها كما في بطاقة الهوية.',
+    alreadyEnrolled: 'لهذا الرقم حساب من قبل. سجّل الدخول بكلمة المرور.',
+    registerDownEnrol: 'لا يمكن الاتصال بالسجل المدني الآن، فلا يمكن إنشاء الحساب. حاول بعد قليل.',
+    phoneTitle: 'رقم الهاتف المحمول',
+    phoneLabel: 'رقم الهاتف المحمول',
+    phoneHint: 'سنرسل إليه رمزًا. إن كنت خارج فلسطين فاكتب الرقم مع رمز الدولة، مثل ‎+962…',
+    badPhone: 'هذا ليس رقم هاتف محمول صالحًا.',
+    passwordTitle: 'اختر كلمة مرور',
+    newPassword: 'كلمة المرور الجديدة',
+    newPasswordHint: 'عشرة أحرف على الأقل. عبارة طويلة تتذكرها أفضل من كلمة قصيرة معقدة.',
+    confirmPassword: 'أعد كتابة كلمة المرور',
+    passwordMismatch: 'كلمتا المرور غير متطابقتين.',
+    passwordWeak: 'كلمة المرور قصيرة أو شائعة جدًا. اختر عبارة أطول.',
   },
   en: {
     service: 'Tamkeen — government login',
@@ -61,6 +82,27 @@ const TEXT = {
     tooSoon: 'A code was sent less than a minute ago. Wait a moment, then ask for a new one.',
     noPhone: 'This account has no confirmed phone number, so no code can be sent.',
     codeNotSent: 'The code could not be sent right now. Try again shortly.',
+    enrolLink: 'No account yet? Create one',
+    enrolTitle: 'Create an account',
+    enrolIntro: 'We check who you are with the civil register. Type the details as they are on your ID card.',
+    dateOfBirth: 'Date of birth',
+    dateOfBirthHint: 'For example 1990-04-12',
+    motherName: "Your mother's first name (in Arabic)",
+    continue: 'Continue',
+    badNationalId: 'That ID number is not valid. Check the nine digits.',
+    noMatch: 'These details do not match the civil register. Check them against your ID card.',
+    alreadyEnrolled: 'This ID number already has an account. Log in with your password.',
+    registerDownEnrol: 'The civil register cannot be reached right now, so the account cannot be created. Try again shortly.',
+    phoneTitle: 'Your mobile number',
+    phoneLabel: 'Mobile number',
+    phoneHint: 'We will send a code to it. Outside Palestine, give the country code, like +962…',
+    badPhone: 'That is not a valid mobile number.',
+    passwordTitle: 'Choose a password',
+    newPassword: 'New password',
+    newPasswordHint: 'At least ten characters. A long phrase you remember is better than a short, complex word.',
+    confirmPassword: 'Type the password again',
+    passwordMismatch: 'The two passwords are not the same.',
+    passwordWeak: 'That password is too short or too common. Choose a longer phrase.',
   },
 } as const;
 
@@ -91,7 +133,39 @@ ${body}
 </html>`;
 }
 
-export function loginPage({ lang, action, switchHref, csrf, error, nationalId }: { lang: Lang; action: string; switchHref: string; csrf: string; error?: MessageKey; nationalId?: string }): string {
+export interface Field {
+  name: string;
+  label: MessageKey;
+  hint?: MessageKey;
+  type?: 'text' | 'password' | 'date' | 'tel';
+  autocomplete?: string;
+  inputmode?: 'numeric' | 'tel';
+  value?: string;
+}
+
+/** A page with one form: labelled fields (hints tied by aria-describedby), the error first, one button. */
+export function formPage({ lang, title, intro, fields, action, switchHref, csrf, submit, error }: { lang: Lang; title: MessageKey; intro?: MessageKey; fields: Field[]; action: string; switchHref: string; csrf: string; submit: MessageKey; error?: MessageKey }): string {
+  const alert = error ? `<p class="error" role="alert" id="error">${escape(text(lang, error))}</p>\n` : '';
+  const inputs = fields
+    .map((f, i) => {
+      const described = [f.hint ? `${f.name}_hint` : '', error ? 'error' : ''].filter(Boolean).join(' ');
+      return `<label for="${f.name}">${escape(text(lang, f.label))}</label>
+${f.hint ? `<p class="hint" id="${f.name}_hint">${escape(text(lang, f.hint))}</p>\n` : ''}<input id="${f.name}" name="${f.name}" type="${f.type ?? 'text'}"${f.autocomplete ? ` autocomplete="${f.autocomplete}"` : ''}${f.inputmode ? ` inputmode="${f.inputmode}"` : ''}${described ? ` aria-describedby="${described}"` : ''}${error ? ' aria-invalid="true"' : ''} value="${escape(f.value ?? '')}" required${i === 0 ? ' autofocus' : ''}>`;
+    })
+    .join('\n');
+  return page(
+    lang,
+    text(lang, title),
+    switchHref,
+    `${alert}${intro ? `<p>${escape(text(lang, intro))}</p>\n` : ''}<form method="post" action="${escape(action)}" novalidate>
+<input type="hidden" name="csrf" value="${escape(csrf)}">
+${inputs}
+<button type="submit">${escape(text(lang, submit))}</button>
+</form>`,
+  );
+}
+
+export function loginPage({ lang, action, switchHref, csrf, error, nationalId, enrolHref }: { lang: Lang; action: string; switchHref: string; csrf: string; error?: MessageKey; nationalId?: string; enrolHref?: string }): string {
   const alert = error ? `<p class="error" role="alert" id="error">${escape(text(lang, error))}</p>\n` : '';
   return page(
     lang,
@@ -105,7 +179,7 @@ export function loginPage({ lang, action, switchHref, csrf, error, nationalId }:
 <label for="password">${escape(text(lang, 'password'))}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">${escape(text(lang, 'submit'))}</button>
-</form>`,
+</form>${enrolHref ? `\n<p><a href="${escape(enrolHref)}">${escape(text(lang, 'enrolLink'))}</a></p>` : ''}`,
   );
 }
 
@@ -114,7 +188,7 @@ export function maskedPhone(e164: string): string {
   return `${e164.slice(0, 4)} ••• ••• ${e164.slice(-3)}`;
 }
 
-export function codePage({ lang, action, resendAction, switchHref, csrf, phone, error }: { lang: Lang; action: string; resendAction: string; switchHref: string; csrf: string; phone: string; error?: MessageKey }): string {
+export function codePage({ lang, action, resendAction, switchHref, csrf, phone, error }: { lang: Lang; action: string; resendAction?: string; switchHref: string; csrf: string; phone: string; error?: MessageKey }): string {
   const alert = error ? `<p class="error" role="alert" id="error">${escape(text(lang, error))}</p>\n` : '';
   return page(
     lang,
@@ -127,11 +201,15 @@ export function codePage({ lang, action, resendAction, switchHref, csrf, phone, 
 <p class="hint" id="code_hint">${escape(text(lang, 'codeHint'))}</p>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required aria-describedby="code_hint${error ? ' error' : ''}"${error ? ' aria-invalid="true"' : ''} autofocus>
 <button type="submit">${escape(text(lang, 'codeSubmit'))}</button>
-</form>
+</form>${
+      resendAction
+        ? `
 <form method="post" action="${escape(resendAction)}">
 <input type="hidden" name="csrf" value="${escape(csrf)}">
 <button type="submit" class="secondary">${escape(text(lang, 'resend'))}</button>
-</form>`,
+</form>`
+        : ''
+    }`,
   );
 }
 

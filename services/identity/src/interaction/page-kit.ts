@@ -1,0 +1,30 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Request, Response } from 'express';
+import type { Lang } from './pages.js';
+
+/** A strict policy: nothing but the page's own stylesheet; no script, no frames, no plugins. */
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
+
+/** Sends one of our pages with the headers every one of them carries. */
+export function sendPage(res: Response, status: number, html: string): void {
+  res.status(status).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }).send(html);
+}
+
+/** Arabic unless English is asked for (`?lang=en`, or the relying party's `ui_locales`). */
+export function languageOf(req: Request, uiLocales?: unknown): Lang {
+  const asked = typeof req.query.lang === 'string' ? req.query.lang : typeof uiLocales === 'string' ? uiLocales.split(' ')[0] : undefined;
+  return asked?.startsWith('en') ? 'en' : 'ar';
+}
+
+/** CSRF tokens bound to one interaction: an HMAC of its uid, checked in constant time. */
+export function csrfTokens(secret: string) {
+  const tokenFor = (uid: string) => createHmac('sha256', secret).update(`csrf:${uid}`).digest('base64url');
+  return {
+    tokenFor,
+    matches(uid: string, given: unknown): boolean {
+      const a = Buffer.from(String(given ?? ''));
+      const b = Buffer.from(tokenFor(uid));
+      return a.length === b.length && timingSafeEqual(a, b);
+    },
+  };
+}
