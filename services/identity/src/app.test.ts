@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { accessTokenVerifier } from '@tamkeen/http-kit';
+import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import request from 'supertest';
 import { addMachineClient, addOrganisation } from './clients/client-registry.js';
 import { testIdentity, type TestIdentity } from './test-identity.js';
 
 let identity: TestIdentity;
-let moh: { clientId: string; clientSecret: string };
+let moh: { clientId: string; clientSecret: string | undefined };
 
 beforeAll(async () => {
   identity = await testIdentity('identity app');
@@ -16,7 +17,7 @@ beforeAll(async () => {
 afterAll(() => identity.close());
 
 /** The relying party's view of the enterprise issuer, through openid-client's discovery. */
-const enterprise = (clientId = moh.clientId, secret = moh.clientSecret) =>
+const enterprise = (clientId = moh.clientId, secret = moh.clientSecret!) =>
   oidc.discovery(new URL(`${identity.url}/auth/enterprise`), clientId, secret, undefined, { execute: [oidc.allowInsecureRequests] });
 
 describe('the two issuers', () => {
@@ -72,8 +73,21 @@ describe('machine clients (client credentials)', () => {
     await expect(oidc.clientCredentialsGrant(config, { scope: 'notifications:send', resource: 'http://elsewhere.test/api' })).rejects.toMatchObject({ error: 'invalid_target' });
   });
 
+  it('may prove themselves with a signed assertion instead of a secret (private_key_jwt)', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const keyed = await addMachineClient(identity.stores.knex, { organisationId: 'moh', name: 'Keyed client', scopes: ['notifications:send'], jwks: { keys: [{ ...(await exportJWK(publicKey)), alg: 'ES256', use: 'sig' }] } });
+    expect(keyed.clientSecret).toBeUndefined();
+    const config = await oidc.discovery(new URL(`${identity.url}/auth/enterprise`), keyed.clientId, {}, oidc.PrivateKeyJwt(privateKey), { execute: [oidc.allowInsecureRequests] });
+    const tokens = await oidc.clientCredentialsGrant(config, { scope: 'notifications:send' });
+    expect(tokens.access_token.split('.')).toHaveLength(3);
+    // Someone else's key is refused.
+    const other = await generateKeyPair('ES256', { extractable: true });
+    const impostor = await oidc.discovery(new URL(`${identity.url}/auth/enterprise`), keyed.clientId, {}, oidc.PrivateKeyJwt(other.privateKey), { execute: [oidc.allowInsecureRequests] });
+    await expect(oidc.clientCredentialsGrant(impostor, { scope: 'notifications:send' })).rejects.toMatchObject({ error: 'invalid_client' });
+  });
+
   it('cannot use the citizen issuer', async () => {
-    const response = await request(identity.app).post('/auth/citizen/token').auth(moh.clientId, moh.clientSecret).type('form').send({ grant_type: 'client_credentials', scope: 'notifications:send' });
+    const response = await request(identity.app).post('/auth/citizen/token').auth(moh.clientId, moh.clientSecret!).type('form').send({ grant_type: 'client_credentials', scope: 'notifications:send' });
     expect(response.status).toBeGreaterThanOrEqual(400);
   });
 });

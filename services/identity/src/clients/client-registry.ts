@@ -16,21 +16,24 @@ export async function addOrganisation(knex: Knex, organisation: NewOrganisation)
  * A machine client of an organisation (client credentials, `client_secret_basic`) allowed the
  * given API scopes. The secret is returned once, to be handed to the ministry.
  */
-export async function addMachineClient(knex: Knex, { organisationId, name, scopes }: { organisationId: string; name: string; scopes: readonly string[] }): Promise<{ clientId: string; clientSecret: string }> {
+export async function addMachineClient(
+  knex: Knex,
+  { organisationId, name, scopes, jwks }: { organisationId: string; name: string; scopes: readonly string[]; jwks?: { keys: object[] } },
+): Promise<{ clientId: string; clientSecret: string | undefined }> {
   const clientId = `${organisationId}-${randomUUID().slice(0, 8)}`;
-  const clientSecret = randomBytes(32).toString('base64url');
+  // With public keys, the client proves itself with signed assertions (private_key_jwt): no shared secret.
+  const clientSecret = jwks ? undefined : randomBytes(32).toString('base64url');
   await knex('oidc_clients').insert({
     client_id: clientId,
     issuer: 'enterprise',
     organisation_id: organisationId,
     name,
     metadata: {
-      client_secret: clientSecret,
+      ...(jwks ? { jwks, token_endpoint_auth_method: 'private_key_jwt', token_endpoint_auth_signing_alg: 'ES256' } : { client_secret: clientSecret, token_endpoint_auth_method: 'client_secret_basic' }),
       client_name: name,
       grant_types: ['client_credentials'],
       response_types: [],
       redirect_uris: [],
-      token_endpoint_auth_method: 'client_secret_basic',
       scope: scopes.join(' '),
     },
   });

@@ -156,6 +156,22 @@ async function loggedIn(extra: Record<string, string> = {}) {
   return { ...login, tokens };
 }
 
+describe('pushed authorization requests (PAR)', () => {
+  it('accept the request by the back channel and log the citizen in with only its request_uri in the browser', async () => {
+    const config = await oidc.discovery(new URL(`${identity.url}/auth/citizen`), rp.clientId, rp.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
+    const verifier = oidc.randomPKCECodeVerifier();
+    const state = oidc.randomState();
+    const url = await oidc.buildAuthorizationUrlWithPAR(config, { redirect_uri: REDIRECT, scope: 'openid profile', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state });
+    expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+    const agent = testBrowser(identity.url);
+    const page = (await agent.follow(await agent.go(url.toString()))) as Response;
+    const form = formOf(await page.text());
+    const callback = await agent.follow(await agent.go(form.action, { csrf: form.csrf, national_id: '900000019', password: PASSWORD }));
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback as string), { pkceCodeVerifier: verifier, expectedState: state });
+    expect(tokens.claims()).toMatchObject({ acr: 'urn:tamkeen:loa:low' });
+  });
+});
+
 describe('after login: refresh, revocation, introspection, logout', () => {
   it('rotates refresh tokens, and a spent one presented again revokes the grant', async () => {
     const { config, tokens } = await loggedIn({ scope: 'openid profile offline_access', prompt: 'consent' });
