@@ -15,7 +15,7 @@ beforeAll(async () => {
   await addOrganisation(identity.stores.knex, { id: 'mosd', nameAr: 'وزارة التنمية الاجتماعية', nameEn: 'Ministry of Social Development', kind: 'ministry' });
   rp = await addRelyingParty(identity.stores.knex, { organisationId: 'mosd', name: 'Cash assistance', redirectUris: [REDIRECT] });
   await citizenAccounts(identity.stores.knex).create({ nationalId: '900000019', nameAr: 'ليلى', nameEn: 'Layla', birthdate: '1990-04-12', phoneNumber: '+970599123456', phoneNumberVerified: true, email: null, emailVerified: false, passwordHash: await hashPassword('zaytoun-tree-1990'), totpSecret: null });
-});
+}, 30_000); // starts real services: seconds on a busy machine
 afterAll(() => identity.close());
 
 async function enrolmentPage(identity: TestIdentity, rp: { clientId: string; clientSecret: string }) {
@@ -87,7 +87,7 @@ describe('citizen enrolment when the register cannot be reached', () => {
     cutOff = await testIdentity('identity enrolment register down');
     await addOrganisation(cutOff.stores.knex, { id: 'mosd', nameAr: 'وزارة التنمية الاجتماعية', nameEn: 'Ministry of Social Development', kind: 'ministry' });
     cutOffRp = await addRelyingParty(cutOff.stores.knex, { organisationId: 'mosd', name: 'Cash assistance', redirectUris: [REDIRECT] });
-  });
+  }, 30_000); // starts real services: seconds on a busy machine
   afterAll(() => cutOff.close());
 
   it('stops, and says so in plain words', async () => {

@@ -25,7 +25,7 @@ beforeAll(async () => {
   ] as const) {
     await accounts.create({ nationalId, nameAr, nameEn, birthdate, phoneNumber: '+970599123456', phoneNumberVerified: true, email: null, emailVerified: false, passwordHash, totpSecret: null });
   }
-});
+}, 30_000); // starts real services: seconds on a busy machine
 afterAll(() => identity.close());
 
 async function startLogin(extra: Record<string, string> = {}, agent = testBrowser(identity.url)) {

@@ -11,7 +11,7 @@ const CLIENT = 'PS/GOV/MOPAD/identity';
 beforeAll(async () => {
   identity = await testIdentity('identity registry client');
   registry = await startRegistry({ client: CLIENT, jwksUri: `${identity.url}/internal/x-road/jwks` });
-});
+}, 30_000); // starts real services: seconds on a busy machine
 afterAll(async () => {
   await registry.stop();
   await identity.close();
