@@ -38,6 +38,7 @@ export function createApp({ config, logger, knex, redis, providers, xRoadKeys, c
       registry,
       attempts: tokenBucket(redis, 'tamkeen-identity'),
       secret: config.COOKIE_KEYS[0]!,
+      triesPerMinute: { perAccount: config.LOGIN_TRIES_PER_ACCOUNT_PER_MINUTE, perAddress: config.LOGIN_TRIES_PER_ADDRESS_PER_MINUTE },
       logger,
     };
     citizenLoginRoutes(router, citizenPages);

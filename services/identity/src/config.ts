@@ -16,6 +16,9 @@ export const identityConfig = z.object({
   NOTIFICATIONS_URL: httpUrl().default('http://127.0.0.1:4003'),
   /** Identity's own X-Road client identifier, as the register knows it. */
   X_ROAD_CLIENT: z.string().min(1).default('PS/GOV/MOPAD/identity'),
+  /** Password tries per account per minute, and per client address (many citizens share an address behind a NAT). */
+  LOGIN_TRIES_PER_ACCOUNT_PER_MINUTE: positiveInt(10),
+  LOGIN_TRIES_PER_ADDRESS_PER_MINUTE: positiveInt(60),
   /** How long machine clients' access tokens live, in seconds. */
   ACCESS_TOKEN_TTL_S: positiveInt(600),
 });

@@ -27,6 +27,8 @@ export interface CitizenLoginDeps {
   attempts: TokenBucket;
   /** The first cookie key: CSRF tokens are HMACs of the interaction with it. */
   secret: string;
+  /** Password tries allowed per minute. */
+  triesPerMinute: { perAccount: number; perAddress: number };
   logger: Logger;
 }
 
@@ -36,7 +38,7 @@ export interface CitizenLoginDeps {
  * alive and the card valid. If the register cannot be reached, a login goes on only when the
  * register confirmed this person within the last 24 hours; otherwise the page says to try later.
  */
-export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSender, redis, accounts, registry, attempts, secret, logger }: CitizenLoginDeps): void {
+export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSender, redis, accounts, registry, attempts, secret, triesPerMinute, logger }: CitizenLoginDeps): void {
   const base = '/auth/citizen/interaction';
   const csrf = csrfTokens(secret);
   const csrfOf = csrf.tokenFor;
@@ -101,7 +103,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     if (!csrfMatches(details.uid, body.csrf)) return again(403, 'csrf');
 
     // Guessing is throttled per account and per address.
-    const [perAccount, perAddress] = await Promise.all([attempts.take(`login:id:${nationalId}`, 10), attempts.take(`login:ip:${req.ip ?? 'unknown'}`, 60)]);
+    const [perAccount, perAddress] = await Promise.all([attempts.take(`login:id:${nationalId}`, triesPerMinute.perAccount), attempts.take(`login:ip:${req.ip ?? 'unknown'}`, triesPerMinute.perAddress)]);
     if (!perAccount.allowed || !perAddress.allowed) return again(429, 'throttled');
 
     const account = /^[0-9]{9}$/.test(nationalId) ? await accounts.byNationalId(nationalId) : undefined;
