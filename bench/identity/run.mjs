@@ -62,10 +62,13 @@ async function start(name, file, env, url) {
   }
 }
 
-/** CPU (ms) so far of the processes a phase uses: the services, PostgreSQL, Redis. */
-function serverCpu() {
-  return children.reduce((sum, child) => sum + (cpuMsOf(child.pid) ?? 0), 0) + (cpuMsOfProgram('postgres') ?? 0) + (cpuMsOfProgram('redis-server') ?? 0);
+/** CPU (ms) so far of each process a phase uses: the services, PostgreSQL, Redis. */
+function cpuParts() {
+  return { ...Object.fromEntries(children.map((child) => [child.benchName, cpuMsOf(child.pid) ?? 0])), postgres: cpuMsOfProgram('postgres') ?? 0, redis: cpuMsOfProgram('redis-server') ?? 0 };
 }
+const serverCpu = () => Object.values(cpuParts()).reduce((a, b) => a + b, 0);
+/** ms of CPU per unit of work, per process, between two readings. */
+const perUnit = (before, after, units) => Object.entries(after).map(([name, ms]) => `${name} ${((ms - (before[name] ?? 0)) / units).toFixed(1)}`).join(', ');
 
 /** One complete login: authorize, the page, the password, the code exchange; resolves when the ID token is checked. */
 async function login(config, gateway, credentials) {
@@ -162,6 +165,7 @@ async function main() {
   const credentials = { national_id: '900000019', password };
   for (let i = 0; i < 5; i++) await login(config, gateway, credentials);
   cpuBefore = serverCpu();
+  const partsBefore = cpuParts();
   started = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: LOGIN_CONCURRENCY }, async () => {
@@ -173,11 +177,13 @@ async function main() {
   const loginSeconds = (performance.now() - started) / 1000;
   const loginCores = (serverCpu() - cpuBefore) / 1000 / loginSeconds;
   const loginRate = LOGINS / loginSeconds;
+  const loginParts = perUnit(partsBefore, cpuParts(), LOGINS);
 
   const perCore = (rate, cores) => rate / Math.max(cores, 0.01);
   log();
   log(`password hash (argon2id, 19 MiB, t=2)   hash ${hashMs.toFixed(1)} ms, verify ${verifyMs.toFixed(1)} ms  (${(1000 / verifyMs).toFixed(0)} verifications/s on one core)`);
   log(`client credentials via the gateway       ${ccRate.toFixed(0)} tokens/s, p50 ${cc.latency.p50} ms, p99 ${cc.latency.p99} ms; ${ccCores.toFixed(2)} cores used → ${perCore(ccRate, ccCores).toFixed(0)} per core (Keycloak ${KEYCLOAK.clientCredentialsPerCore}; target ≥ ${2 * KEYCLOAK.clientCredentialsPerCore}: ${perCore(ccRate, ccCores) >= 2 * KEYCLOAK.clientCredentialsPerCore ? 'PASS' : 'FAIL'})`);
+  log(`  CPU ms per login: ${loginParts}`);
   log(`code-flow logins (password) via gateway  ${loginRate.toFixed(1)} logins/s; ${loginCores.toFixed(2)} cores used → ${perCore(loginRate, loginCores).toFixed(1)} per core (Keycloak ${KEYCLOAK.loginsPerCore}; target ≥ ${2 * KEYCLOAK.loginsPerCore}: ${perCore(loginRate, loginCores) >= 2 * KEYCLOAK.loginsPerCore ? 'PASS' : 'FAIL'})`);
 }
 
