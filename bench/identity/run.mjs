@@ -50,7 +50,10 @@ function run(file, env) {
 }
 
 async function start(name, file, env, url) {
-  const child = spawn(process.execPath, [join(root, file)], { env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  // BENCH_CPU_PROF=identity (or 1 for every service) writes V8 profiles to bench/identity/results/profiles/.
+  const profiled = process.env.BENCH_CPU_PROF === '1' || (process.env.BENCH_CPU_PROF ?? '').split(',').includes(name);
+  const profile = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench', 'identity', 'results', 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+  const child = spawn(process.execPath, [...profile, join(root, file)], { env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   child.benchName = name;
   children.push(child);
   const deadline = Date.now() + 30_000;
