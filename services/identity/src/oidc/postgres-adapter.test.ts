@@ -40,6 +40,19 @@ describe('the PostgreSQL adapter of oidc-provider', () => {
     expect(await codes.find('c3')).toBeUndefined();
   });
 
+  it('reads a client once for a while, and never remembers one that does not exist', async () => {
+    await stores.knex('organisations').insert({ id: 'moe', name_ar: 'وزارة التربية', name_en: 'Ministry of Education', kind: 'ministry' });
+    const clients = new (postgresAdapter(stores.knex, 'citizen', { clientCacheMs: 60_000 }))('Client');
+    expect(await clients.find('moe-exams')).toBeUndefined();
+    await stores.knex('oidc_clients').insert({ client_id: 'moe-exams', issuer: 'citizen', organisation_id: 'moe', name: 'Exams', metadata: { redirect_uris: ['https://a.example/cb'] } });
+    expect(await clients.find('moe-exams')).toMatchObject({ client_id: 'moe-exams', organisation_id: 'moe', redirect_uris: ['https://a.example/cb'] });
+    await stores.knex('oidc_clients').where({ client_id: 'moe-exams' }).update({ metadata: { redirect_uris: ['https://b.example/cb'] } });
+    expect(await clients.find('moe-exams')).toMatchObject({ redirect_uris: ['https://a.example/cb'] });
+    // Without the cache, the change shows at once; another issuer never sees it.
+    expect(await new (postgresAdapter(stores.knex, 'citizen', { clientCacheMs: 0 }))('Client').find('moe-exams')).toMatchObject({ redirect_uris: ['https://b.example/cb'] });
+    expect(await new (postgresAdapter(stores.knex, 'enterprise'))('Client').find('moe-exams')).toBeUndefined();
+  });
+
   it('never returns what has expired, and the sweep deletes it', async () => {
     const tokens = new (postgresAdapter(stores.knex, 'enterprise'))('AccessToken');
     await tokens.upsert('t1', { jti: 't1' }, 60);

@@ -12,7 +12,10 @@ interface ModelRow {
  * grants, codes and tokens survive a restart and any instance serves any of them. Expired rows are
  * never returned, and `sweepExpiredModels` deletes them.
  */
-export function postgresAdapter(knex: Knex, issuer: 'citizen' | 'enterprise'): new (name: string) => Adapter {
+export function postgresAdapter(knex: Knex, issuer: 'citizen' | 'enterprise', { clientCacheMs = 30_000 } = {}): new (name: string) => Adapter {
+  // oidc-provider asks for the client on nearly every request of a login; its registration changes
+  // rarely. Kept for `clientCacheMs`: a changed secret or redirect URI applies within that time.
+  const clients = new Map<string, { metadata: AdapterPayload; until: number }>();
   return class PostgresAdapter implements Adapter {
     constructor(private readonly kind: string) {}
 
@@ -43,8 +46,13 @@ export function postgresAdapter(knex: Knex, issuer: 'citizen' | 'enterprise'): n
     async find(id: string) {
       // Clients are registered by organisations (oidc_clients), each on one issuer.
       if (this.kind === 'Client') {
+        const cached = clients.get(id);
+        if (cached && cached.until > Date.now()) return cached.metadata;
         const row = await knex('oidc_clients').where({ client_id: id, issuer }).first<{ metadata: AdapterPayload; organisation_id: string } | undefined>('metadata', 'organisation_id');
-        return row && { ...row.metadata, client_id: id, organisation_id: row.organisation_id };
+        if (!row) return undefined;
+        const metadata = { ...row.metadata, client_id: id, organisation_id: row.organisation_id };
+        if (clientCacheMs > 0) clients.set(id, { metadata, until: Date.now() + clientCacheMs });
+        return metadata;
       }
       return this.findWhere({ id });
     }
