@@ -17,9 +17,11 @@ export function entryOf(service) {
   return { dir: service.dir ?? service.name, entry: service.entry ?? 'main.js' };
 }
 
-export function serviceUrl(name) {
-  const service = services.find((s) => s.name === name);
-  return `http://127.0.0.1:${service.port}`;
+/** The services' ports under npm start; an end-to-end run gives its own (`ports`). */
+export const defaultPorts = Object.fromEntries(services.filter((s) => s.port !== null).map((s) => [s.name, s.port]));
+
+export function serviceUrl(name, ports = defaultPorts) {
+  return `http://127.0.0.1:${ports[name]}`;
 }
 
 /** The database URL of one service: the same server as `serverUrl`, database tamkeen_<service>. */
@@ -29,12 +31,21 @@ export function databaseUrlFor(serverUrl, name) {
   return url.toString();
 }
 
-export function environmentFor(service, { databaseUrl, redisUrl }) {
-  const env = { ...process.env, REDIS_URL: redisUrl, HOST: process.env.HOST ?? '127.0.0.1' };
-  if (service.port !== null) env.PORT = String(service.port);
+/**
+ * What a service is told. An end-to-end run passes its own `ports` (every service's, plus
+ * `smtp` and `worker-metrics`), `databaseName` and `publicUrl`, so that it runs beside npm start.
+ */
+export function environmentFor(service, { databaseUrl, redisUrl, ports = defaultPorts, databaseName = (name) => `tamkeen_${name}`, publicUrl = process.env.PUBLIC_URL ?? 'http://localhost:8080', base = process.env }) {
+  const env = { ...base, REDIS_URL: redisUrl, HOST: base.HOST ?? '127.0.0.1' };
+  const serviceUrl = (name) => `http://127.0.0.1:${ports[name]}`;
+  if (service.port !== null) env.PORT = String(ports[service.name]);
   delete env.DATABASE_URL;
-  if (service.database || service.dir) env.DATABASE_URL = databaseUrlFor(databaseUrl, service.dir ?? service.name);
-  const publicUrl = process.env.PUBLIC_URL ?? 'http://localhost:8080';
+  if (service.database || service.dir) {
+    const url = new URL(databaseUrl);
+    url.pathname = `/${databaseName(service.dir ?? service.name)}`;
+    env.DATABASE_URL = url.toString();
+  }
+  if (service.name === 'sandbox' && ports.smtp) env.SMTP_PORT = String(ports.smtp);
   // Development wiring of notifications to the sandbox's Twilio account and SMTP sink (their defaults).
   if (service.name === 'notifications' || service.name === 'notifications-worker') {
     env.TWILIO_AUTH_TOKEN = 'sandbox-twilio-auth-token';
@@ -44,7 +55,8 @@ export function environmentFor(service, { databaseUrl, redisUrl }) {
     env.TWILIO_API_URL = serviceUrl('sandbox');
     env.TWILIO_ACCOUNT_SID = 'AC00000000000000000000000000000000';
     env.SMS_SENDER = 'Tamkeen';
-    env.SMTP_URL = 'smtp://127.0.0.1:2525';
+    env.SMTP_URL = `smtp://127.0.0.1:${ports.smtp ?? 2525}`;
+    if (ports['worker-metrics']) env.METRICS_PORT = String(ports['worker-metrics']);
     env.EMAIL_FROM = 'Tamkeen <no-reply@tamkeen.local>';
   }
   // Resource APIs verify the enterprise issuer's access tokens: keys fetched inside the platform,
@@ -56,8 +68,10 @@ export function environmentFor(service, { databaseUrl, redisUrl }) {
   }
   if (service.name === 'identity') {
     // Development only: a fixed secret, so that logins survive a restart of npm start.
-    env.COOKIE_KEYS = process.env.COOKIE_KEYS ?? 'development-cookie-key-not-for-production-0001';
+    env.COOKIE_KEYS = base.COOKIE_KEYS ?? 'development-cookie-key-not-for-production-0001';
     env.PUBLIC_URL = publicUrl;
+    env.REGISTRY_URL = serviceUrl('registry');
+    env.NOTIFICATIONS_URL = serviceUrl('notifications');
   }
   // The register answers identity only, which proves itself with client assertions signed by a key
   // it publishes (identity's X-Road client keys).
@@ -65,7 +79,7 @@ export function environmentFor(service, { databaseUrl, redisUrl }) {
     env.X_ROAD_MEMBERS = JSON.stringify([{ client: 'PS/GOV/MOPAD/identity', jwks_uri: `${serviceUrl('identity')}/internal/x-road/jwks`, services: ['verify', 'citizens'] }]);
   }
   if (service.name === 'gateway') {
-    env.HOST = process.env.GATEWAY_HOST ?? '0.0.0.0';
+    env.HOST = base.GATEWAY_HOST ?? '0.0.0.0';
     env.IDENTITY_URL = serviceUrl('identity');
     env.PAYMENTS_URL = serviceUrl('payments');
     env.NOTIFICATIONS_URL = serviceUrl('notifications');

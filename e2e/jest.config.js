@@ -1,0 +1,3 @@
+import { jestPreset } from '@tamkeen/testing';
+
+export default jestPreset(import.meta.url);
