@@ -35,7 +35,7 @@ const TEXT = {
     enrolTitle: 'إنشاء حساب',
     enrolIntro: 'نتحقق من هويتك في السجل المدني. أدخل البيانات كما في بطاقة الهوية.',
     dateOfBirth: 'تاريخ الميلاد',
-    dateOfBirthHint: 'مثل 1990-04-12',
+    dateOfBirthHint: 'مثل \u20661990-04-12\u2069',
     motherName: 'اسم الأم الأول',
     continue: 'متابعة',
     badNationalId: 'رقم الهوية غير صحيح. تأكد من الأرقام التسعة.',
@@ -194,7 +194,7 @@ export function codePage({ lang, action, resendAction, switchHref, csrf, phone, 
     lang,
     text(lang, 'codeTitle'),
     switchHref,
-    `${alert}<p>${escape(text(lang, 'codeSent'))} <bdi dir="ltr">${escape(maskedPhone(phone))}</bdi></p>
+    `${alert}<p>${escape(text(lang, 'codeSent'))} <bdi dir="ltr" class="phone">${escape(maskedPhone(phone))}</bdi></p>
 <form method="post" action="${escape(action)}" novalidate>
 <input type="hidden" name="csrf" value="${escape(csrf)}">
 <label for="code">${escape(text(lang, 'codeLabel'))}</label>
@@ -230,5 +230,6 @@ label{display:block;font-weight:700;margin-top:1rem}
 input{display:block;width:100%;padding:.5rem;font:inherit;border:2px solid #0b0c0c;border-radius:0}
 input:focus,button:focus,a:focus{outline:3px solid #fd0;outline-offset:0;box-shadow:inset 0 0 0 2px #0b0c0c}
 button{margin-top:1.5rem;padding:.6rem 1.2rem;font:inherit;font-weight:700;color:#fff;background:#00703c;border:0;box-shadow:0 2px 0 #002d18;cursor:pointer}
+.phone{white-space:nowrap}
 .secondary{color:#0b0c0c;background:#f3f2f1;box-shadow:0 2px 0 #929191}
 .error{padding:.75rem;border-inline-start:5px solid #d4351c;color:#d4351c;font-weight:700}`;
