@@ -17,6 +17,10 @@ build(['build', 'typecheck']);
 const databaseUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? defaultDatabaseUrl;
 const redisUrl = process.env.REDIS_URL ?? defaultRedisUrl;
 await requireStores(databaseUrl, redisUrl, setupFailed);
+// The browser test drives Debian's Chromium; say so up front rather than in a launch error.
+if (!existsSync('/usr/bin/chromium')) {
+  process.stderr.write('Note: /usr/bin/chromium is missing, so the browser test (e2e) will fail. Install it with: sudo apt-get install -y chromium\n');
+}
 
 // Databases left by an interrupted earlier run (their process is gone) are dropped first.
 const { dropAbandonedTestDatabases } = await import(pathToFileURL(join(root, 'packages', 'db', 'dist', 'testing.js')).href);
