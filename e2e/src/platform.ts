@@ -56,7 +56,11 @@ export async function startPlatform(label: string): Promise<RunningPlatform> {
       child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${file} of ${service.name} exited ${code}: ${err.slice(0, 500)}`))));
     });
 
+  // Never outlive the test process, even when a timed-out hook never calls stop().
+  const orphanGuard = () => children.forEach((child) => child.kill('SIGKILL'));
+  process.once('exit', orphanGuard);
   const stop = async () => {
+    process.off('exit', orphanGuard);
     await Promise.all(children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))))));
     for (const db of databases.values()) await db.drop();
   };

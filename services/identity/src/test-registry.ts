@@ -43,8 +43,12 @@ export async function startRegistry({ client, jwksUri }: { client: string; jwksU
     },
     stdio: 'ignore',
   });
+  // Never outlive the test process, even when a timed-out hook never calls stop().
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
   const url = `http://127.0.0.1:${port}`;
   const stop = async () => {
+    process.off('exit', orphanGuard);
     if (child.exitCode === null) await new Promise<void>((resolve) => (child.once('exit', () => resolve()), child.kill('SIGTERM')));
     await db.drop();
   };
