@@ -77,7 +77,10 @@ export function notificationDelivery({ knex, sms, email, smsStatusCallback, logg
       await tell('sending');
       try {
         if (claimed.type === 'sms') {
-          const { providerId } = await sms.send({ notificationId: id, to: claimed.recipient, body: claimed.body, statusCallback: smsStatusCallback });
+          // The callback address names the notification: a status that arrives before the
+          // provider's id is recorded here still finds its notification.
+          const statusCallback = smsStatusCallback && `${smsStatusCallback}${smsStatusCallback.includes('?') ? '&' : '?'}notification=${id}`;
+          const { providerId } = await sms.send({ notificationId: id, to: claimed.recipient, body: claimed.body, statusCallback });
           // Still `sending`: the provider's callbacks say when it is sent and delivered.
           await recordHandedOver({ id, providerReference: providerId });
         } else {

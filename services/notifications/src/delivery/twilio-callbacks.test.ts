@@ -30,9 +30,9 @@ beforeAll(async () => {
 });
 afterAll(() => service.close());
 
-function callback(params: Record<string, string>, { token = TEST_TWILIO_AUTH_TOKEN, url = CALLBACK_URL } = {}) {
-  const signature = twilio.getExpectedTwilioSignature(token, url, params);
-  return request(service.app).post('/notifications/v1/callbacks/twilio').set('X-Twilio-Signature', signature).type('form').send(params);
+function callback(params: Record<string, string>, { token = TEST_TWILIO_AUTH_TOKEN, url = CALLBACK_URL, query = '' } = {}) {
+  const signature = twilio.getExpectedTwilioSignature(token, `${url}${query}`, params);
+  return request(service.app).post(`/notifications/v1/callbacks/twilio${query}`).set('X-Twilio-Signature', signature).type('form').send(params);
 }
 
 const status = async () => (await service.stores.knex('notifications').where({ id }).first<{ status: string }>())!.status;
@@ -52,6 +52,19 @@ describe('Twilio delivery callbacks', () => {
     expect(await status()).toBe('delivered');
     await callback({ MessageSid: sid, MessageStatus: 'sent' });
     expect(await status()).toBe('delivered');
+  });
+
+  it('finds its notification by the id in the callback address when the status outruns the worker recording the provider’s id', async () => {
+    const early = randomUUID();
+    const template = await service.stores.knex('templates').first<{ id: string }>('id');
+    await service.stores.knex('notifications').insert({ id: early, organisation_id: 'moh', type: 'sms', lane: 'bulk', status: 'sending', recipient: '+970599123457', template_id: template!.id, template_version: 1, body: 'x', request_hash: 'y' });
+    const earlySid = `SM${'ef'.repeat(16)}`;
+    expect((await callback({ MessageSid: earlySid, MessageStatus: 'delivered' }, { query: `?notification=${early}` })).status).toBe(204);
+    expect(await service.stores.knex('notifications').where({ id: early }).first()).toMatchObject({ status: 'delivered', provider_reference: earlySid });
+    // The address is signed: another notification's id there breaks the signature.
+    const forged = twilio.getExpectedTwilioSignature(TEST_TWILIO_AUTH_TOKEN, `${CALLBACK_URL}?notification=${early}`, { MessageSid: earlySid, MessageStatus: 'sent' });
+    const tampered = await request(service.app).post(`/notifications/v1/callbacks/twilio?notification=${id}`).set('X-Twilio-Signature', forged).type('form').send({ MessageSid: earlySid, MessageStatus: 'sent' });
+    expect(tampered.status).toBe(403);
   });
 
   it('acknowledges a callback about a message it does not know', async () => {

@@ -39,17 +39,25 @@ export function twilioCallbackRoutes(router: IRouter, { knex, logger, authToken,
     post: async (req, res) => {
       const params = Object.fromEntries(Object.entries((req.body ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
       const signature = req.get('X-Twilio-Signature') ?? '';
-      if (!signature || !twilio.validateRequest(authToken, signature, publicUrl, params)) {
+      // Twilio signs the address it was given, query included (the notification's id).
+      const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+      if (!signature || !twilio.validateRequest(authToken, signature, `${publicUrl}${query}`, params)) {
         throw new Forbidden('The X-Twilio-Signature of this callback is missing or wrong.', { code: 'invalid_signature' });
       }
       const sid = params.MessageSid;
       const status = STATUS_FROM_TWILIO[params.MessageStatus ?? ''];
       if (sid && status) {
+        const notificationId = typeof req.query.notification === 'string' && /^[0-9a-f-]{36}$/.test(req.query.notification) ? req.query.notification : undefined;
         const [changed] = await knex('notifications')
-          .where({ provider_reference: sid })
+          // By the provider's id; or, before the worker has recorded it, by the notification's own.
+          .where((q) => {
+            q.where({ provider_reference: sid });
+            if (notificationId) q.orWhere((byId) => byId.where({ id: notificationId }).whereNull('provider_reference'));
+          })
           .whereIn('status', MAY_FOLLOW[status] ?? [])
           .update({
             status,
+            provider_reference: knex.raw('coalesce(provider_reference, ?)', [sid]),
             updated_at: knex.fn.now(),
             ...(status === 'sent' ? {} : { completed_at: knex.fn.now() }),
             ...(params.ErrorCode ? { last_error: `provider error ${params.ErrorCode}` } : {}),
