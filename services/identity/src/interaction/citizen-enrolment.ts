@@ -9,7 +9,7 @@ import { LOA } from '../oidc/assurance.js';
 import { CodeNotSent, type CodeSender } from '../one-time-codes/code-sender.js';
 import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';
 import { RegisterUnavailable, type RegistryClient } from '../registry/registry-client.js';
-import { csrfTokens, languageOf, sendPage } from './page-kit.js';
+import { csrfTokens, openInteraction, sendPage } from './page-kit.js';
 import { codePage, errorPage, formPage, type Lang, type MessageKey } from './pages.js';
 
 interface Enrolment {
@@ -48,14 +48,9 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
 
   /** The interaction (its cookie checked), the language and the enrolment so far; undefined when the page was answered already. */
   async function context(req: Request, res: Response) {
-    let details;
-    try {
-      details = await provider.interactionDetails(req, res);
-    } catch {
-      sendPage(res, 400, errorPage({ lang: languageOf(req), switchHref: req.path, message: 'expired' }));
-      return undefined;
-    }
-    const lang = languageOf(req, details.params.ui_locales);
+    const opened = await openInteraction(provider, req, res);
+    if (!opened) return undefined;
+    const { details, lang } = opened;
     const uid = details.uid;
     const href = (step: string, l: Lang = lang) => `${base}/${uid}/${step}?lang=${l}`;
     const saved = await redis.get(stateKey(uid));

@@ -9,7 +9,7 @@ import { RegisterUnavailable, type RegistryClient } from '../registry/registry-c
 import { LOA, rankOf, requiredAcr } from '../oidc/assurance.js';
 import { CodeNotSent, type CodeSender } from '../one-time-codes/code-sender.js';
 import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';
-import { csrfTokens, languageOf, sendPage } from './page-kit.js';
+import { csrfTokens, openInteraction, sendPage } from './page-kit.js';
 import { codePage, errorPage, loginPage, STYLESHEET, type Lang, type MessageKey } from './pages.js';
 
 
@@ -41,9 +41,6 @@ export interface CitizenLoginDeps {
 export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSender, redis, accounts, registry, attempts, secret, triesPerMinute, logger }: CitizenLoginDeps): void {
   const base = '/auth/citizen/interaction';
   const csrf = csrfTokens(secret);
-  const csrfOf = csrf.tokenFor;
-  const csrfMatches = csrf.matches;
-  const send = sendPage;
   const pendingKey = (uid: string) => `tamkeen-identity:second-factor:${uid}`;
   /** The level the relying party asked for, as a rank (-1: none). */
   const rank = (params: Record<string, unknown>) => {
@@ -55,27 +52,31 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     }
     return rankOf(requiredAcr(params, claims));
   };
-  const langOf = languageOf;
   const switchHref = (uid: string, lang: Lang) => `${base}/${uid}?lang=${lang === 'ar' ? 'en' : 'ar'}`;
+  /** A page that ends this attempt, saying why. */
+  const refuse = (res: Response, status: number, uid: string, lang: Lang, message: MessageKey) => sendPage(res, status, errorPage({ lang, switchHref: switchHref(uid, lang), message }));
+  /** The code step's page, with a notice or an error when there is one. */
+  const codeStep = (res: Response, status: number, uid: string, lang: Lang, phone: string, error?: MessageKey) =>
+    sendPage(
+      res,
+      status,
+      codePage({ lang, action: `${base}/${uid}/code?lang=${lang}`, resendAction: `${base}/${uid}/resend?lang=${lang}`, switchHref: `${base}/${uid}/code?lang=${lang === 'ar' ? 'en' : 'ar'}`, csrf: csrf.tokenFor(uid), phone, error }),
+    );
 
   router.get('/auth/static/tamkeen.css', (_req, res) => {
     res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }).send(STYLESHEET);
   });
 
   router.get(`${base}/:uid`, async (req, res) => {
-    let details;
-    try {
-      details = await provider.interactionDetails(req, res);
-    } catch {
-      return send(res, 400, errorPage({ lang: langOf(req), switchHref: req.path, message: 'expired' }));
-    }
-    const lang = langOf(req, details.params.ui_locales);
+    const opened = await openInteraction(provider, req, res);
+    if (!opened) return;
+    const { details, lang } = opened;
     if (details.prompt.name === 'login' && details.prompt.reasons.includes('acr_step_up') && details.session?.accountId) {
       // Already logged in, at a lower level: only the missing factor is asked for.
       return res.redirect(303, `${base}/${details.uid}/code?lang=${lang}`);
     }
     if (details.prompt.name === 'login') {
-      return send(res, 200, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrfOf(details.uid), enrolHref: `${base}/${details.uid}/enrol?lang=${lang}` }));
+      return sendPage(res, 200, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrf.tokenFor(details.uid), enrolHref: `${base}/${details.uid}/enrol?lang=${lang}` }));
     }
     // Consent: the relying parties are government services registered by their ministries; what
     // they asked for is granted (a consent page comes with third-party clients).
@@ -89,18 +90,14 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
   });
 
   router.post(`${base}/:uid/login`, express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }), async (req, res) => {
-    let details;
-    try {
-      details = await provider.interactionDetails(req, res);
-    } catch {
-      return send(res, 400, errorPage({ lang: langOf(req), switchHref: req.path, message: 'expired' }));
-    }
-    const lang = langOf(req, details.params.ui_locales);
+    const opened = await openInteraction(provider, req, res);
+    if (!opened) return;
+    const { details, lang } = opened;
     const body = (req.body ?? {}) as Record<string, string>;
     const nationalId = westernDigits(String(body.national_id ?? '')).replace(/[\s-]/g, '');
     const again = (status: number, error: MessageKey) =>
-      send(res, status, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrfOf(details.uid), error, nationalId }));
-    if (!csrfMatches(details.uid, body.csrf)) return again(403, 'csrf');
+      sendPage(res, status, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrf.tokenFor(details.uid), error, nationalId }));
+    if (!csrf.matches(details.uid, body.csrf)) return again(403, 'csrf');
 
     // Guessing is throttled per account and per address.
     const [perAccount, perAddress] = await Promise.all([attempts.take(`login:id:${nationalId}`, triesPerMinute.perAccount), attempts.take(`login:ip:${req.ip ?? 'unknown'}`, triesPerMinute.perAddress)]);
@@ -112,15 +109,15 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
 
     try {
       const person = await registry.citizen(account.nationalId);
-      if (!person) return send(res, 403, errorPage({ lang, switchHref: switchHref(details.uid, lang), message: 'unknown' }));
-      if (person.status === 'deceased') return send(res, 403, errorPage({ lang, switchHref: switchHref(details.uid, lang), message: 'deceased' }));
-      if (person.card_status === 'revoked') return send(res, 403, errorPage({ lang, switchHref: switchHref(details.uid, lang), message: 'revoked' }));
+      if (!person) return refuse(res, 403, details.uid, lang, 'unknown');
+      if (person.status === 'deceased') return refuse(res, 403, details.uid, lang, 'deceased');
+      if (person.card_status === 'revoked') return refuse(res, 403, details.uid, lang, 'revoked');
       await accounts.registerConfirmed(account.id, { nameAr: person.name.ar, nameEn: person.name.en, birthdate: person.date_of_birth });
     } catch (error) {
       if (!(error instanceof RegisterUnavailable)) throw error;
       const recent = account.registerCheckedAt && Date.now() - account.registerCheckedAt.getTime() < REGISTER_GRACE_MS;
       logger.warn({ reason: error.message, account: account.id, allowed: Boolean(recent) }, 'the register could not be asked at login');
-      if (!recent) return send(res, 503, errorPage({ lang, switchHref: switchHref(details.uid, lang), message: 'registerDown' }));
+      if (!recent) return refuse(res, 503, details.uid, lang, 'registerDown');
     }
     // More than the password was asked for: the code step, which finishes the login.
     if (rank(details.params) > rankOf(LOA.low)) {
@@ -141,15 +138,11 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
   }
 
   async function showCode(req: Request, res: Response, resend: boolean) {
-    let details;
-    try {
-      details = await provider.interactionDetails(req, res);
-    } catch {
-      return send(res, 400, errorPage({ lang: langOf(req), switchHref: req.path, message: 'expired' }));
-    }
-    const lang = langOf(req, details.params.ui_locales);
-    const fail = (status: number, message: MessageKey) => send(res, status, errorPage({ lang, switchHref: switchHref(details.uid, lang), message }));
-    if (resend && !csrfMatches(details.uid, (req.body as Record<string, string> | undefined)?.csrf)) return fail(403, 'csrf');
+    const opened = await openInteraction(provider, req, res);
+    if (!opened) return;
+    const { details, lang } = opened;
+    const fail = (status: number, message: MessageKey) => refuse(res, status, details.uid, lang, message);
+    if (resend && !csrf.matches(details.uid, (req.body as Record<string, string> | undefined)?.csrf)) return fail(403, 'csrf');
     const step = await codeStepOf(details);
     if (!step) return fail(400, 'expired');
     const account = await accounts.byId(step.accountId);
@@ -169,24 +162,19 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     } else if (resend) {
       notice = 'tooSoon';
     }
-    const action = `${base}/${details.uid}/code?lang=${lang}`;
-    send(res, 200, codePage({ lang, action, resendAction: `${base}/${details.uid}/resend?lang=${lang}`, switchHref: `${base}/${details.uid}/code?lang=${lang === 'ar' ? 'en' : 'ar'}`, csrf: csrfOf(details.uid), phone: account.phoneNumber, error: notice }));
+    codeStep(res, 200, details.uid, lang, account.phoneNumber, notice);
   }
 
   router.get(`${base}/:uid/code`, (req, res) => showCode(req, res, false));
   router.post(`${base}/:uid/resend`, express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), (req, res) => showCode(req, res, true));
 
   router.post(`${base}/:uid/code`, express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), async (req, res) => {
-    let details;
-    try {
-      details = await provider.interactionDetails(req, res);
-    } catch {
-      return send(res, 400, errorPage({ lang: langOf(req), switchHref: req.path, message: 'expired' }));
-    }
-    const lang = langOf(req, details.params.ui_locales);
+    const opened = await openInteraction(provider, req, res);
+    if (!opened) return;
+    const { details, lang } = opened;
     const body = (req.body ?? {}) as Record<string, string>;
-    const fail = (status: number, message: MessageKey) => send(res, status, errorPage({ lang, switchHref: switchHref(details.uid, lang), message }));
-    if (!csrfMatches(details.uid, body.csrf)) return fail(403, 'csrf');
+    const fail = (status: number, message: MessageKey) => refuse(res, status, details.uid, lang, message);
+    if (!csrf.matches(details.uid, body.csrf)) return fail(403, 'csrf');
     const step = await codeStepOf(details);
     if (!step) return fail(400, 'expired');
     const account = await accounts.byId(step.accountId);
@@ -195,8 +183,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     if (!checked.ok) {
       if (checked.reason === 'locked') return fail(429, 'locked');
       const error: MessageKey = checked.reason === 'wrong' ? 'codeWrong' : 'codeExpired';
-      const action = `${base}/${details.uid}/code?lang=${lang}`;
-      return send(res, 400, codePage({ lang, action, resendAction: `${base}/${details.uid}/resend?lang=${lang}`, switchHref: `${base}/${details.uid}/code?lang=${lang === 'ar' ? 'en' : 'ar'}`, csrf: csrfOf(details.uid), phone: account.phoneNumber, error }));
+      return codeStep(res, 400, details.uid, lang, account.phoneNumber, error);
     }
     await redis.del(pendingKey(details.uid));
     // Password and an SMS code: substantial (SMS never reaches high).

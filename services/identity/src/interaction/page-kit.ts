@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
-import type { Lang } from './pages.js';
+import type Provider from 'oidc-provider';
+import { errorPage, type Lang } from './pages.js';
 
 /** A strict policy: nothing but the page's own stylesheet; no script, no frames, no plugins. */
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -27,4 +28,20 @@ export function csrfTokens(secret: string) {
       return a.length === b.length && timingSafeEqual(a, b);
     },
   };
+}
+
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/**
+ * The interaction a page belongs to (its cookie checked by oidc-provider) and the page's language.
+ * When the interaction is unknown or expired, the "expired" page is sent and undefined returned.
+ */
+export async function openInteraction(provider: Provider, req: Request, res: Response): Promise<{ details: Interaction; lang: Lang } | undefined> {
+  try {
+    const details = await provider.interactionDetails(req, res);
+    return { details, lang: languageOf(req, details.params.ui_locales) };
+  } catch {
+    sendPage(res, 400, errorPage({ lang: languageOf(req), switchHref: req.path, message: 'expired' }));
+    return undefined;
+  }
 }
