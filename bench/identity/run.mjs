@@ -9,17 +9,15 @@
 // Keycloak's published sizing: 120 client-credentials grants/s and 15 password logins/s per vCPU.
 // A measurement, not a test: it prints its figures and exits 0 unless it failed.
 //   npm run build && node bench/identity/run.mjs     (BENCH_DURATION, BENCH_CONNECTIONS, BENCH_LOGINS)
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { cpuMsOf, cpuMsOfProgram } from '../lib/cpu.mjs';
 import { freePort } from '../lib/ports.mjs';
+import { benchServices, root, serverSql } from '../lib/services.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(join(root, 'services', 'identity', 'package.json'));
-const pg = require('pg');
 const argon2 = require('@node-rs/argon2');
 const oidc = await import(require.resolve('openid-client'));
 
@@ -30,39 +28,16 @@ const LOGIN_CONCURRENCY = Number(process.env.BENCH_LOGIN_CONCURRENCY ?? 8);
 const KEYCLOAK = { clientCredentialsPerCore: 120, loginsPerCore: 15 };
 const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const children = [];
+const services = benchServices(join(root, 'bench', 'identity', 'results', 'profiles'));
+const { children } = services;
+const sql = (text) => serverSql(SERVER_URL, text);
+const start = services.start;
 const log = (line = '') => process.stdout.write(`${line}\n`);
 const dbUrl = (name) => Object.assign(new URL(SERVER_URL), { pathname: `/${name}` }).toString();
 const DATABASES = ['tamkeen_identity_bench', 'tamkeen_registry_bench', 'tamkeen_gateway_bench'];
 
-async function sql(text) {
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
 function run(file, env) {
   return execFileSync(process.execPath, [join(root, file), ...(env.args ?? [])], { env: { PATH: process.env.PATH, ...env.vars }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-}
-
-async function start(name, file, env, url) {
-  // BENCH_CPU_PROF=identity (or 1 for every service) writes V8 profiles to bench/identity/results/profiles/.
-  const profiled = process.env.BENCH_CPU_PROF === '1' || (process.env.BENCH_CPU_PROF ?? '').split(',').includes(name);
-  const profile = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench', 'identity', 'results', 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profile, join(root, file)], { env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  child.benchName = name;
-  children.push(child);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) before it was ready`);
-    if ((await fetch(`${url}/healthz`).catch(() => undefined))?.ok) return;
-    if (Date.now() > deadline) throw new Error(`${name} was not ready within 30 s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** CPU (ms) so far of each process a phase uses: the services, PostgreSQL, Redis. */
@@ -191,12 +166,7 @@ async function main() {
 }
 
 async function cleanUp() {
-  await Promise.all(children.map((child) => new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => (clearTimeout(kill), resolve()));
-    child.kill('SIGTERM');
-  })));
+  await services.stopAll();
   for (const name of DATABASES) await sql(`drop database if exists ${name} with (force)`).catch(() => undefined);
 }
 

@@ -10,13 +10,12 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { cpuMsOf, cpuMsOfProgram, machineCpuMs } from '../lib/cpu.mjs';
 import { freePort } from '../lib/ports.mjs';
+import { benchServices, root, serverSql } from '../lib/services.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(join(root, 'services', 'notifications', 'package.json'));
 const { Queue, Worker } = require('bullmq');
 const { Redis } = require('ioredis');
@@ -33,42 +32,11 @@ const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54
 const prefix = `bench-${process.pid}`;
 const database = new URL(SERVER_URL);
 database.pathname = '/tamkeen_notifications_bench';
-const children = [];
+const services = benchServices(join(root, 'bench', 'notifications', 'results', 'profiles'));
+const { children } = services;
+const sql = (text) => serverSql(SERVER_URL, text);
+const start = services.start;
 const log = (line = '') => process.stdout.write(`${line}\n`);
-
-async function sql(text) {
-  const client = new pg.Client({ connectionString: SERVER_URL });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
-
-/**
- * Starts a built entry point with its standard output sent to /dev/null (writing the log lines is
- * part of the cost measured; a reader of them is not), and waits until `healthUrl`/healthz answers.
- */
-async function start(name, file, env, healthUrl) {
-  // BENCH_CPU_PROF=1 profiles every service; BENCH_CPU_PROF=worker,sandbox the ones named.
-  const profiled = process.env.BENCH_CPU_PROF === '1' || (process.env.BENCH_CPU_PROF ?? '').split(',').includes(name);
-  const profile = profiled ? ['--cpu-prof', `--cpu-prof-dir=${join(root, 'bench', 'notifications', 'results', 'profiles')}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profile, join(root, file)], { env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
-  child.benchName = name;
-  children.push(child);
-  let exited;
-  child.once('exit', (code) => (exited = code ?? 'a signal'));
-  await waitUntil(
-    async () => {
-      if (exited !== undefined) throw new Error(`${name} exited (${exited}) before it was ready`);
-      return (await fetch(`${healthUrl}/healthz`).catch(() => undefined))?.ok;
-    },
-    `${name} to be ready`,
-    30_000,
-  );
-  return healthUrl;
-}
 
 /** CPU time (ms) so far of each part: the services, PostgreSQL, Redis, this process (autocannon), the machine. */
 function cpuSnapshot() {
@@ -220,21 +188,7 @@ async function main() {
 }
 
 async function cleanUp() {
-  // SIGTERM, then SIGKILL for any that has not stopped within 10 s (saying which: a shutdown that hangs is a bug).
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const kill = setTimeout(() => {
-            process.stderr.write(`${child.benchName} did not stop within 10 s of SIGTERM; killed\n`);
-            child.kill('SIGKILL');
-          }, 10_000);
-          child.once('exit', () => (clearTimeout(kill), resolve()));
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  await services.stopAll();
   const redis = new Redis(REDIS_URL);
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length) await redis.del(...keys);

@@ -1,23 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@tamkeen/db/testing';
-import { waitFor } from '@tamkeen/testing';
+import { freePort, waitFor } from '@tamkeen/testing';
 // The same list and wiring as npm start (one place for how the platform is put together).
 import { entryOf, environmentFor, services } from '../../scripts/lib/services.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface RunningPlatform {
   /** The gateway: the platform's one public origin. */

@@ -32,3 +32,6 @@ export interface TestIssuer {
 
 /** A stand-in enterprise issuer: a real key pair, its JWKS over HTTP, and access tokens signed with it. */
 export function startTestIssuer(options?: { issuer?: string; audience?: string }): Promise<TestIssuer>;
+
+/** A TCP port nothing listens on right now; `avoid` skips ports others expect to take. */
+export function freePort(options?: { avoid?: ReadonlySet<number> }): Promise<number>;

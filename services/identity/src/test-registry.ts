@@ -1,8 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@tamkeen/db/testing';
-import { waitFor } from '@tamkeen/testing';
+import { freePort, waitFor } from '@tamkeen/testing';
 
 export interface RunningRegistry {
   url: string;
@@ -10,16 +9,6 @@ export interface RunningRegistry {
 }
 
 const registryDist = (file: string) => fileURLToPath(new URL(`../../registry/dist/${file}`, import.meta.url));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The real registry service (its build) on a database of its own, seeded with the demo citizens
