@@ -18,18 +18,7 @@ export function entryOf(service) {
 }
 
 /** The services' ports under npm start; an end-to-end run gives its own (`ports`). */
-export const defaultPorts = Object.fromEntries(services.filter((s) => s.port !== null).map((s) => [s.name, s.port]));
-
-export function serviceUrl(name, ports = defaultPorts) {
-  return `http://127.0.0.1:${ports[name]}`;
-}
-
-/** The database URL of one service: the same server as `serverUrl`, database tamkeen_<service>. */
-export function databaseUrlFor(serverUrl, name) {
-  const url = new URL(serverUrl);
-  url.pathname = `/tamkeen_${name}`;
-  return url.toString();
-}
+const defaultPorts = Object.fromEntries(services.filter((s) => s.port !== null).map((s) => [s.name, s.port]));
 
 /**
  * What a service is told. An end-to-end run passes its own `ports` (every service's, plus
