@@ -25,6 +25,9 @@ const { SignJWT, exportJWK, generateKeyPair } = await import(require.resolve('jo
 const SMS = Number(process.env.BENCH_SMS ?? 3000);
 const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 10000);
 const CODES = Number(process.env.BENCH_CODES ?? 100);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** Rounds run first and not counted: the services' code compiled, their pools and caches warm. */
+const WARMUP_ROUNDS = Number(process.env.BENCH_WARMUP_ROUNDS ?? 1);
 const TARGET_SMS_PER_S = 500;
 const TARGET_CODE_P99_MS = 1000;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -57,12 +60,12 @@ function cpuPerUnit(before, after, units) {
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 
-async function waitUntil(probe, what, timeoutMs = 300_000) {
+async function waitUntil(probe, what, timeoutMs = 300_000, everyMs = 100) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probe()) return;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 }
 
@@ -75,7 +78,7 @@ async function baseline(redisUrl) {
   worker.on('completed', () => done++);
   const started = performance.now();
   for (let i = 0; i < BACKLOG; i += 1000) await queue.addBulk(Array.from({ length: Math.min(1000, BACKLOG - i) }, () => ({ name: 'x', data: {}, opts: { removeOnComplete: true } })));
-  await waitUntil(() => done >= BACKLOG, 'the baseline jobs');
+  await waitUntil(() => done >= BACKLOG, 'the baseline jobs', 300_000, 5);
   const seconds = (performance.now() - started) / 1000;
   await worker.close();
   await queue.obliterate({ force: true });
@@ -136,6 +139,8 @@ async function main() {
       SMS_SENDER: 'Tamkeen',
       SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       EMAIL_FROM: 'bench@tamkeen.local',
+      // The worker's own defaults unless the bench is told otherwise.
+      ...Object.fromEntries(['PRIORITY_CONCURRENCY', 'BULK_CONCURRENCY'].filter((name) => process.env[name]).map((name) => [name, process.env[name]])),
     },
     `http://127.0.0.1:${workerPort}`,
   );
@@ -148,20 +153,35 @@ async function main() {
   log(`Baseline: bare BullMQ, ${BACKLOG} empty jobs added and processed (concurrency 20)...`);
   const baselineRate = await baseline(REDIS_URL);
 
-  log(`End to end: ${SMS} SMS through the API to the sandbox's Twilio API...`);
+  log(`End to end: ${WARMUP_ROUNDS} warm-up and ${ROUNDS} measured rounds of ${SMS} SMS through the API to the sandbox's Twilio API...`);
   const body = JSON.stringify({ phone_number: '0599123456', template_id: template.id, personalisation: { code: '482913' } });
-  const cpuBefore = cpuSnapshot();
-  const started = performance.now();
-  const load = await autocannon({ url: `${api}/notifications/v1/sms`, method: 'POST', headers: auth, body, connections: 20, amount: SMS });
-  await waitUntil(async () => (await count('provider_reference is not null')) >= SMS, 'every SMS to be handed over');
-  const e2eRate = SMS / ((performance.now() - started) / 1000);
-  const apiRate = load.requests.average;
-  const cpuPerSms = cpuPerUnit(cpuBefore, cpuSnapshot(), SMS);
+  const rounds = [];
+  for (let round = -WARMUP_ROUNDS; round < ROUNDS; round++) {
+    const before = await count('true');
+    const cpuBefore = cpuSnapshot();
+    const started = performance.now();
+    // Timed by polling the database, not by awaiting autocannon: autocannon resolves only on its
+    // one-second tick, which would add up to a second of idling to a run of a few seconds.
+    const load = autocannon({ url: `${api}/notifications/v1/sms`, method: 'POST', headers: auth, body, connections: 20, amount: SMS });
+    let acceptedAt;
+    await waitUntil(async () => {
+      acceptedAt ??= (await count('true')) >= before + SMS ? performance.now() : undefined;
+      return acceptedAt !== undefined && (await count('provider_reference is not null')) >= before + SMS;
+    }, 'every SMS to be handed over', 300_000, 20);
+    const e2eRate = SMS / ((performance.now() - started) / 1000);
+    const apiRate = SMS / ((acceptedAt - started) / 1000);
+    await load;
+    if (round < 0) log(`  warm-up round: ${e2eRate.toFixed(0)} SMS/s (not counted)`);
+    else rounds.push({ e2eRate, apiRate, cpuPerSms: cpuPerUnit(cpuBefore, cpuSnapshot(), SMS) });
+  }
+  // The median round: one noisy minute on a small shared machine does not decide the figure.
+  const { e2eRate, apiRate, cpuPerSms } = [...rounds].sort((a, b) => a.e2eRate - b.e2eRate)[Math.floor(rounds.length / 2)];
+  const sent = await count('true');
 
   log(`One-time codes during a ${BACKLOG}-message bulk backlog...`);
   const bulk = autocannon({ url: `${api}/notifications/v1/sms`, method: 'POST', headers: auth, body, connections: 20, amount: BACKLOG });
   // The codes start once a quarter of the bulk messages have been accepted.
-  await waitUntil(async () => (await count("lane = 'bulk'")) >= SMS + BACKLOG / 4, 'the bulk messages to start arriving');
+  await waitUntil(async () => (await count("lane = 'bulk'")) >= sent + BACKLOG / 4, 'the bulk messages to start arriving');
   const codes = [];
   for (let i = 0; i < CODES; i++) {
     const response = await fetch(`${api}/notifications/v1/sms`, { method: 'POST', headers: auth, body: JSON.stringify({ phone_number: '0599000777', template_id: template.id, personalisation: { code: String(i) }, priority: 'high' }) });
@@ -182,7 +202,8 @@ async function main() {
   log(`bare BullMQ (baseline)       ${baselineRate.toFixed(0).padStart(7)} jobs/s`);
   log(`API accepted                 ${apiRate.toFixed(0).padStart(7)} requests/s`);
   log(`end to end (API → provider)  ${e2eRate.toFixed(0).padStart(7)} SMS/s   ${((e2eRate / baselineRate) * 100).toFixed(1)} % of the baseline   target ≥ ${TARGET_SMS_PER_S}   ${e2eRate >= TARGET_SMS_PER_S ? 'PASS' : 'FAIL'}`);
-  log(`CPU per SMS, end to end (µs of one core):`);
+  log(`  (median of ${ROUNDS} rounds: ${rounds.map((r) => r.e2eRate.toFixed(0)).join(', ')} SMS/s)`);
+  log(`CPU per SMS, end to end, median round (µs of one core):`);
   for (const [name, us] of Object.entries(cpuPerSms)) log(`  ${name.padEnd(26)} ${us.toFixed(0).padStart(7)}`);
   log(`codes during the bulk drain  p50 ${p50.toFixed(0)} ms, p99 ${p99.toFixed(0)} ms (backlog still queued when the last code was accepted: ${backlogLeft})   target p99 < ${TARGET_CODE_P99_MS} ms   ${p99 < TARGET_CODE_P99_MS ? 'PASS' : 'FAIL'}`);
 }

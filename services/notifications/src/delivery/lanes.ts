@@ -39,7 +39,8 @@ export function openLanes(connection: Redis, policy: RetryPolicy, prefix = 'tamk
       jobId: notificationId,
       attempts: policy.attempts,
       backoff: { type: 'exponential' as const, delay: policy.backoffMs, jitter: 0.5 },
-      removeOnComplete: { count: 10_000 },
+      // A sent notification's record is PostgreSQL's; its finished job is not kept (nor does it block a re-queue).
+      removeOnComplete: true,
       removeOnFail: { count: 10_000 },
     },
   });

@@ -13,7 +13,7 @@ import type { RateLimiter } from '../delivery/rate-limit.js';
 import type { Notification, NotificationRepository } from './notification-repository.js';
 
 const BASE = '/notifications/v1';
-const idempotencyKey = z.string().regex(/^[\x21-\x7e]{1,255}$/, { message: 'must be 1 to 255 printable characters' }).optional();
+const idempotencyKey = z.object({ key: z.string().regex(/^[\x21-\x7e]{1,255}$/, { message: 'must be 1 to 255 printable characters' }).optional() });
 
 /** The same request, whatever the order of its fields: what an Idempotency-Key is compared by. */
 function requestHash(path: string, body: unknown): string {
@@ -97,7 +97,7 @@ export function notificationRoutes(router: IRouter, { notifications, templates, 
   const read = requireScope(verify, 'notifications:read', 'notifications:send');
 
   async function accept(req: Request, type: TemplateType, recipient: string, lane: 'priority' | 'bulk', input: z.output<typeof smsRequest> | z.output<typeof emailRequest>, organisationId: string, clientId: string) {
-    const key = validate(z.object({ key: idempotencyKey }), { key: req.get('Idempotency-Key') }).key;
+    const key = validate(idempotencyKey, { key: req.get('Idempotency-Key') }).key;
     const template = await templates.current(organisationId, input.template_id);
     if (!template || template.type !== type) {
       throw new ValidationFailed([{ name: 'template_id', reason: template ? `is an ${template.type} template, not ${type}` : 'is not one of your templates' }]);
