@@ -100,7 +100,7 @@ async function main() {
   }, `http://127.0.0.1:${registryPort}`);
   await start('identity', 'services/identity/dist/main.js', {
     HOST: '127.0.0.1', PORT: String(identityPort), DATABASE_URL: dbUrl('tamkeen_identity_bench'), REDIS_URL, PUBLIC_URL: gateway,
-    COOKIE_KEYS: 'bench-cookie-key-0123456789abcdef0123456789', LOGIN_TRIES_PER_ACCOUNT_PER_MINUTE: '1000000', LOGIN_TRIES_PER_ADDRESS_PER_MINUTE: '1000000', REGISTRY_URL: `http://127.0.0.1:${registryPort}`, NOTIFICATIONS_URL: 'http://127.0.0.1:1',
+    COOKIE_KEYS: 'bench-cookie-key-0123456789abcdef0123456789', AUTHENTICATOR_KEYS: 'bench-authenticator-key-0123456789abcdef012', LOGIN_TRIES_PER_ACCOUNT_PER_MINUTE: '1000000', LOGIN_TRIES_PER_ADDRESS_PER_MINUTE: '1000000', REGISTRY_URL: `http://127.0.0.1:${registryPort}`, NOTIFICATIONS_URL: 'http://127.0.0.1:1',
   }, identityUrl);
   await start('gateway', 'services/gateway/dist/main.js', {
     HOST: '127.0.0.1', PORT: String(gatewayPort), DATABASE_URL: dbUrl('tamkeen_gateway_bench'), REDIS_URL,

@@ -58,6 +58,7 @@ export function environmentFor(service, { databaseUrl, redisUrl, ports = default
   if (service.name === 'identity') {
     // Development only: a fixed secret, so that logins survive a restart of npm start.
     env.COOKIE_KEYS = base.COOKIE_KEYS ?? 'development-cookie-key-not-for-production-0001';
+    env.AUTHENTICATOR_KEYS = base.AUTHENTICATOR_KEYS ?? 'development-authenticator-key-not-for-production-01';
     env.PUBLIC_URL = publicUrl;
     env.REGISTRY_URL = serviceUrl('registry');
     env.NOTIFICATIONS_URL = serviceUrl('notifications');

@@ -96,7 +96,6 @@ try {
       email: null,
       emailVerified: false,
       passwordHash: await hashPassword(password),
-      totpSecret: null,
     });
     process.stdout.write(`${JSON.stringify({ sub: account.id, name: person.name })}\n`);
   } else if (command === 'keys rotate') {

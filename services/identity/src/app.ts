@@ -5,8 +5,10 @@ import type { IdentityConfig } from './config.js';
 import type { JWK } from 'jose';
 import type { IdentityProviders } from './identity-providers.js';
 import { citizenAccounts } from './accounts/citizen-accounts.js';
+import { authenticators } from './authenticators/authenticators.js';
 import { citizenEnrolmentRoutes } from './interaction/citizen-enrolment.js';
 import { citizenLoginRoutes } from './interaction/citizen-login.js';
+import { secretBox } from './keys/secret-box.js';
 import { publicJwks } from './keys/signing-keys.js';
 import type { CodeSender } from './one-time-codes/code-sender.js';
 import { oneTimeCodes } from './one-time-codes/one-time-codes.js';
@@ -33,10 +35,12 @@ export function createApp({ config, logger, knex, redis, providers, xRoadKeys, c
       provider: providers.citizen,
       codes: oneTimeCodes(knex, `one-time-codes:${config.COOKIE_KEYS[0]}`),
       codeSender,
+      authenticators: authenticators(knex, secretBox(config.AUTHENTICATOR_KEYS)),
       redis,
       accounts: citizenAccounts(knex),
       registry,
-      attempts: tokenBucket(redis, 'tamkeen-identity'),
+      redisPrefix: config.REDIS_PREFIX,
+      attempts: tokenBucket(redis, config.REDIS_PREFIX),
       secret: config.COOKIE_KEYS[0]!,
       triesPerMinute: { perAccount: config.LOGIN_TRIES_PER_ACCOUNT_PER_MINUTE, perAddress: config.LOGIN_TRIES_PER_ADDRESS_PER_MINUTE },
       logger,

@@ -53,6 +53,9 @@ export async function testIdentity(label: string, { withRegistry = false } = {})
     REDIS_URL: 'redis://127.0.0.1:6379',
     PUBLIC_URL: url,
     COOKIE_KEYS: 'test-cookie-key-0123456789abcdef0123456789',
+    AUTHENTICATOR_KEYS: 'test-authenticator-key-0123456789abcdef0123',
+    // Each test file's throttles and logins in progress apart from the others' in the shared Redis.
+    REDIS_PREFIX: `test-identity-${process.pid}-${label.replace(/[^a-z0-9]+/gi, '-')}`,
   });
   const providers = await identityProviders(config, stores.knex);
   const logs = logCapture();
@@ -75,6 +78,8 @@ export async function testIdentity(label: string, { withRegistry = false } = {})
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await registry?.stop();
+      const keys = await stores.redis.keys(`${config.REDIS_PREFIX}:*`);
+      if (keys.length > 0) await stores.redis.del(...keys);
       await stores.close();
     },
   };

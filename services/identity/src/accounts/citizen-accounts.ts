@@ -12,7 +12,6 @@ export interface CitizenAccount {
   email: string | null;
   emailVerified: boolean;
   passwordHash: string;
-  totpSecret: string | null;
   registerCheckedAt: Date | null;
 }
 
@@ -27,7 +26,6 @@ interface Row {
   email: string | null;
   email_verified: boolean;
   password_hash: string;
-  totp_secret: string | null;
   register_checked_at: Date | null;
 }
 
@@ -42,7 +40,6 @@ const toAccount = (r: Row): CitizenAccount => ({
   email: r.email,
   emailVerified: r.email_verified,
   passwordHash: r.password_hash,
-  totpSecret: r.totp_secret,
   registerCheckedAt: r.register_checked_at,
 });
 
@@ -70,7 +67,6 @@ export function citizenAccounts(knex: Knex) {
         email: account.email,
         email_verified: account.emailVerified,
         password_hash: account.passwordHash,
-        totp_secret: account.totpSecret,
         register_checked_at: knex.fn.now(),
       });
       return (await this.byId(id))!;

@@ -14,7 +14,7 @@ beforeAll(async () => {
   identity = await testIdentity('identity enrolment', { withRegistry: true });
   await addOrganisation(identity.stores.knex, { id: 'mosd', nameAr: 'وزارة التنمية الاجتماعية', nameEn: 'Ministry of Social Development', kind: 'ministry' });
   rp = await addRelyingParty(identity.stores.knex, { organisationId: 'mosd', name: 'Cash assistance', redirectUris: [REDIRECT] });
-  await citizenAccounts(identity.stores.knex).create({ nationalId: '900000019', nameAr: 'ليلى', nameEn: 'Layla', birthdate: '1990-04-12', phoneNumber: '+970599123456', phoneNumberVerified: true, email: null, emailVerified: false, passwordHash: await hashPassword('zaytoun-tree-1990'), totpSecret: null });
+  await citizenAccounts(identity.stores.knex).create({ nationalId: '900000019', nameAr: 'ليلى', nameEn: 'Layla', birthdate: '1990-04-12', phoneNumber: '+970599123456', phoneNumberVerified: true, email: null, emailVerified: false, passwordHash: await hashPassword('zaytoun-tree-1990') });
 }, 30_000); // starts real services: seconds on a busy machine
 afterAll(() => identity.close());
 

@@ -28,6 +28,7 @@ export interface CitizenEnrolmentDeps {
   codes: OneTimeCodes;
   codeSender: CodeSender;
   redis: Redis;
+  redisPrefix: string;
   attempts: TokenBucket;
   secret: string;
   logger: Logger;
@@ -41,10 +42,10 @@ const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit:
  * confirmed by an SMS code; a password. Password and the code make the login substantial.
  * If the register cannot be reached, enrolment stops and says so.
  */
-export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, registry, codes, codeSender, redis, attempts, secret, logger }: CitizenEnrolmentDeps): void {
+export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, registry, codes, codeSender, redis, redisPrefix, attempts, secret, logger }: CitizenEnrolmentDeps): void {
   const base = '/auth/citizen/interaction';
   const csrf = csrfTokens(secret);
-  const stateKey = (uid: string) => `tamkeen-identity:enrolment:${uid}`;
+  const stateKey = (uid: string) => `${redisPrefix}:enrolment:${uid}`;
 
   /** The interaction (its cookie checked), the language and the enrolment so far; undefined when the page was answered already. */
   async function context(req: Request, res: Response) {
@@ -231,8 +232,7 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
         email: null,
         emailVerified: false,
         passwordHash: await hashPassword(password),
-        totpSecret: null,
-      });
+        });
       accountId = account.id;
     } catch (error) {
       if ((error as { code?: string }).code === '23505') return c.fail(409, 'alreadyEnrolled');

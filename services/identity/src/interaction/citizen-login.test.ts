@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
+import { generate } from 'otplib';
 import { citizenAccounts } from '../accounts/citizen-accounts.js';
 import { hashPassword } from '../accounts/password.js';
 import { addOrganisation, addRelyingParty } from '../clients/client-registry.js';
+import { authenticators } from '../authenticators/authenticators.js';
+import { secretBox } from '../keys/secret-box.js';
 import { testBrowser } from '../test-browser.js';
 import { testIdentity, type TestIdentity } from '../test-identity.js';
 
@@ -22,8 +25,10 @@ beforeAll(async () => {
     ['900000019', 'ليلى أحمد محمود حداد', 'Layla Ahmad Mahmoud Haddad', '1990-04-12'],
     ['900000043', 'محمود إبراهيم صالح عودة', 'Mahmoud Ibrahim Saleh Odeh', '1948-01-20'],
     ['900000050', 'رانيا سمير فتحي خليل', 'Rania Samir Fathi Khalil', '1995-08-17'],
+    ['900000027', 'عمر خالد يوسف نصار', 'Omar Khaled Yousef Nassar', '1985-11-30'],
+    ['900000035', 'يوسف عادل حسن البرغوثي', 'Yousef Adel Hasan Al-Barghouti', '1979-06-05'],
   ] as const) {
-    await accounts.create({ nationalId, nameAr, nameEn, birthdate, phoneNumber: '+970599123456', phoneNumberVerified: true, email: null, emailVerified: false, passwordHash, totpSecret: null });
+    await accounts.create({ nationalId, nameAr, nameEn, birthdate, phoneNumber: '+970599123456', phoneNumberVerified: true, email: null, emailVerified: false, passwordHash });
   }
 }, 30_000); // starts real services: seconds on a busy machine
 afterAll(() => identity.close());
@@ -79,6 +84,18 @@ describe('citizen login with ID number and password (urn:tamkeen:loa:low)', () =
     const nobody = await agent.go(form.action, { csrf: form.csrf, national_id: '123456782', password: PASSWORD });
     expect(nobody.status).toBe(401);
     expect(await nobody.text()).toContain('رقم الهوية أو كلمة المرور غير صحيحة');
+  });
+
+  it('throttles password guessing per ID number, whether or not it has an account: past ten tries a minute, the page says to wait', async () => {
+    const { agent, html } = await startLogin();
+    const form = formOf(html);
+    for (let i = 0; i < 10; i++) {
+      const wrong = await agent.go(form.action, { csrf: form.csrf, national_id: '900000076', password: `guess-${i}` });
+      expect(wrong.status).toBe(401);
+    }
+    const throttled = await agent.go(form.action, { csrf: form.csrf, national_id: '900000076', password: PASSWORD });
+    expect(throttled.status).toBe(429);
+    expect(await throttled.text()).toContain('محاولات كثيرة');
   });
 
   it('refuses a form without its CSRF token', async () => {
@@ -207,5 +224,105 @@ describe('after login: refresh, revocation, introspection, logout', () => {
     // The session is gone: a silent login now needs the citizen.
     const silent = await startLogin({ prompt: 'none' }, agent);
     expect(new URL(silent.callback!).searchParams.get('error')).toBe('login_required');
+  });
+});
+
+/** The code an authenticator app with this key shows `stepsAhead` 30-second steps from now. */
+const appCode = (key: string, stepsAhead = 0) => generate({ secret: key.replace(/ /g, ''), epoch: Math.floor(Date.now() / 1000) + 30 * stepsAhead });
+
+/** Logs a citizen in with the password, the relying party asking for `acr`; returns the page that follows. */
+async function afterPassword(nationalId: string, acr: string, agent = testBrowser(identity.url)) {
+  const login = await startLogin({ acr_values: acr }, agent);
+  const next = await login.agent.submit(login.html, { national_id: nationalId, password: PASSWORD });
+  return { ...login, next: next as Response };
+}
+
+async function idTokenClaims(login: { config: oidc.Configuration; verifier: string; state: string }, callback: Response | string) {
+  expect(typeof callback).toBe('string');
+  const tokens = await oidc.authorizationCodeGrant(login.config, new URL(callback as string), { pkceCodeVerifier: login.verifier, expectedState: login.state });
+  return tokens.claims()!;
+}
+
+describe('authenticator app (urn:tamkeen:loa:high)', () => {
+  let omarsKey: string;
+  let omarsLastCode: string;
+
+  it('links an app when high is asked of a citizen who has none: password, then the SMS code (never enough for high), then the QR code and the app\'s first code', async () => {
+    const login = await afterPassword('900000027', 'urn:tamkeen:loa:high');
+    const smsPage = await login.next.text();
+    expect(smsPage).toContain('رمز التحقق');
+    const setup = (await login.agent.submit(smsPage, { code: identity.sentCodes.at(-1)!.code }, /\/code/)) as Response;
+    expect(new URL(setup.url).pathname).toMatch(/\/app\/setup$/);
+    const html = await setup.text();
+    expect(setup.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).toMatch(/<figure class="qr" role="img" aria-label="[^"]+"><svg/);
+    omarsKey = /id="authenticator_key">([A-Z2-7 ]+)</.exec(html)![1]!;
+    expect(omarsKey.replace(/ /g, '')).toMatch(/^[A-Z2-7]{32}$/);
+
+    const wrong = (await login.agent.submit(html, { code: (await appCode(omarsKey)) === '000000' ? '111111' : '000000' })) as Response;
+    expect(wrong.status).toBe(400);
+    const again = await wrong.text();
+    expect(again).toContain('الرمز غير صحيح');
+    // The same key is shown again: a wrong code does not start the set-up over.
+    expect(again).toContain(omarsKey);
+
+    omarsLastCode = await appCode(omarsKey);
+    const claims = await idTokenClaims(login, await login.agent.submit(again, { code: omarsLastCode }));
+    expect(claims).toMatchObject({ acr: 'urn:tamkeen:loa:high', amr: ['pwd', 'sms', 'otp'] });
+  });
+
+  it('keeps the key sealed in the database, never in the clear', async () => {
+    const rows = await identity.stores.knex('authenticators').select('secret_sealed', 'state');
+    expect(rows).toContainEqual(expect.objectContaining({ state: 'active' }));
+    for (const row of rows) expect(row.secret_sealed).not.toContain(omarsKey.replace(/ /g, ''));
+  });
+
+  it('then asks for the app, not a text message: password and app give high even when substantial was asked; a code is accepted once', async () => {
+    const login = await afterPassword('900000027', 'urn:tamkeen:loa:substantial');
+    const html = await login.next.text();
+    expect(html).toContain('تطبيق المصادقة');
+    // Substantial is enough for this service, so a text message is offered instead.
+    expect(html).toMatch(/href="[^"]+\/code\?lang=ar"/);
+    const replayed = (await login.agent.submit(html, { code: omarsLastCode })) as Response;
+    expect(replayed.status).toBe(400);
+    const claims = await idTokenClaims(login, await login.agent.submit(await replayed.text(), { code: await appCode(omarsKey, 1) }));
+    expect(claims).toMatchObject({ acr: 'urn:tamkeen:loa:high', amr: ['pwd', 'otp'] });
+  });
+
+  it('steps a session up to high with the app code alone, and offers no text message when high is asked', async () => {
+    const { knex } = identity.stores;
+    const yousef = (await citizenAccounts(knex).byNationalId('900000035'))!;
+    // Yousef linked his app earlier.
+    const store = authenticators(knex, secretBox(['test-authenticator-key-0123456789abcdef0123']));
+    const { secret } = await store.pending(yousef.id, yousef.nameEn);
+    expect(await store.confirm(yousef.id, await generate({ secret }))).toEqual({ ok: true });
+
+    const first = await startLogin();
+    await first.agent.submit(first.html, { national_id: '900000035', password: PASSWORD });
+    const before = identity.sentCodes.length;
+    const stepUp = await startLogin({ acr_values: 'urn:tamkeen:loa:high' }, first.agent);
+    expect(stepUp.html).toContain('تطبيق المصادقة');
+    expect(stepUp.html).not.toContain('كلمة المرور');
+    expect(stepUp.html).not.toMatch(/href="[^"]+\/code\?/);
+    expect(identity.sentCodes.length).toBe(before);
+    const claims = await idTokenClaims(stepUp, await stepUp.agent.submit(stepUp.html, { code: await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 }) }));
+    expect(claims).toMatchObject({ acr: 'urn:tamkeen:loa:high', amr: ['pwd', 'otp'] });
+  });
+
+  it('stops the app\'s codes for 15 minutes after five wrong ones', async () => {
+    const login = await afterPassword('900000027', 'urn:tamkeen:loa:high');
+    let html = await login.next.text();
+    const right = await appCode(omarsKey);
+    const wrongCode = right === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 4; i++) {
+      const wrong = (await login.agent.submit(html, { code: wrongCode })) as Response;
+      expect(wrong.status).toBe(400);
+      html = await wrong.text();
+    }
+    const locked = (await login.agent.submit(html, { code: wrongCode })) as Response;
+    expect(locked.status).toBe(429);
+    const stillLocked = (await login.agent.submit(html, { code: await appCode(omarsKey, 1) })) as Response;
+    expect(stillLocked.status).toBe(429);
   });
 });

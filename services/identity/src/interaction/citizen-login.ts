@@ -2,6 +2,8 @@ import type { Redis, TokenBucket } from '@tamkeen/db';
 import type { Logger } from '@tamkeen/http-kit';
 import express, { type IRouter, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
+import QRCode from 'qrcode';
+import type { Authenticators } from '../authenticators/authenticators.js';
 import { passwordMatches, spendDecoyCheck } from '../accounts/password.js';
 import type { CitizenAccounts } from '../accounts/citizen-accounts.js';
 import { westernDigits } from '@tamkeen/citizen-input';
@@ -10,7 +12,7 @@ import { LOA, rankOf, requiredAcr } from '../oidc/assurance.js';
 import { CodeNotSent, type CodeSender } from '../one-time-codes/code-sender.js';
 import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';
 import { csrfTokens, openInteraction, sendPage } from './page-kit.js';
-import { codePage, errorPage, loginPage, STYLESHEET, type Lang, type MessageKey } from './pages.js';
+import { appCodePage, authenticatorSetupPage, codePage, errorPage, loginPage, STYLESHEET, type Lang, type MessageKey } from './pages.js';
 
 
 /** How long a login may go on trusting the register's last word when the register cannot be reached. */
@@ -20,8 +22,11 @@ export interface CitizenLoginDeps {
   provider: Provider;
   codes: OneTimeCodes;
   codeSender: CodeSender;
+  authenticators: Authenticators;
   /** Where a login waiting for its second factor is remembered (ten minutes). */
   redis: Redis;
+  /** Keeps these keys apart from other deployments' in a shared Redis. */
+  redisPrefix: string;
   accounts: CitizenAccounts;
   registry: RegistryClient;
   attempts: TokenBucket;
@@ -32,16 +37,27 @@ export interface CitizenLoginDeps {
   logger: Logger;
 }
 
+/** A login between its password and its second factor: whose, and the factors shown so far (RFC 8176 `amr`). */
+interface SecondFactorStep {
+  accountId: string;
+  amr: string[];
+}
+
 /**
- * The citizen issuer's own pages (oidc-provider's interactions): login with national ID number and
- * password, which gives urn:tamkeen:loa:low. Every login asks the register whether the person is
- * alive and the card valid. If the register cannot be reached, a login goes on only when the
- * register confirmed this person within the last 24 hours; otherwise the page says to try later.
+ * The citizen issuer's own pages (oidc-provider's interactions). Levels: national ID number and
+ * password give urn:tamkeen:loa:low; plus a code by SMS, substantial; password plus a code from an
+ * authenticator app, high (SMS never reaches high). The second factor is asked only when the
+ * relying party wants more than low, and a session stepping up is asked only for what it lacks.
+ * When high is asked of a citizen with no authenticator app, the SMS code comes first, then the
+ * app is linked (QR code) and its first code completes the login at high.
+ * Every login asks the register whether the person is alive and the card valid. If the register
+ * cannot be reached, a login goes on only when the register confirmed this person within the last
+ * 24 hours; otherwise the page says to try later.
  */
-export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSender, redis, accounts, registry, attempts, secret, triesPerMinute, logger }: CitizenLoginDeps): void {
+export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSender, authenticators, redis, redisPrefix, accounts, registry, attempts, secret, triesPerMinute, logger }: CitizenLoginDeps): void {
   const base = '/auth/citizen/interaction';
   const csrf = csrfTokens(secret);
-  const pendingKey = (uid: string) => `tamkeen-identity:second-factor:${uid}`;
+  const pendingKey = (uid: string) => `${redisPrefix}:second-factor:${uid}`;
   /** The level the relying party asked for, as a rank (-1: none). */
   const rank = (params: Record<string, unknown>) => {
     let claims;
@@ -63,6 +79,12 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
       codePage({ lang, action: `${base}/${uid}/code?lang=${lang}`, resendAction: `${base}/${uid}/resend?lang=${lang}`, switchHref: `${base}/${uid}/code?lang=${lang === 'ar' ? 'en' : 'ar'}`, csrf: csrf.tokenFor(uid), phone, error }),
     );
 
+  const savePending = (uid: string, step: SecondFactorStep) => redis.set(pendingKey(uid), JSON.stringify(step), 'EX', 600);
+  /** Where the second factor is asked: the authenticator app when the citizen has one, else an SMS code. */
+  const secondFactorHref = async (uid: string, lang: Lang, accountId: string) => `${base}/${uid}/${(await authenticators.has(accountId)) ? 'app' : 'code'}?lang=${lang}`;
+  const finish = (req: Request, res: Response, accountId: string, acr: string, amr: string[]) =>
+    provider.interactionFinished(req, res, { login: { accountId, acr, amr: [...new Set(amr)], remember: false } }, { mergeWithLastSubmission: false });
+
   router.get('/auth/static/tamkeen.css', (_req, res) => {
     res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }).send(STYLESHEET);
   });
@@ -73,7 +95,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     const { details, lang } = opened;
     if (details.prompt.name === 'login' && details.prompt.reasons.includes('acr_step_up') && details.session?.accountId) {
       // Already logged in, at a lower level: only the missing factor is asked for.
-      return res.redirect(303, `${base}/${details.uid}/code?lang=${lang}`);
+      return res.redirect(303, await secondFactorHref(details.uid, lang, details.session.accountId));
     }
     if (details.prompt.name === 'login') {
       return sendPage(res, 200, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrf.tokenFor(details.uid), enrolHref: `${base}/${details.uid}/enrol?lang=${lang}` }));
@@ -119,20 +141,21 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
       logger.warn({ reason: error.message, account: account.id, allowed: Boolean(recent) }, 'the register could not be asked at login');
       if (!recent) return refuse(res, 503, details.uid, lang, 'registerDown');
     }
-    // More than the password was asked for: the code step, which finishes the login.
+    // More than the password was asked for: the second factor, which finishes the login.
     if (rank(details.params) > rankOf(LOA.low)) {
-      await redis.set(pendingKey(details.uid), JSON.stringify({ accountId: account.id, amr: ['pwd'] }), 'EX', 600);
-      return res.redirect(303, `${base}/${details.uid}/code?lang=${lang}`);
+      await savePending(details.uid, { accountId: account.id, amr: ['pwd'] });
+      return res.redirect(303, await secondFactorHref(details.uid, lang, account.id));
     }
-    await provider.interactionFinished(req, res, { login: { accountId: account.id, acr: LOA.low, amr: ['pwd'], remember: false } }, { mergeWithLastSubmission: false });
+    await finish(req, res, account.id, LOA.low, ['pwd']);
   });
 
   /** Whose login the code step completes, and the factors already shown: a session stepping up, or a password just checked. */
-  async function codeStepOf(details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<{ accountId: string; amr: string[] } | undefined> {
+  async function codeStepOf(details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<SecondFactorStep | undefined> {
     const pending = await redis.get(pendingKey(details.uid));
-    if (pending) return JSON.parse(pending) as { accountId: string; amr: string[] };
+    if (pending) return JSON.parse(pending) as SecondFactorStep;
     if (details.prompt.name === 'login' && details.prompt.reasons.includes('acr_step_up') && details.session?.accountId) {
-      return { accountId: details.session.accountId, amr: ((details.session as { amr?: string[] }).amr ?? ['pwd']).filter((m) => m !== 'sms') };
+      // The session's password stands; its second factors are asked again.
+      return { accountId: details.session.accountId, amr: ((details.session as { amr?: string[] }).amr ?? ['pwd']).filter((m) => m === 'pwd') };
     }
     return undefined;
   }
@@ -185,9 +208,108 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
       const error: MessageKey = checked.reason === 'wrong' ? 'codeWrong' : 'codeExpired';
       return codeStep(res, 400, details.uid, lang, account.phoneNumber, error);
     }
+    const amr = [...step.amr, 'sms'];
+    if (rank(details.params) >= rankOf(LOA.high)) {
+      // SMS never reaches high: the authenticator app is asked for next (linked first if need be).
+      await savePending(details.uid, { accountId: account.id, amr });
+      return res.redirect(303, `${base}/${details.uid}/app${(await authenticators.has(account.id)) ? '' : '/setup'}?lang=${lang}`);
+    }
     await redis.del(pendingKey(details.uid));
-    // Password and an SMS code: substantial (SMS never reaches high).
-    const amr = [...new Set([...step.amr, 'sms'])];
-    await provider.interactionFinished(req, res, { login: { accountId: account.id, acr: LOA.substantial, amr, remember: false } }, { mergeWithLastSubmission: false });
+    // Password and an SMS code: substantial.
+    await finish(req, res, account.id, LOA.substantial, amr);
+  });
+
+  // --- The authenticator app: its code at login, and linking one ---------------------------------
+
+  /** The app-code page, with the way to an SMS code when that is enough for the relying party. */
+  const appStep = async (res: Response, status: number, details: Awaited<ReturnType<Provider['interactionDetails']>>, lang: Lang, accountId: string, error?: MessageKey) => {
+    const account = await accounts.byId(accountId);
+    const smsEnough = rank(details.params) < rankOf(LOA.high) && Boolean(account?.phoneNumber && account.phoneNumberVerified);
+    sendPage(
+      res,
+      status,
+      appCodePage({
+        lang,
+        action: `${base}/${details.uid}/app?lang=${lang}`,
+        switchHref: `${base}/${details.uid}/app?lang=${lang === 'ar' ? 'en' : 'ar'}`,
+        csrf: csrf.tokenFor(details.uid),
+        smsHref: smsEnough ? `${base}/${details.uid}/code?lang=${lang}` : undefined,
+        error,
+      }),
+    );
+  };
+
+  router.get(`${base}/:uid/app`, async (req, res) => {
+    const opened = await openInteraction(provider, req, res);
+    if (!opened) return;
+    const { details, lang } = opened;
+    const step = await codeStepOf(details);
+    if (!step) return refuse(res, 400, details.uid, lang, 'expired');
+    if (!(await authenticators.has(step.accountId))) return refuse(res, 409, details.uid, lang, 'noAuthenticator');
+    await appStep(res, 200, details, lang, step.accountId);
+  });
+
+  router.post(`${base}/:uid/app`, express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), async (req, res) => {
+    const opened = await openInteraction(provider, req, res);
+    if (!opened) return;
+    const { details, lang } = opened;
+    const body = (req.body ?? {}) as Record<string, string>;
+    if (!csrf.matches(details.uid, body.csrf)) return refuse(res, 403, details.uid, lang, 'csrf');
+    const step = await codeStepOf(details);
+    if (!step) return refuse(res, 400, details.uid, lang, 'expired');
+    const checked = await authenticators.check(step.accountId, westernDigits(String(body.code ?? '')));
+    if (!checked.ok) {
+      if (checked.reason === 'locked') return refuse(res, 429, details.uid, lang, 'locked');
+      if (checked.reason === 'none') return refuse(res, 409, details.uid, lang, 'noAuthenticator');
+      return appStep(res, 400, details, lang, step.accountId, 'appCodeWrong');
+    }
+    await redis.del(pendingKey(details.uid));
+    // Password and the authenticator app: high.
+    await finish(req, res, step.accountId, LOA.high, [...step.amr, 'otp']);
+  });
+
+  /** Linking an app needs the SMS code of this very login: the phone vouches for the new app. */
+  async function setupStepOf(req: Request, res: Response) {
+    const opened = await openInteraction(provider, req, res);
+    if (!opened) return undefined;
+    const { details, lang } = opened;
+    const pending = await redis.get(pendingKey(details.uid));
+    const step = pending ? (JSON.parse(pending) as SecondFactorStep) : undefined;
+    if (!step) return void refuse(res, 400, details.uid, lang, 'expired');
+    if (!step.amr.includes('sms')) return void refuse(res, 403, details.uid, lang, 'setupNeedsCode');
+    const account = await accounts.byId(step.accountId);
+    if (!account) return void refuse(res, 400, details.uid, lang, 'expired');
+    return { details, lang, step, account };
+  }
+
+  const setupStep = async (res: Response, status: number, uid: string, lang: Lang, account: { id: string; nameEn: string }, error?: MessageKey) => {
+    const { secret: key, uri } = await authenticators.pending(account.id, account.nameEn);
+    const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+    sendPage(
+      res,
+      status,
+      authenticatorSetupPage({ lang, action: `${base}/${uid}/app/setup?lang=${lang}`, switchHref: `${base}/${uid}/app/setup?lang=${lang === 'ar' ? 'en' : 'ar'}`, csrf: csrf.tokenFor(uid), qrSvg, secret: key, error }),
+    );
+  };
+
+  router.get(`${base}/:uid/app/setup`, async (req, res) => {
+    const c = await setupStepOf(req, res);
+    if (c) await setupStep(res, 200, c.details.uid, c.lang, c.account);
+  });
+
+  router.post(`${base}/:uid/app/setup`, express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), async (req, res) => {
+    const c = await setupStepOf(req, res);
+    if (!c) return;
+    const body = (req.body ?? {}) as Record<string, string>;
+    if (!csrf.matches(c.details.uid, body.csrf)) return refuse(res, 403, c.details.uid, c.lang, 'csrf');
+    const confirmed = await authenticators.confirm(c.account.id, westernDigits(String(body.code ?? '')));
+    if (!confirmed.ok) {
+      if (confirmed.reason === 'locked') return refuse(res, 429, c.details.uid, c.lang, 'locked');
+      return setupStep(res, 400, c.details.uid, c.lang, c.account, 'appCodeWrong');
+    }
+    await redis.del(pendingKey(c.details.uid));
+    logger.info({ account: c.account.id }, 'an authenticator app was linked');
+    // The password, this login's SMS code and the new app's first code.
+    await finish(req, res, c.account.id, LOA.high, [...c.step.amr, 'otp']);
   });
 }

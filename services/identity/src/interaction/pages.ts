@@ -52,6 +52,22 @@ const TEXT = {
     confirmPassword: 'أعد كتابة كلمة المرور',
     passwordMismatch: 'كلمتا المرور غير متطابقتين.',
     passwordWeak: 'كلمة المرور قصيرة أو شائعة جدًا. اختر عبارة أطول.',
+    appCodeTitle: 'أدخل الرمز من تطبيق المصادقة',
+    appCodeIntro: 'افتح تطبيق المصادقة على هاتفك وأدخل الرمز المكوّن من ستة أرقام الظاهر فيه لحساب تمكين.',
+    appCodeLabel: 'الرمز من التطبيق',
+    appCodeHint: 'يتغيّر الرمز كل ثلاثين ثانية',
+    appCodeWrong: 'الرمز غير صحيح أو استُخدم من قبل. انتظر الرمز التالي في التطبيق وأدخله.',
+    useSmsInstead: 'ليس معك التطبيق؟ أرسل رمزًا برسالة نصية بدلًا منه',
+    setupTitle: 'اربط تطبيق مصادقة',
+    setupIntro: 'تطلب هذه الخدمة أعلى مستوى من التحقق، وهو يحتاج تطبيق مصادقة على هاتفك (مثل Google Authenticator أو Microsoft Authenticator أو FreeOTP).',
+    setupScan: 'في التطبيق اختر إضافة حساب، ثم امسح هذا الرمز:',
+    setupQrLabel: 'رمز QR لربط تطبيق المصادقة بحساب تمكين',
+    setupKey: 'أو اكتب هذا المفتاح في التطبيق:',
+    setupCodeLabel: 'الرمز الذي يظهره التطبيق الآن',
+    setupCodeHint: 'ستة أرقام، تتغيّر كل ثلاثين ثانية',
+    setupSubmit: 'اربط التطبيق',
+    noAuthenticator: 'لا يوجد تطبيق مصادقة مربوط بهذا الحساب.',
+    setupNeedsCode: 'لربط تطبيق مصادقة يلزم أولًا الرمز المرسل إلى هاتفك.',
   },
   en: {
     service: 'Tamkeen — government login',
@@ -103,6 +119,22 @@ const TEXT = {
     confirmPassword: 'Type the password again',
     passwordMismatch: 'The two passwords are not the same.',
     passwordWeak: 'That password is too short or too common. Choose a longer phrase.',
+    appCodeTitle: 'Enter the code from your authenticator app',
+    appCodeIntro: 'Open the authenticator app on your phone and type the six-digit code it shows for Tamkeen.',
+    appCodeLabel: 'Code from the app',
+    appCodeHint: 'The code changes every 30 seconds',
+    appCodeWrong: 'That code is not right, or was used already. Wait for the next code in the app and type it.',
+    useSmsInstead: 'Not got the app? Get a code by text message instead',
+    setupTitle: 'Set up an authenticator app',
+    setupIntro: 'This service needs the highest level of checks, which takes an authenticator app on your phone (such as Google Authenticator, Microsoft Authenticator or FreeOTP).',
+    setupScan: 'In the app, choose to add an account, then scan this code:',
+    setupQrLabel: 'QR code that links an authenticator app to your Tamkeen account',
+    setupKey: 'Or type this key into the app:',
+    setupCodeLabel: 'The code the app shows now',
+    setupCodeHint: 'Six digits; they change every 30 seconds',
+    setupSubmit: 'Link the app',
+    noAuthenticator: 'No authenticator app is linked to this account.',
+    setupNeedsCode: 'To link an authenticator app, first type the code sent to your phone.',
   },
 } as const;
 
@@ -113,6 +145,9 @@ export function text(lang: Lang, key: MessageKey): string {
 }
 
 const escape = (value: string) => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+
+/** The page's error, first, announced to screen readers; fields point at it with aria-describedby. */
+const alertOf = (lang: Lang, error?: MessageKey) => (error ? `<p class="error" role="alert" id="error">${escape(text(lang, error))}</p>\n` : '');
 
 function page(lang: Lang, title: string, switchHref: string, body: string): string {
   return `<!doctype html>
@@ -145,7 +180,7 @@ export interface Field {
 
 /** A page with one form: labelled fields (hints tied by aria-describedby), the error first, one button. */
 export function formPage({ lang, title, intro, fields, action, switchHref, csrf, submit, error }: { lang: Lang; title: MessageKey; intro?: MessageKey; fields: Field[]; action: string; switchHref: string; csrf: string; submit: MessageKey; error?: MessageKey }): string {
-  const alert = error ? `<p class="error" role="alert" id="error">${escape(text(lang, error))}</p>\n` : '';
+  const alert = alertOf(lang, error);
   const inputs = fields
     .map((f, i) => {
       const described = [f.hint ? `${f.name}_hint` : '', error ? 'error' : ''].filter(Boolean).join(' ');
@@ -166,7 +201,7 @@ ${inputs}
 }
 
 export function loginPage({ lang, action, switchHref, csrf, error, nationalId, enrolHref }: { lang: Lang; action: string; switchHref: string; csrf: string; error?: MessageKey; nationalId?: string; enrolHref?: string }): string {
-  const alert = error ? `<p class="error" role="alert" id="error">${escape(text(lang, error))}</p>\n` : '';
+  const alert = alertOf(lang, error);
   return page(
     lang,
     text(lang, 'loginTitle'),
@@ -188,20 +223,24 @@ export function maskedPhone(e164: string): string {
   return `${e164.slice(0, 4)} ••• ••• ${e164.slice(-3)}`;
 }
 
+/** The six-digit code field, its label and hint, and the button: one form shared by every code step. */
+function codeForm({ lang, action, csrf, label, hint, submit, error }: { lang: Lang; action: string; csrf: string; label: MessageKey; hint: MessageKey; submit: MessageKey; error?: MessageKey }): string {
+  return `<form method="post" action="${escape(action)}" novalidate>
+<input type="hidden" name="csrf" value="${escape(csrf)}">
+<label for="code">${escape(text(lang, label))}</label>
+<p class="hint" id="code_hint">${escape(text(lang, hint))}</p>
+<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required aria-describedby="code_hint${error ? ' error' : ''}"${error ? ' aria-invalid="true"' : ''} autofocus>
+<button type="submit">${escape(text(lang, submit))}</button>
+</form>`;
+}
+
 export function codePage({ lang, action, resendAction, switchHref, csrf, phone, error }: { lang: Lang; action: string; resendAction?: string; switchHref: string; csrf: string; phone: string; error?: MessageKey }): string {
-  const alert = error ? `<p class="error" role="alert" id="error">${escape(text(lang, error))}</p>\n` : '';
   return page(
     lang,
     text(lang, 'codeTitle'),
     switchHref,
-    `${alert}<p>${escape(text(lang, 'codeSent'))} <bdi dir="ltr" class="phone">${escape(maskedPhone(phone))}</bdi></p>
-<form method="post" action="${escape(action)}" novalidate>
-<input type="hidden" name="csrf" value="${escape(csrf)}">
-<label for="code">${escape(text(lang, 'codeLabel'))}</label>
-<p class="hint" id="code_hint">${escape(text(lang, 'codeHint'))}</p>
-<input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required aria-describedby="code_hint${error ? ' error' : ''}"${error ? ' aria-invalid="true"' : ''} autofocus>
-<button type="submit">${escape(text(lang, 'codeSubmit'))}</button>
-</form>${
+    `${alertOf(lang, error)}<p>${escape(text(lang, 'codeSent'))} <bdi dir="ltr" class="phone">${escape(maskedPhone(phone))}</bdi></p>
+${codeForm({ lang, action, csrf, label: 'codeLabel', hint: 'codeHint', submit: 'codeSubmit', error })}${
       resendAction
         ? `
 <form method="post" action="${escape(resendAction)}">
@@ -210,6 +249,40 @@ export function codePage({ lang, action, resendAction, switchHref, csrf, phone, 
 </form>`
         : ''
     }`,
+  );
+}
+
+/** The code from the citizen's authenticator app; a way to an SMS code when the service accepts one. */
+export function appCodePage({ lang, action, switchHref, csrf, smsHref, error }: { lang: Lang; action: string; switchHref: string; csrf: string; smsHref?: string; error?: MessageKey }): string {
+  return page(
+    lang,
+    text(lang, 'appCodeTitle'),
+    switchHref,
+    `${alertOf(lang, error)}<p>${escape(text(lang, 'appCodeIntro'))}</p>
+${codeForm({ lang, action, csrf, label: 'appCodeLabel', hint: 'appCodeHint', submit: 'codeSubmit', error })}${smsHref ? `\n<p><a href="${escape(smsHref)}">${escape(text(lang, 'useSmsInstead'))}</a></p>` : ''}`,
+  );
+}
+
+/** The key in groups of four, as authenticator apps show and accept it. */
+export function groupedKey(secret: string): string {
+  return secret.replace(/(.{4})(?=.)/g, '$1 ');
+}
+
+/**
+ * Linking an authenticator app: the QR code (inline SVG, so the strict Content-Security-Policy
+ * holds and the page needs no script), the key to type in instead, and the first code.
+ */
+export function authenticatorSetupPage({ lang, action, switchHref, csrf, qrSvg, secret, error }: { lang: Lang; action: string; switchHref: string; csrf: string; qrSvg: string; secret: string; error?: MessageKey }): string {
+  return page(
+    lang,
+    text(lang, 'setupTitle'),
+    switchHref,
+    `${alertOf(lang, error)}<p>${escape(text(lang, 'setupIntro'))}</p>
+<p>${escape(text(lang, 'setupScan'))}</p>
+<figure class="qr" role="img" aria-label="${escape(text(lang, 'setupQrLabel'))}">${qrSvg}</figure>
+<p>${escape(text(lang, 'setupKey'))}</p>
+<p><code dir="ltr" class="key" id="authenticator_key">${escape(groupedKey(secret))}</code></p>
+${codeForm({ lang, action, csrf, label: 'setupCodeLabel', hint: 'setupCodeHint', submit: 'setupSubmit', error })}`,
   );
 }
 
@@ -232,4 +305,7 @@ input:focus,button:focus,a:focus{outline:3px solid #fd0;outline-offset:0;box-sha
 button{margin-top:1.5rem;padding:.6rem 1.2rem;font:inherit;font-weight:700;color:#fff;background:#00703c;border:0;box-shadow:0 2px 0 #002d18;cursor:pointer}
 .phone{white-space:nowrap}
 .secondary{color:#0b0c0c;background:#f3f2f1;box-shadow:0 2px 0 #929191}
-.error{padding:.75rem;border-inline-start:5px solid #d4351c;color:#d4351c;font-weight:700}`;
+.error{padding:.75rem;border-inline-start:5px solid #d4351c;color:#d4351c;font-weight:700}
+.qr{margin:1rem 0;max-width:14rem}
+.qr svg{display:block;width:100%;height:auto}
+.key{display:inline-block;padding:.25rem .5rem;font-size:1.25rem;letter-spacing:.05em;background:#f3f2f1;word-break:break-all}`;

@@ -65,8 +65,16 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: kind === 'enterprise' },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      // A client learns about, and revokes, only the tokens it was given: one ministry's service
+      // never probes another's citizens' tokens (the APIs verify JWT access tokens themselves).
+      introspection: { enabled: true, allowedPolicy: async (_ctx, client, token) => token.clientId === client.clientId },
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (_ctx, client, token) => {
+          if (token.clientId !== client.clientId) throw new errors.InvalidRequest('this client may revoke only its own tokens');
+          return true;
+        },
+      },
       rpInitiatedLogout: { enabled: true, logoutSource: logoutPage, postLogoutSuccessSource: loggedOutPage },
       backchannelLogout: { enabled: true },
       resourceIndicators: {
@@ -98,7 +106,21 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
       const organisationId = (client as unknown as { organisation_id?: string } | undefined)?.organisation_id;
       return organisationId ? { organisation_id: organisationId } : undefined;
     },
-    ttl: { ClientCredentials: accessTokenTtlS },
+    // How long each thing lives. A government login is short-lived: the session an hour (a
+    // working day for enterprise staff), so a shared or lost device is soon logged out; refresh
+    // tokens a day; everything else minutes.
+    ttl: {
+      ClientCredentials: accessTokenTtlS,
+      AccessToken: accessTokenTtlS,
+      AuthorizationCode: 60,
+      BackchannelAuthenticationRequest: 600,
+      DeviceCode: 600,
+      IdToken: 600,
+      Interaction: 3_600,
+      Session: kind === 'citizen' ? 3_600 : 8 * 3_600,
+      Grant: 24 * 3_600,
+      RefreshToken: 24 * 3_600,
+    },
   };
   const provider = new Provider(issuer, configuration);
   // Behind the gateway: the public origin comes from X-Forwarded-Host/Proto.

@@ -12,7 +12,7 @@ beforeAll(async () => {
   stores = await openTestStores('identity codes', migrations);
   codes = oneTimeCodes(stores.knex, 'test-code-secret');
   for (const nationalId of ['900000019', '900000027', '900000035']) {
-    const account = await citizenAccounts(stores.knex).create({ nationalId, nameAr: 'س', nameEn: 'S', birthdate: '1990-01-01', phoneNumber: null, phoneNumberVerified: false, email: null, emailVerified: false, passwordHash: 'x', totpSecret: null });
+    const account = await citizenAccounts(stores.knex).create({ nationalId, nameAr: 'س', nameEn: 'S', birthdate: '1990-01-01', phoneNumber: null, phoneNumberVerified: false, email: null, emailVerified: false, passwordHash: 'x' });
     ids.push(account.id);
   }
 });

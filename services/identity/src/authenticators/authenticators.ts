@@ -1,0 +1,96 @@
+import type { Knex } from '@tamkeen/db';
+import { generateSecret, generateURI, verify } from 'otplib';
+import type { SecretBox } from '../keys/secret-box.js';
+import { CODE_RULES } from '../one-time-codes/one-time-codes.js';
+
+/** Codes a clock 30 seconds ahead or behind still produces are accepted (one step either way). */
+const CLOCK_TOLERANCE_S = 30;
+
+export type AuthenticatorCheck = { ok: true } | { ok: false; reason: 'wrong' | 'locked' | 'none'; retryAfterMs?: number };
+
+interface Row {
+  secret_sealed: string;
+  last_time_step: string | null;
+  wrong_tries: number;
+  locked_until: Date | null;
+}
+
+/**
+ * Authenticator apps (TOTP, RFC 6238; otplib): set up (a pending secret shown as a QR code, made
+ * active by the first right code), then checked at login. A code is accepted once (the last time
+ * step used is kept), and five wrong codes stop the app's codes for 15 minutes, as for SMS codes.
+ * `subject` is an account id (a citizen's or an enterprise user's).
+ */
+export function authenticators(knex: Knex, box: SecretBox, issuer = 'Tamkeen') {
+  const context = (subject: string) => `authenticator:${subject}`;
+  const find = (trx: Knex | Knex.Transaction, subject: string, state: 'pending' | 'active') =>
+    trx('authenticators').where({ subject, state }).forUpdate().first<Row | undefined>();
+
+  /** Checks `typed` against one row, keeping its replay guard and its wrong-try count. */
+  async function checkRow(trx: Knex.Transaction, subject: string, state: 'pending' | 'active', typed: string): Promise<AuthenticatorCheck> {
+    const row = await find(trx, subject, state);
+    if (!row) return { ok: false, reason: 'none' };
+    const now = Date.now();
+    if (row.locked_until && row.locked_until.getTime() > now) return { ok: false, reason: 'locked', retryAfterMs: row.locked_until.getTime() - now };
+    const token = typed.replace(/\s/g, '');
+    const result = /^[0-9]{6}$/.test(token)
+      ? await verify({
+          secret: box.open(row.secret_sealed, context(subject)),
+          token,
+          epochTolerance: CLOCK_TOLERANCE_S,
+          ...(row.last_time_step !== null ? { afterTimeStep: Number(row.last_time_step) } : {}),
+        })
+      : { valid: false as const };
+    if (result.valid && 'timeStep' in result) {
+      await trx('authenticators').where({ subject, state }).update({ last_time_step: result.timeStep, wrong_tries: 0, locked_until: null });
+      return { ok: true };
+    }
+    const wrongTries = row.wrong_tries + 1;
+    const locked = wrongTries >= CODE_RULES.maxWrongTries;
+    await trx('authenticators').where({ subject, state }).update({ wrong_tries: locked ? 0 : wrongTries, locked_until: locked ? new Date(now + CODE_RULES.lockForMs) : null });
+    return locked ? { ok: false, reason: 'locked', retryAfterMs: CODE_RULES.lockForMs } : { ok: false, reason: 'wrong' };
+  }
+
+  return {
+    /** Whether the subject has an authenticator app set up. */
+    async has(subject: string): Promise<boolean> {
+      return Boolean(await knex('authenticators').where({ subject, state: 'active' }).first('subject'));
+    },
+
+    /**
+     * The app being set up: the secret (base32, for typing in), and the otpauth:// URI the QR code
+     * carries. The same pending secret is shown until it is confirmed (a reload shows the same QR).
+     */
+    async pending(subject: string, label: string): Promise<{ secret: string; uri: string }> {
+      return knex.transaction(async (trx) => {
+        const existing = await find(trx, subject, 'pending');
+        let secret: string;
+        if (existing) {
+          secret = box.open(existing.secret_sealed, context(subject));
+        } else {
+          secret = generateSecret();
+          await trx('authenticators').insert({ subject, state: 'pending', secret_sealed: box.seal(secret, context(subject)) });
+        }
+        return { secret, uri: generateURI({ issuer, label, secret }) };
+      });
+    },
+
+    /** The first code from the app being set up: right, and the app replaces any earlier one. */
+    async confirm(subject: string, typed: string): Promise<AuthenticatorCheck> {
+      return knex.transaction(async (trx) => {
+        const checked = await checkRow(trx, subject, 'pending', typed);
+        if (!checked.ok) return checked;
+        await trx('authenticators').where({ subject, state: 'active' }).delete();
+        await trx('authenticators').where({ subject, state: 'pending' }).update({ state: 'active', confirmed_at: trx.fn.now() });
+        return checked;
+      });
+    },
+
+    /** A code from the subject's app, at login. */
+    async check(subject: string, typed: string): Promise<AuthenticatorCheck> {
+      return knex.transaction((trx) => checkRow(trx, subject, 'active', typed));
+    },
+  };
+}
+
+export type Authenticators = ReturnType<typeof authenticators>;
