@@ -2,7 +2,6 @@ import type { Redis, TokenBucket } from '@tamkeen/db';
 import type { Logger } from '@tamkeen/http-kit';
 import express, { type IRouter, type Request, type Response } from 'express';
 import type Provider from 'oidc-provider';
-import QRCode from 'qrcode';
 import type { Authenticators } from '../authenticators/authenticators.js';
 import { passwordMatches, spendDecoyCheck } from '../accounts/password.js';
 import type { CitizenAccounts } from '../accounts/citizen-accounts.js';
@@ -12,7 +11,8 @@ import { LOA, rankOf, requiredAcr } from '../oidc/assurance.js';
 import { CodeNotSent, type CodeSender } from '../one-time-codes/code-sender.js';
 import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';
 import { csrfTokens, openInteraction, sendPage } from './page-kit.js';
-import { appCodePage, authenticatorSetupPage, codePage, errorPage, loginPage, STYLESHEET, type Lang, type MessageKey } from './pages.js';
+import { authenticatorSteps, finishLogin, pendingSteps, refuse as refusePage, type SecondFactorStep } from './authenticator-steps.js';
+import { codePage, loginPage, STYLESHEET, type Lang, type MessageKey } from './pages.js';
 
 
 /** How long a login may go on trusting the register's last word when the register cannot be reached. */
@@ -37,12 +37,6 @@ export interface CitizenLoginDeps {
   logger: Logger;
 }
 
-/** A login between its password and its second factor: whose, and the factors shown so far (RFC 8176 `amr`). */
-interface SecondFactorStep {
-  accountId: string;
-  amr: string[];
-}
-
 /**
  * The citizen issuer's own pages (oidc-provider's interactions). Levels: national ID number and
  * password give urn:tamkeen:loa:low; plus a code by SMS, substantial; password plus a code from an
@@ -57,7 +51,7 @@ interface SecondFactorStep {
 export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSender, authenticators, redis, redisPrefix, accounts, registry, attempts, secret, triesPerMinute, logger }: CitizenLoginDeps): void {
   const base = '/auth/citizen/interaction';
   const csrf = csrfTokens(secret);
-  const pendingKey = (uid: string) => `${redisPrefix}:second-factor:${uid}`;
+  const pending = pendingSteps(redis, redisPrefix);
   /** The level the relying party asked for, as a rank (-1: none). */
   const rank = (params: Record<string, unknown>) => {
     let claims;
@@ -70,7 +64,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
   };
   const switchHref = (uid: string, lang: Lang) => `${base}/${uid}?lang=${lang === 'ar' ? 'en' : 'ar'}`;
   /** A page that ends this attempt, saying why. */
-  const refuse = (res: Response, status: number, uid: string, lang: Lang, message: MessageKey) => sendPage(res, status, errorPage({ lang, switchHref: switchHref(uid, lang), message }));
+  const refuse = (res: Response, status: number, uid: string, lang: Lang, message: MessageKey) => refusePage(res, status, `${base}/${uid}`, lang, message);
   /** The code step's page, with a notice or an error when there is one. */
   const codeStep = (res: Response, status: number, uid: string, lang: Lang, phone: string, error?: MessageKey) =>
     sendPage(
@@ -79,11 +73,9 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
       codePage({ lang, action: `${base}/${uid}/code?lang=${lang}`, resendAction: `${base}/${uid}/resend?lang=${lang}`, switchHref: `${base}/${uid}/code?lang=${lang === 'ar' ? 'en' : 'ar'}`, csrf: csrf.tokenFor(uid), phone, error }),
     );
 
-  const savePending = (uid: string, step: SecondFactorStep) => redis.set(pendingKey(uid), JSON.stringify(step), 'EX', 600);
   /** Where the second factor is asked: the authenticator app when the citizen has one, else an SMS code. */
   const secondFactorHref = async (uid: string, lang: Lang, accountId: string) => `${base}/${uid}/${(await authenticators.has(accountId)) ? 'app' : 'code'}?lang=${lang}`;
-  const finish = (req: Request, res: Response, accountId: string, acr: string, amr: string[]) =>
-    provider.interactionFinished(req, res, { login: { accountId, acr, amr: [...new Set(amr)], remember: false } }, { mergeWithLastSubmission: false });
+  const finish = (req: Request, res: Response, accountId: string, acr: string, amr: string[]) => finishLogin(provider, req, res, accountId, acr, amr);
 
   router.get('/auth/static/tamkeen.css', (_req, res) => {
     res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }).send(STYLESHEET);
@@ -143,7 +135,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     }
     // More than the password was asked for: the second factor, which finishes the login.
     if (rank(details.params) > rankOf(LOA.low)) {
-      await savePending(details.uid, { accountId: account.id, amr: ['pwd'] });
+      await pending.save(details.uid, { accountId: account.id, amr: ['pwd'] });
       return res.redirect(303, await secondFactorHref(details.uid, lang, account.id));
     }
     await finish(req, res, account.id, LOA.low, ['pwd']);
@@ -151,8 +143,8 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
 
   /** Whose login the code step completes, and the factors already shown: a session stepping up, or a password just checked. */
   async function codeStepOf(details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<SecondFactorStep | undefined> {
-    const pending = await redis.get(pendingKey(details.uid));
-    if (pending) return JSON.parse(pending) as SecondFactorStep;
+    const saved = await pending.get(details.uid);
+    if (saved) return saved;
     if (details.prompt.name === 'login' && details.prompt.reasons.includes('acr_step_up') && details.session?.accountId) {
       // The session's password stands; its second factors are asked again.
       return { accountId: details.session.accountId, amr: ((details.session as { amr?: string[] }).amr ?? ['pwd']).filter((m) => m === 'pwd') };
@@ -211,105 +203,29 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     const amr = [...step.amr, 'sms'];
     if (rank(details.params) >= rankOf(LOA.high)) {
       // SMS never reaches high: the authenticator app is asked for next (linked first if need be).
-      await savePending(details.uid, { accountId: account.id, amr });
+      await pending.save(details.uid, { accountId: account.id, amr });
       return res.redirect(303, `${base}/${details.uid}/app${(await authenticators.has(account.id)) ? '' : '/setup'}?lang=${lang}`);
     }
-    await redis.del(pendingKey(details.uid));
+    await pending.clear(details.uid);
     // Password and an SMS code: substantial.
     await finish(req, res, account.id, LOA.substantial, amr);
   });
 
-  // --- The authenticator app: its code at login, and linking one ---------------------------------
-
-  /** The app-code page, with the way to an SMS code when that is enough for the relying party. */
-  const appStep = async (res: Response, status: number, details: Awaited<ReturnType<Provider['interactionDetails']>>, lang: Lang, accountId: string, error?: MessageKey) => {
-    const account = await accounts.byId(accountId);
-    const smsEnough = rank(details.params) < rankOf(LOA.high) && Boolean(account?.phoneNumber && account.phoneNumberVerified);
-    sendPage(
-      res,
-      status,
-      appCodePage({
-        lang,
-        action: `${base}/${details.uid}/app?lang=${lang}`,
-        switchHref: `${base}/${details.uid}/app?lang=${lang === 'ar' ? 'en' : 'ar'}`,
-        csrf: csrf.tokenFor(details.uid),
-        smsHref: smsEnough ? `${base}/${details.uid}/code?lang=${lang}` : undefined,
-        error,
-      }),
-    );
-  };
-
-  router.get(`${base}/:uid/app`, async (req, res) => {
-    const opened = await openInteraction(provider, req, res);
-    if (!opened) return;
-    const { details, lang } = opened;
-    const step = await codeStepOf(details);
-    if (!step) return refuse(res, 400, details.uid, lang, 'expired');
-    if (!(await authenticators.has(step.accountId))) return refuse(res, 409, details.uid, lang, 'noAuthenticator');
-    await appStep(res, 200, details, lang, step.accountId);
-  });
-
-  router.post(`${base}/:uid/app`, express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), async (req, res) => {
-    const opened = await openInteraction(provider, req, res);
-    if (!opened) return;
-    const { details, lang } = opened;
-    const body = (req.body ?? {}) as Record<string, string>;
-    if (!csrf.matches(details.uid, body.csrf)) return refuse(res, 403, details.uid, lang, 'csrf');
-    const step = await codeStepOf(details);
-    if (!step) return refuse(res, 400, details.uid, lang, 'expired');
-    const checked = await authenticators.check(step.accountId, westernDigits(String(body.code ?? '')));
-    if (!checked.ok) {
-      if (checked.reason === 'locked') return refuse(res, 429, details.uid, lang, 'locked');
-      if (checked.reason === 'none') return refuse(res, 409, details.uid, lang, 'noAuthenticator');
-      return appStep(res, 400, details, lang, step.accountId, 'appCodeWrong');
-    }
-    await redis.del(pendingKey(details.uid));
-    // Password and the authenticator app: high.
-    await finish(req, res, step.accountId, LOA.high, [...step.amr, 'otp']);
-  });
-
-  /** Linking an app needs the SMS code of this very login: the phone vouches for the new app. */
-  async function setupStepOf(req: Request, res: Response) {
-    const opened = await openInteraction(provider, req, res);
-    if (!opened) return undefined;
-    const { details, lang } = opened;
-    const pending = await redis.get(pendingKey(details.uid));
-    const step = pending ? (JSON.parse(pending) as SecondFactorStep) : undefined;
-    if (!step) return void refuse(res, 400, details.uid, lang, 'expired');
-    if (!step.amr.includes('sms')) return void refuse(res, 403, details.uid, lang, 'setupNeedsCode');
-    const account = await accounts.byId(step.accountId);
-    if (!account) return void refuse(res, 400, details.uid, lang, 'expired');
-    return { details, lang, step, account };
-  }
-
-  const setupStep = async (res: Response, status: number, uid: string, lang: Lang, account: { id: string; nameEn: string }, error?: MessageKey) => {
-    const { secret: key, uri } = await authenticators.pending(account.id, account.nameEn);
-    const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-    sendPage(
-      res,
-      status,
-      authenticatorSetupPage({ lang, action: `${base}/${uid}/app/setup?lang=${lang}`, switchHref: `${base}/${uid}/app/setup?lang=${lang === 'ar' ? 'en' : 'ar'}`, csrf: csrf.tokenFor(uid), qrSvg, secret: key, error }),
-    );
-  };
-
-  router.get(`${base}/:uid/app/setup`, async (req, res) => {
-    const c = await setupStepOf(req, res);
-    if (c) await setupStep(res, 200, c.details.uid, c.lang, c.account);
-  });
-
-  router.post(`${base}/:uid/app/setup`, express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), async (req, res) => {
-    const c = await setupStepOf(req, res);
-    if (!c) return;
-    const body = (req.body ?? {}) as Record<string, string>;
-    if (!csrf.matches(c.details.uid, body.csrf)) return refuse(res, 403, c.details.uid, c.lang, 'csrf');
-    const confirmed = await authenticators.confirm(c.account.id, westernDigits(String(body.code ?? '')));
-    if (!confirmed.ok) {
-      if (confirmed.reason === 'locked') return refuse(res, 429, c.details.uid, c.lang, 'locked');
-      return setupStep(res, 400, c.details.uid, c.lang, c.account, 'appCodeWrong');
-    }
-    await redis.del(pendingKey(c.details.uid));
-    logger.info({ account: c.account.id }, 'an authenticator app was linked');
-    // The password, this login's SMS code and the new app's first code.
-    await finish(req, res, c.account.id, LOA.high, [...c.step.amr, 'otp']);
+  // The authenticator app: its code at login, and linking one (after this login's SMS code).
+  authenticatorSteps(router, {
+    provider,
+    base,
+    authenticators,
+    pending,
+    secret,
+    stepOf: codeStepOf,
+    mayLink: (step) => (step.amr.includes('sms') ? undefined : 'setupNeedsCode'),
+    labelOf: async (accountId) => (await accounts.byId(accountId))?.nameEn,
+    // An SMS code instead, when substantial is all the relying party needs.
+    async alternativeHref(details, lang, accountId) {
+      const account = await accounts.byId(accountId);
+      return rank(details.params) < rankOf(LOA.high) && account?.phoneNumber && account.phoneNumberVerified ? `${base}/${details.uid}/code?lang=${lang}` : undefined;
+    },
+    onLinked: (accountId) => logger.info({ account: accountId }, 'an authenticator app was linked'),
   });
 }

@@ -6,6 +6,7 @@ import { citizenAccounts } from './0004_citizen_accounts.js';
 import { oneTimeCodes } from './0005_one_time_codes.js';
 import { codesForAnySubject } from './0006_codes_for_any_subject.js';
 import { authenticators } from './0007_authenticators.js';
+import { enterpriseUsers } from './0008_enterprise_users.js';
 
 /** Every migration of the identity database, in order. Append; never edit one that has shipped. */
-export const migrations: Migration[] = [oidcModels, signingKeys, organisationsAndClients, citizenAccounts, oneTimeCodes, codesForAnySubject, authenticators];
+export const migrations: Migration[] = [oidcModels, signingKeys, organisationsAndClients, citizenAccounts, oneTimeCodes, codesForAnySubject, authenticators, enterpriseUsers];

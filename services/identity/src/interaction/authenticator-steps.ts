@@ -1,0 +1,158 @@
+import type { Redis } from '@tamkeen/db';
+import { westernDigits } from '@tamkeen/citizen-input';
+import express, { type IRouter, type Request, type Response } from 'express';
+import type Provider from 'oidc-provider';
+import QRCode from 'qrcode';
+import type { Authenticators } from '../authenticators/authenticators.js';
+import { LOA } from '../oidc/assurance.js';
+import { csrfTokens, openInteraction, sendPage } from './page-kit.js';
+import { appCodePage, authenticatorSetupPage, errorPage, type Lang, type MessageKey } from './pages.js';
+
+type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** A login between its password and its second factor: whose, and the factors shown so far (RFC 8176 `amr`). */
+export interface SecondFactorStep {
+  accountId: string;
+  amr: string[];
+}
+
+/** Logins waiting for their second factor, in Redis for ten minutes, by interaction. */
+export function pendingSteps(redis: Redis, prefix: string) {
+  const key = (uid: string) => `${prefix}:second-factor:${uid}`;
+  return {
+    save: (uid: string, step: SecondFactorStep) => redis.set(key(uid), JSON.stringify(step), 'EX', 600),
+    async get(uid: string): Promise<SecondFactorStep | undefined> {
+      const saved = await redis.get(key(uid));
+      return saved ? (JSON.parse(saved) as SecondFactorStep) : undefined;
+    },
+    clear: (uid: string) => redis.del(key(uid)),
+  };
+}
+
+export type PendingSteps = ReturnType<typeof pendingSteps>;
+
+/** Ends the interaction with a logged-in account, at the level and by the factors shown. */
+export function finishLogin(provider: Provider, req: Request, res: Response, accountId: string, acr: string, amr: string[]) {
+  return provider.interactionFinished(req, res, { login: { accountId, acr, amr: [...new Set(amr)], remember: false } }, { mergeWithLastSubmission: false });
+}
+
+/** A page that ends this attempt, saying why, with the language switch pointing back at `path`. */
+export function refuse(res: Response, status: number, path: string, lang: Lang, message: MessageKey): void {
+  sendPage(res, status, errorPage({ lang, switchHref: `${path}?lang=${lang === 'ar' ? 'en' : 'ar'}`, message }));
+}
+
+export interface AuthenticatorStepsDeps {
+  provider: Provider;
+  /** The issuer's interaction path: /auth/<issuer>/interaction. */
+  base: string;
+  authenticators: Authenticators;
+  pending: PendingSteps;
+  /** The first cookie key (CSRF tokens). */
+  secret: string;
+  /** Whose login the app code completes: a pending login, or a session stepping up. */
+  stepOf(details: Interaction): Promise<SecondFactorStep | undefined>;
+  /** Why this login may not link a new app (undefined: it may). */
+  mayLink(step: SecondFactorStep): MessageKey | undefined;
+  /** The name the app lists the account under. */
+  labelOf(accountId: string): Promise<string | undefined>;
+  /** Where to get a code another way instead, when the relying party accepts it. */
+  alternativeHref?(details: Interaction, lang: Lang, accountId: string): Promise<string | undefined>;
+  onLinked?(accountId: string): void;
+}
+
+/**
+ * The authenticator-app steps of a login, the same for citizens and enterprise staff: the app's
+ * code (password + app: urn:tamkeen:loa:high), and linking an app (a QR code as inline SVG, so
+ * the strict Content-Security-Policy holds, the key to type in, and the app's first code).
+ */
+export function authenticatorSteps(router: IRouter, { provider, base, authenticators, pending, secret, stepOf, mayLink, labelOf, alternativeHref, onLinked }: AuthenticatorStepsDeps): void {
+  const csrf = csrfTokens(secret);
+  const form = express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 });
+
+  const appStep = async (res: Response, status: number, details: Interaction, lang: Lang, accountId: string, error?: MessageKey) =>
+    sendPage(
+      res,
+      status,
+      appCodePage({
+        lang,
+        action: `${base}/${details.uid}/app?lang=${lang}`,
+        switchHref: `${base}/${details.uid}/app?lang=${lang === 'ar' ? 'en' : 'ar'}`,
+        csrf: csrf.tokenFor(details.uid),
+        smsHref: await alternativeHref?.(details, lang, accountId),
+        error,
+      }),
+    );
+
+  router.get(`${base}/:uid/app`, async (req, res) => {
+    const opened = await openInteraction(provider, req, res);
+    if (!opened) return;
+    const { details, lang } = opened;
+    const path = `${base}/${details.uid}/app`;
+    const step = await stepOf(details);
+    if (!step) return refuse(res, 400, path, lang, 'expired');
+    if (!(await authenticators.has(step.accountId))) return refuse(res, 409, path, lang, 'noAuthenticator');
+    await appStep(res, 200, details, lang, step.accountId);
+  });
+
+  router.post(`${base}/:uid/app`, form, async (req, res) => {
+    const opened = await openInteraction(provider, req, res);
+    if (!opened) return;
+    const { details, lang } = opened;
+    const path = `${base}/${details.uid}/app`;
+    const body = (req.body ?? {}) as Record<string, string>;
+    if (!csrf.matches(details.uid, body.csrf)) return refuse(res, 403, path, lang, 'csrf');
+    const step = await stepOf(details);
+    if (!step) return refuse(res, 400, path, lang, 'expired');
+    const checked = await authenticators.check(step.accountId, westernDigits(String(body.code ?? '')));
+    if (!checked.ok) {
+      if (checked.reason === 'locked') return refuse(res, 429, path, lang, 'locked');
+      if (checked.reason === 'none') return refuse(res, 409, path, lang, 'noAuthenticator');
+      return appStep(res, 400, details, lang, step.accountId, 'appCodeWrong');
+    }
+    await pending.clear(details.uid);
+    // The password and the authenticator app: high.
+    await finishLogin(provider, req, res, step.accountId, LOA.high, [...step.amr, 'otp']);
+  });
+
+  /** Linking an app belongs to a login in progress (a pending step), never to a bare session. */
+  async function linkingStepOf(req: Request, res: Response) {
+    const opened = await openInteraction(provider, req, res);
+    if (!opened) return undefined;
+    const { details, lang } = opened;
+    const path = `${base}/${details.uid}/app/setup`;
+    const step = await pending.get(details.uid);
+    const label = step && (await labelOf(step.accountId));
+    if (!step || !label) return void refuse(res, 400, path, lang, 'expired');
+    const refused = mayLink(step);
+    if (refused) return void refuse(res, 403, path, lang, refused);
+    return { details, lang, step, label, path };
+  }
+
+  const setupStep = async (res: Response, status: number, c: NonNullable<Awaited<ReturnType<typeof linkingStepOf>>>, error?: MessageKey) => {
+    const { secret: key, uri } = await authenticators.pending(c.step.accountId, c.label);
+    const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+    const uid = c.details.uid;
+    sendPage(res, status, authenticatorSetupPage({ lang: c.lang, action: `${c.path}?lang=${c.lang}`, switchHref: `${c.path}?lang=${c.lang === 'ar' ? 'en' : 'ar'}`, csrf: csrf.tokenFor(uid), qrSvg, secret: key, error }));
+  };
+
+  router.get(`${base}/:uid/app/setup`, async (req, res) => {
+    const c = await linkingStepOf(req, res);
+    if (c) await setupStep(res, 200, c);
+  });
+
+  router.post(`${base}/:uid/app/setup`, form, async (req, res) => {
+    const c = await linkingStepOf(req, res);
+    if (!c) return;
+    const body = (req.body ?? {}) as Record<string, string>;
+    if (!csrf.matches(c.details.uid, body.csrf)) return refuse(res, 403, c.path, c.lang, 'csrf');
+    const confirmed = await authenticators.confirm(c.step.accountId, westernDigits(String(body.code ?? '')));
+    if (!confirmed.ok) {
+      if (confirmed.reason === 'locked') return refuse(res, 429, c.path, c.lang, 'locked');
+      return setupStep(res, 400, c, 'appCodeWrong');
+    }
+    await pending.clear(c.details.uid);
+    onLinked?.(c.step.accountId);
+    // The factors of this login so far and the new app's first code.
+    await finishLogin(provider, req, res, c.step.accountId, LOA.high, [...c.step.amr, 'otp']);
+  });
+}
