@@ -2,7 +2,8 @@
 // development one that `npm start` uses):
 //   node dist/admin.js organisation add --id moh --name-ar "وزارة الصحة" --name-en "Ministry of Health" [--kind ministry|business]
 //   node dist/admin.js machine-client add --organisation moh --name "Clinic bookings" --scope "notifications:send notifications:read"
-//   node dist/admin.js relying-party add --organisation moh --name "Appointments" --redirect-uri https://moh.example/callback [--redirect-uri ...]
+//   node dist/admin.js relying-party add --organisation moh --name "Appointments" --redirect-uri https://moh.example/callback [--redirect-uri ...] [--issuer citizen|enterprise]
+//   node dist/admin.js user add --organisation moh --email a.haddad@moh.gov.ps --name "Amal Haddad" --roles finance_officer[,developer,org_admin] --password "…"
 //   node dist/admin.js citizen add --national-id 900000019 --password "…" [--phone +970599123456]
 //     (until enrolment pages exist: an account for a person the register knows, alive, card valid)
 //   node dist/admin.js keys rotate --issuer citizen|enterprise [--publish-for 7200]
@@ -11,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { createKnex } from '@tamkeen/db';
 import { parseNationalId } from '@tamkeen/citizen-input';
 import { citizenAccounts } from './accounts/citizen-accounts.js';
+import { enterpriseUsers, ROLES, type Role } from './accounts/enterprise-users.js';
 import { hashPassword, passwordProblem } from './accounts/password.js';
 import { addMachineClient, addOrganisation, addRelyingParty } from './clients/client-registry.js';
 import { rotateSigningKeys, signingKeys } from './keys/signing-keys.js';
@@ -20,7 +22,8 @@ import { apiResources, machineScopes } from './oidc/resource-servers.js';
 const USAGE = `usage:
   admin organisation add --id <id> --name-ar <name> --name-en <name> [--kind ministry|business]
   admin machine-client add --organisation <id> --name <name> --scope "<scope> <scope>..."
-  admin relying-party add --organisation <id> --name <name> --redirect-uri <url> [--redirect-uri <url>...]
+  admin relying-party add --organisation <id> --name <name> --redirect-uri <url> [--redirect-uri <url>...] [--issuer citizen|enterprise]
+  admin user add --organisation <id> --email <address> --name <name> --roles <role>[,<role>...] --password <password>
   admin citizen add --national-id <9 digits> --password <password> [--phone <E.164>]
   admin keys rotate --issuer citizen|enterprise [--publish-for <seconds>]`;
 
@@ -45,6 +48,8 @@ const { positionals, values } = parseArgs({
     'national-id': { type: 'string' },
     password: { type: 'string' },
     phone: { type: 'string' },
+    email: { type: 'string' },
+    roles: { type: 'string' },
   },
 });
 
@@ -70,12 +75,27 @@ try {
     process.stdout.write(`${JSON.stringify({ client_id: clientId, client_secret: clientSecret, scope: scopes.join(' ') })}\n`);
   } else if (command === 'relying-party add') {
     const { organisation, name, 'redirect-uri': redirectUris = [] } = values;
+    const issuer = values.issuer ?? 'citizen';
+    if (issuer !== 'citizen' && issuer !== 'enterprise') fail('--issuer must be citizen or enterprise');
     if (!organisation || !name || redirectUris.length === 0) fail('--organisation, --name and at least one --redirect-uri are required');
     const bad = redirectUris.filter((uri) => !URL.canParse(uri) || !/^https?:$/.test(new URL(uri).protocol) || new URL(uri).hash);
     if (bad.length) fail(`not an http(s) URL without a fragment: ${bad.join(', ')}`);
     if (!(await knex('organisations').where({ id: organisation }).first())) fail(`there is no organisation ${organisation}: add it first`);
-    const { clientId, clientSecret } = await addRelyingParty(knex, { organisationId: organisation, name, redirectUris });
-    process.stdout.write(`${JSON.stringify({ client_id: clientId, client_secret: clientSecret, issuer: 'citizen', redirect_uris: redirectUris })}\n`);
+    const { clientId, clientSecret } = await addRelyingParty(knex, { organisationId: organisation, name, redirectUris, issuer });
+    process.stdout.write(`${JSON.stringify({ client_id: clientId, client_secret: clientSecret, issuer, redirect_uris: redirectUris })}\n`);
+  } else if (command === 'user add') {
+    const { organisation, email, name, roles = '', password } = values;
+    if (!organisation || !email || !name || !password) fail('--organisation, --email, --name and --password are required');
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) fail('--email is not an e-mail address');
+    const wanted = roles.split(',').map((r) => r.trim()).filter(Boolean);
+    const unknown = wanted.filter((r) => !(ROLES as readonly string[]).includes(r));
+    if (wanted.length === 0 || unknown.length) fail(`--roles must name one or more of ${ROLES.join(', ')}`);
+    if (passwordProblem(password, email)) fail('--password: at least 10 characters, not common, not the e-mail address');
+    if (!(await knex('organisations').where({ id: organisation }).first())) fail(`there is no organisation ${organisation}: add it first`);
+    const users = enterpriseUsers(knex);
+    if (await users.byEmail(email)) fail(`there is a user with the e-mail address ${email} already`);
+    const user = await users.create({ organisationId: organisation, email, name, passwordHash: await hashPassword(password), roles: wanted as Role[] });
+    process.stdout.write(`${JSON.stringify({ sub: user.id, organisation: user.organisationId, email: user.email, roles: user.roles, note: 'the authenticator app is linked at the first login' })}\n`);
   } else if (command === 'citizen add') {
     const { 'national-id': rawId, password, phone } = values;
     const parsed = parseNationalId(rawId);

@@ -8,6 +8,8 @@ import { citizenAccounts } from './accounts/citizen-accounts.js';
 import { authenticators } from './authenticators/authenticators.js';
 import { citizenEnrolmentRoutes } from './interaction/citizen-enrolment.js';
 import { citizenLoginRoutes } from './interaction/citizen-login.js';
+import { enterpriseLoginRoutes } from './interaction/enterprise-login.js';
+import { enterpriseUsers } from './accounts/enterprise-users.js';
 import { secretBox } from './keys/secret-box.js';
 import { publicJwks } from './keys/signing-keys.js';
 import type { CodeSender } from './one-time-codes/code-sender.js';
@@ -47,6 +49,7 @@ export function createApp({ config, logger, knex, redis, providers, xRoadKeys, c
     };
     citizenLoginRoutes(router, citizenPages);
     citizenEnrolmentRoutes(router, citizenPages);
+    enterpriseLoginRoutes(router, { ...citizenPages, provider: providers.enterprise, users: enterpriseUsers(knex) });
     router.use('/auth/citizen', providers.citizen.callback());
     router.use('/auth/enterprise', providers.enterprise.callback());
     // Inside the platform only (the gateway does not route /internal): the keys the register

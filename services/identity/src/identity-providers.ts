@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { IdentityConfig } from './config.js';
 import { citizenAccounts } from './accounts/citizen-accounts.js';
 import { citizenClaims } from './accounts/citizen-claims.js';
+import { enterpriseClaims, enterpriseUsers } from './accounts/enterprise-users.js';
 import { signingKeys } from './keys/signing-keys.js';
 import { createProvider, type IssuerKind } from './oidc/provider.js';
 import { apiResources } from './oidc/resource-servers.js';
@@ -18,6 +19,7 @@ export function xRoadKeys(knex: Knex) {
 export async function identityProviders(config: IdentityConfig, knex: Knex): Promise<IdentityProviders> {
   const resources = apiResources(config.PUBLIC_URL);
   const accounts = citizenAccounts(knex);
+  const users = enterpriseUsers(knex);
   const make = async (kind: IssuerKind) =>
     createProvider({
       kind,
@@ -27,7 +29,15 @@ export async function identityProviders(config: IdentityConfig, knex: Knex): Pro
       cookieKeys: config.COOKIE_KEYS,
       resources,
       accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
-      ...(kind === 'citizen' ? { findAccount: citizenClaims(accounts) } : {}),
+      ...(kind === 'citizen'
+        ? { findAccount: citizenClaims(accounts) }
+        : {
+            findAccount: enterpriseClaims(users),
+            accessTokenClaimsOf: async (accountId: string) => {
+              const user = await users.byId(accountId);
+              return user && { organisation_id: user.organisationId, roles: user.roles };
+            },
+          }),
     });
   return { citizen: await make('citizen'), enterprise: await make('enterprise') };
 }

@@ -6,6 +6,15 @@ import type { Account, FindAccount } from 'oidc-provider';
 export const ROLES = ['org_admin', 'finance_officer', 'developer'] as const;
 export type Role = (typeof ROLES)[number];
 
+/** The API scopes each role may be granted in a staff member's access token. */
+export const ROLE_SCOPES: Record<Role, readonly string[]> = {
+  org_admin: [],
+  finance_officer: ['payments:read', 'reconciliation:read', 'reconciliation:write'],
+  developer: ['notifications:read', 'payments:read'],
+};
+
+export const scopesOfRoles = (roles: readonly Role[]) => new Set(roles.flatMap((role) => ROLE_SCOPES[role]));
+
 export interface EnterpriseUser {
   id: string;
   organisationId: string;

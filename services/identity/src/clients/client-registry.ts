@@ -41,18 +41,26 @@ export async function addMachineClient(
 }
 
 /**
- * A relying party of the citizen issuer (authorization code with PKCE, `client_secret_basic`),
- * whose redirect URIs are matched exactly. The secret is returned once.
+ * A relying party (authorization code with PKCE, `client_secret_basic`) of the citizen issuer, or
+ * of the enterprise issuer for services used by organisations' staff; its redirect URIs are
+ * matched exactly. The secret is returned once.
  */
 export async function addRelyingParty(
   knex: Knex,
-  { organisationId, name, redirectUris, postLogoutRedirectUris = [], backchannelLogoutUri }: { organisationId: string; name: string; redirectUris: readonly string[]; postLogoutRedirectUris?: readonly string[]; backchannelLogoutUri?: string },
+  {
+    organisationId,
+    name,
+    redirectUris,
+    postLogoutRedirectUris = [],
+    backchannelLogoutUri,
+    issuer = 'citizen',
+  }: { organisationId: string; name: string; redirectUris: readonly string[]; postLogoutRedirectUris?: readonly string[]; backchannelLogoutUri?: string; issuer?: 'citizen' | 'enterprise' },
 ): Promise<{ clientId: string; clientSecret: string }> {
   const clientId = `${organisationId}-${randomUUID().slice(0, 8)}`;
   const clientSecret = randomBytes(32).toString('base64url');
   await knex('oidc_clients').insert({
     client_id: clientId,
-    issuer: 'citizen',
+    issuer,
     organisation_id: organisationId,
     name,
     metadata: {

@@ -58,6 +58,8 @@ export interface AuthenticatorStepsDeps {
   /** Where to get a code another way instead, when the relying party accepts it. */
   alternativeHref?(details: Interaction, lang: Lang, accountId: string): Promise<string | undefined>;
   onLinked?(accountId: string): void;
+  /** Why an app is being linked, said above the QR code. */
+  setupIntro?: MessageKey;
 }
 
 /**
@@ -65,7 +67,7 @@ export interface AuthenticatorStepsDeps {
  * code (password + app: urn:tamkeen:loa:high), and linking an app (a QR code as inline SVG, so
  * the strict Content-Security-Policy holds, the key to type in, and the app's first code).
  */
-export function authenticatorSteps(router: IRouter, { provider, base, authenticators, pending, secret, stepOf, mayLink, labelOf, alternativeHref, onLinked }: AuthenticatorStepsDeps): void {
+export function authenticatorSteps(router: IRouter, { provider, base, authenticators, pending, secret, stepOf, mayLink, labelOf, alternativeHref, onLinked, setupIntro }: AuthenticatorStepsDeps): void {
   const csrf = csrfTokens(secret);
   const form = express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 });
 
@@ -125,6 +127,8 @@ export function authenticatorSteps(router: IRouter, { provider, base, authentica
     if (!step || !label) return void refuse(res, 400, path, lang, 'expired');
     const refused = mayLink(step);
     if (refused) return void refuse(res, 403, path, lang, refused);
+    // Linking never replaces an app: a password (and a phone) must not be enough to take over the highest level.
+    if (await authenticators.has(step.accountId)) return void refuse(res, 409, path, lang, 'appAlreadyLinked');
     return { details, lang, step, label, path };
   }
 
@@ -132,7 +136,7 @@ export function authenticatorSteps(router: IRouter, { provider, base, authentica
     const { secret: key, uri } = await authenticators.pending(c.step.accountId, c.label);
     const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     const uid = c.details.uid;
-    sendPage(res, status, authenticatorSetupPage({ lang: c.lang, action: `${c.path}?lang=${c.lang}`, switchHref: `${c.path}?lang=${c.lang === 'ar' ? 'en' : 'ar'}`, csrf: csrf.tokenFor(uid), qrSvg, secret: key, error }));
+    sendPage(res, status, authenticatorSetupPage({ lang: c.lang, action: `${c.path}?lang=${c.lang}`, switchHref: `${c.path}?lang=${c.lang === 'ar' ? 'en' : 'ar'}`, csrf: csrf.tokenFor(uid), qrSvg, secret: key, intro: setupIntro, error }));
   };
 
   router.get(`${base}/:uid/app/setup`, async (req, res) => {

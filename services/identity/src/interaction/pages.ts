@@ -68,6 +68,11 @@ const TEXT = {
     setupSubmit: 'اربط التطبيق',
     noAuthenticator: 'لا يوجد تطبيق مصادقة مربوط بهذا الحساب.',
     setupNeedsCode: 'لربط تطبيق مصادقة يلزم أولًا الرمز المرسل إلى هاتفك.',
+    staffLoginTitle: 'دخول الموظفين',
+    appAlreadyLinked: 'لهذا الحساب تطبيق مصادقة مربوط من قبل. لاستبداله (إن فقدت هاتفك مثلًا) راجع الجهة المسؤولة عن حسابك.',
+    email: 'البريد الإلكتروني',
+    staffWrong: 'البريد الإلكتروني أو كلمة المرور غير صحيحة.',
+    staffSetupIntro: 'حسابات موظفي الجهات تحتاج تطبيق مصادقة على هاتفك (مثل Google Authenticator أو Microsoft Authenticator أو FreeOTP)، مرة واحدة عند أول دخول.',
   },
   en: {
     service: 'Tamkeen — government login',
@@ -135,6 +140,11 @@ const TEXT = {
     setupSubmit: 'Link the app',
     noAuthenticator: 'No authenticator app is linked to this account.',
     setupNeedsCode: 'To link an authenticator app, first type the code sent to your phone.',
+    staffLoginTitle: 'Staff log in',
+    appAlreadyLinked: 'This account already has an authenticator app. To replace it (if you lost your phone, say), contact whoever manages your account.',
+    email: 'E-mail address',
+    staffWrong: 'The e-mail address or the password is not right.',
+    staffSetupIntro: 'Staff accounts need an authenticator app on your phone (such as Google Authenticator, Microsoft Authenticator or FreeOTP), set up once at your first login.',
   },
 } as const;
 
@@ -172,7 +182,7 @@ export interface Field {
   name: string;
   label: MessageKey;
   hint?: MessageKey;
-  type?: 'text' | 'password' | 'date' | 'tel';
+  type?: 'text' | 'password' | 'date' | 'tel' | 'email';
   autocomplete?: string;
   inputmode?: 'numeric' | 'tel';
   value?: string;
@@ -272,12 +282,12 @@ export function groupedKey(secret: string): string {
  * Linking an authenticator app: the QR code (inline SVG, so the strict Content-Security-Policy
  * holds and the page needs no script), the key to type in instead, and the first code.
  */
-export function authenticatorSetupPage({ lang, action, switchHref, csrf, qrSvg, secret, error }: { lang: Lang; action: string; switchHref: string; csrf: string; qrSvg: string; secret: string; error?: MessageKey }): string {
+export function authenticatorSetupPage({ lang, action, switchHref, csrf, qrSvg, secret, intro = 'setupIntro', error }: { lang: Lang; action: string; switchHref: string; csrf: string; qrSvg: string; secret: string; intro?: MessageKey; error?: MessageKey }): string {
   return page(
     lang,
     text(lang, 'setupTitle'),
     switchHref,
-    `${alertOf(lang, error)}<p>${escape(text(lang, 'setupIntro'))}</p>
+    `${alertOf(lang, error)}<p>${escape(text(lang, intro))}</p>
 <p>${escape(text(lang, 'setupScan'))}</p>
 <figure class="qr" role="img" aria-label="${escape(text(lang, 'setupQrLabel'))}">${qrSvg}</figure>
 <p>${escape(text(lang, 'setupKey'))}</p>

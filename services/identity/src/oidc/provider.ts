@@ -20,8 +20,10 @@ export interface ProviderOptions {
   resources: readonly ApiResource[];
   /** Machine clients' access tokens live this long (seconds). */
   accessTokenTtlS: number;
-  /** The citizen issuer's accounts: the claims of a `sub`. */
+  /** The issuer's accounts (citizens, or organisations' staff): the claims of a `sub`. */
   findAccount?: Configuration['findAccount'];
+  /** Claims of an end user that go into their access tokens too (the enterprise issuer: organisation and roles). */
+  accessTokenClaimsOf?: (accountId: string) => Promise<Record<string, unknown> | undefined>;
 }
 
 /**
@@ -30,7 +32,7 @@ export interface ProviderOptions {
  * enterprise issuer grants client credentials to machine clients for the platform's APIs, as JWT
  * access tokens naming the client's organisation.
  */
-export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources, accessTokenTtlS, findAccount }: ProviderOptions): Provider {
+export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources, accessTokenTtlS, findAccount, accessTokenClaimsOf }: ProviderOptions): Provider {
   const resourceServer = (api: ApiResource) => ({
     scope: api.scopes.join(' '),
     audience: api.audience,
@@ -48,7 +50,8 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
     acrValues: [LOA.low, LOA.substantial, LOA.high],
     claims: {
       // Every ID token says how the person logged in: acr, amr and auth_time go with `openid`.
-      openid: ['sub', 'acr', 'amr', 'auth_time'],
+      // Staff tokens also say whose organisation and which roles.
+      openid: ['sub', 'acr', 'amr', 'auth_time', ...(kind === 'enterprise' ? ['organisation_id', 'roles'] : [])],
       profile: ['name', 'name#ar', 'name#en', 'birthdate', 'locale'],
       phone: ['phone_number', 'phone_number_verified'],
       email: ['email', 'email_verified'],
@@ -101,10 +104,21 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
     // Every refresh gives a new refresh token; the old one is spent, and a spent one presented
     // again revokes the whole grant (a stolen token is found out).
     rotateRefreshToken: true,
+    // An end user's access token says how they logged in (acr, amr, auth_time, from the code or
+    // refresh token it was exchanged for), so an API can ask for a level as a relying party does.
     extraTokenClaims: async (ctx, token) => {
       const client = ctx.oidc.client ?? (await ctx.oidc.provider.Client.find(token.clientId!));
       const organisationId = (client as unknown as { organisation_id?: string } | undefined)?.organisation_id;
-      return organisationId ? { organisation_id: organisationId } : undefined;
+      const claims: Record<string, unknown> = organisationId ? { organisation_id: organisationId } : {};
+      const accountId = (token as { accountId?: string }).accountId;
+      if (accountId) {
+        const login = (ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken) as { acr?: string; amr?: string[]; authTime?: number } | undefined;
+        if (login?.acr) claims.acr = login.acr;
+        if (login?.amr) claims.amr = login.amr;
+        if (login?.authTime) claims.auth_time = login.authTime;
+        Object.assign(claims, await accessTokenClaimsOf?.(accountId));
+      }
+      return Object.keys(claims).length > 0 ? claims : undefined;
     },
     // How long each thing lives. A government login is short-lived: the session an hour (a
     // working day for enterprise staff), so a shared or lost device is soon logged out; refresh

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import * as oidc from 'openid-client';
+import { generate } from 'otplib';
+import { enterpriseUsers } from '../accounts/enterprise-users.js';
+import { hashPassword } from '../accounts/password.js';
+import { addOrganisation, addRelyingParty } from '../clients/client-registry.js';
+import { testBrowser } from '../test-browser.js';
+import { testIdentity, type TestIdentity } from '../test-identity.js';
+
+let identity: TestIdentity;
+const REDIRECT = 'http://rp.test/finance/callback';
+const PASSWORD = 'olive-press-2026';
+let rp: { clientId: string; clientSecret: string };
+
+beforeAll(async () => {
+  identity = await testIdentity('identity enterprise login');
+  const { knex } = identity.stores;
+  await addOrganisation(knex, { id: 'mof', nameAr: 'وزارة المالية', nameEn: 'Ministry of Finance', kind: 'ministry' });
+  rp = await addRelyingParty(knex, { organisationId: 'mof', name: 'Finance console', redirectUris: [REDIRECT], issuer: 'enterprise' });
+  await enterpriseUsers(knex).create({ organisationId: 'mof', email: 'Amal.Haddad@mof.gov.ps', name: 'Amal Haddad', passwordHash: await hashPassword(PASSWORD), roles: ['finance_officer'] });
+}, 30_000);
+afterAll(() => identity.close());
+
+async function startLogin(extra: Record<string, string> = {}) {
+  const agent = testBrowser(identity.url);
+  const config = await oidc.discovery(new URL(`${identity.url}/auth/enterprise`), rp.clientId, rp.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT, scope: 'openid profile email', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state, ...extra });
+  const page = (await agent.follow(await agent.go(url.toString()))) as Response;
+  return { agent, config, verifier, state, page, html: await page.text() };
+}
+
+async function tokensOf(login: { config: oidc.Configuration; verifier: string; state: string }, callback: Response | string) {
+  expect(typeof callback).toBe('string');
+  return oidc.authorizationCodeGrant(login.config, new URL(callback as string), { pkceCodeVerifier: login.verifier, expectedState: login.state });
+}
+
+describe('staff login on the enterprise issuer: e-mail, password and a mandatory authenticator app', () => {
+  let key: string;
+
+  it('links the app at the first login, and the ID token says high, the organisation and the roles', async () => {
+    const login = await startLogin();
+    expect(login.page.status).toBe(200);
+    expect(login.html).toMatch(/<html lang="ar" dir="rtl">/);
+    expect(login.html).toContain('البريد الإلكتروني');
+    expect(login.page.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
+
+    const setup = (await login.agent.submit(login.html, { email: ' amal.haddad@MOF.gov.ps ', password: PASSWORD })) as Response;
+    expect(new URL(setup.url).pathname).toMatch(/\/auth\/enterprise\/interaction\/[^/]+\/app\/setup$/);
+    const html = await setup.text();
+    expect(html).toContain('حسابات موظفي الجهات تحتاج تطبيق مصادقة');
+    expect(html).toMatch(/<svg/);
+    key = /id="authenticator_key">([A-Z2-7 ]+)</.exec(html)![1]!.replace(/ /g, '');
+
+    const tokens = await tokensOf(login, await login.agent.submit(html, { code: await generate({ secret: key }) }));
+    expect(tokens.claims()).toMatchObject({ acr: 'urn:tamkeen:loa:high', amr: ['pwd', 'otp'], email: 'amal.haddad@mof.gov.ps', name: 'Amal Haddad', organisation_id: 'mof', roles: ['finance_officer'] });
+  });
+
+  it('asks for the app\'s code at later logins, never links a second app, and gives API tokens only the scopes the roles allow', async () => {
+    const login = await startLogin({ scope: 'openid payments:read payments:write reconciliation:read', resource: `${identity.url}/payments/v1` });
+    const appPage = (await login.agent.submit(login.html, { email: 'amal.haddad@mof.gov.ps', password: PASSWORD })) as Response;
+    expect(new URL(appPage.url).pathname).toMatch(/\/app$/);
+    const html = await appPage.text();
+    expect(html).toContain('تطبيق المصادقة');
+
+    const uid = /interaction\/([^/]+)\/app/.exec(appPage.url)![1]!;
+    const takeover = await login.agent.go(`/auth/enterprise/interaction/${uid}/app/setup`);
+    expect(takeover.status).toBe(409);
+
+    const next = await generate({ secret: key, epoch: Math.floor(Date.now() / 1000) + 30 });
+    const tokens = await tokensOf(login, await login.agent.submit(html, { code: next }));
+    const { payload } = await jwtVerify(tokens.access_token, createRemoteJWKSet(new URL(`${identity.url}/auth/enterprise/jwks`)), { issuer: `${identity.url}/auth/enterprise`, audience: `${identity.url}/payments/v1` });
+    expect(payload).toMatchObject({ acr: 'urn:tamkeen:loa:high', amr: ['pwd', 'otp'], organisation_id: 'mof', roles: ['finance_officer'] });
+    expect(typeof payload.auth_time).toBe('number');
+    // A finance officer may read payments and reconcile; taking payments is not theirs to do.
+    expect(String(payload.scope).split(' ').sort()).toEqual(['payments:read', 'reconciliation:read']);
+  });
+
+  it('refuses a wrong password and an unknown address alike', async () => {
+    for (const email of ['amal.haddad@mof.gov.ps', 'nobody@mof.gov.ps']) {
+      const login = await startLogin();
+      const refused = (await login.agent.submit(login.html, { email, password: 'not-the-password' })) as Response;
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).toContain('البريد الإلكتروني أو كلمة المرور غير صحيحة');
+    }
+  });
+});

@@ -1,0 +1,108 @@
+import type { Redis, TokenBucket } from '@tamkeen/db';
+import type { Logger } from '@tamkeen/http-kit';
+import express, { type IRouter, type Response } from 'express';
+import type Provider from 'oidc-provider';
+import { scopesOfRoles, type EnterpriseUsers } from '../accounts/enterprise-users.js';
+import { passwordMatches, spendDecoyCheck } from '../accounts/password.js';
+import type { Authenticators } from '../authenticators/authenticators.js';
+import { authenticatorSteps, pendingSteps, refuse } from './authenticator-steps.js';
+import { csrfTokens, openInteraction, sendPage } from './page-kit.js';
+import { formPage, type Lang, type MessageKey } from './pages.js';
+
+export interface EnterpriseLoginDeps {
+  provider: Provider;
+  users: EnterpriseUsers;
+  authenticators: Authenticators;
+  redis: Redis;
+  redisPrefix: string;
+  attempts: TokenBucket;
+  secret: string;
+  triesPerMinute: { perAccount: number; perAddress: number };
+  logger: Logger;
+}
+
+/**
+ * The enterprise issuer's pages, for the staff of ministries and businesses: e-mail address and
+ * password, then the authenticator app, always (urn:tamkeen:loa:high); the app is linked at the
+ * first login. What a staff member's access tokens may carry is limited by their roles.
+ */
+export function enterpriseLoginRoutes(router: IRouter, { provider, users, authenticators, redis, redisPrefix, attempts, secret, triesPerMinute, logger }: EnterpriseLoginDeps): void {
+  const base = '/auth/enterprise/interaction';
+  const csrf = csrfTokens(secret);
+  const pending = pendingSteps(redis, `${redisPrefix}:enterprise`);
+
+  const loginForm = (res: Response, status: number, uid: string, lang: Lang, error?: MessageKey, email?: string) =>
+    sendPage(
+      res,
+      status,
+      formPage({
+        lang,
+        title: 'staffLoginTitle',
+        action: `${base}/${uid}/login?lang=${lang}`,
+        switchHref: `${base}/${uid}?lang=${lang === 'ar' ? 'en' : 'ar'}`,
+        csrf: csrf.tokenFor(uid),
+        submit: 'submit',
+        error,
+        fields: [
+          { name: 'email', label: 'email', type: 'email', autocomplete: 'username', value: email },
+          { name: 'password', label: 'password', type: 'password', autocomplete: 'current-password' },
+        ],
+      }),
+    );
+
+  router.get(`${base}/:uid`, async (req, res) => {
+    const opened = await openInteraction(provider, req, res);
+    if (!opened) return;
+    const { details, lang } = opened;
+    if (details.prompt.name === 'login') return loginForm(res, 200, details.uid, lang);
+    // Consent: the platform's own consoles and the organisation's services get what they asked
+    // for, except API scopes the staff member's roles do not allow.
+    const { prompt, params, session, grantId } = details;
+    const user = await users.byId(session!.accountId);
+    if (!user || user.disabled) return refuse(res, 403, `${base}/${details.uid}`, lang, 'staffWrong');
+    const allowed = scopesOfRoles(user.roles);
+    const grant = grantId ? await provider.Grant.find(grantId) : new provider.Grant({ accountId: user.id, clientId: params.client_id as string });
+    const missing = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+    if (missing.missingOIDCScope) grant!.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims) grant!.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+      const granted = scopes.filter((scope) => allowed.has(scope));
+      const refused = scopes.filter((scope) => !allowed.has(scope));
+      if (granted.length > 0) grant!.addResourceScope(indicator, granted.join(' '));
+      // Refused, not left out: oidc-provider would otherwise ask for them again and again.
+      if (refused.length > 0) grant!.rejectResourceScope(indicator, refused.join(' '));
+    }
+    await provider.interactionFinished(req, res, { consent: { grantId: await grant!.save() } }, { mergeWithLastSubmission: true });
+  });
+
+  router.post(`${base}/:uid/login`, express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }), async (req, res) => {
+    const opened = await openInteraction(provider, req, res);
+    if (!opened) return;
+    const { details, lang } = opened;
+    const body = (req.body ?? {}) as Record<string, string>;
+    const email = String(body.email ?? '').trim().toLowerCase();
+    if (!csrf.matches(details.uid, body.csrf)) return loginForm(res, 403, details.uid, lang, 'csrf', email);
+    const [perAccount, perAddress] = await Promise.all([attempts.take(`staff-login:email:${email}`, triesPerMinute.perAccount), attempts.take(`staff-login:ip:${req.ip ?? 'unknown'}`, triesPerMinute.perAddress)]);
+    if (!perAccount.allowed || !perAddress.allowed) return loginForm(res, 429, details.uid, lang, 'throttled', email);
+    const user = email ? await users.byEmail(email) : undefined;
+    const passwordOk = user && !user.disabled ? await passwordMatches(user.passwordHash, String(body.password ?? '')) : await spendDecoyCheck(String(body.password ?? ''));
+    if (!user || !passwordOk) return loginForm(res, 401, details.uid, lang, 'staffWrong', email);
+    // Always the app: linked now if this is the first login.
+    await pending.save(details.uid, { accountId: user.id, amr: ['pwd'] });
+    res.redirect(303, `${base}/${details.uid}/app${(await authenticators.has(user.id)) ? '' : '/setup'}?lang=${lang}`);
+  });
+
+  authenticatorSteps(router, {
+    provider,
+    base,
+    authenticators,
+    pending,
+    secret,
+    stepOf: (details) => pending.get(details.uid),
+    // The first login links the app with the password the organisation's admin handed over.
+    mayLink: () => undefined,
+    labelOf: async (accountId) => (await users.byId(accountId))?.email,
+    setupIntro: 'staffSetupIntro',
+    onLinked: (accountId) => logger.info({ user: accountId }, 'a staff member linked an authenticator app'),
+  });
+}
