@@ -10,6 +10,7 @@ import { RegisterUnavailable, type RegistryClient } from '../registry/registry-c
 import { LOA, rankOf, requiredAcr } from '../oidc/assurance.js';
 import { CodeNotSent, type CodeSender } from '../one-time-codes/code-sender.js';
 import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';
+import { grantWhatWasAsked } from './consent.js';
 import { csrfTokens, openInteraction, sendPage } from './page-kit.js';
 import { authenticatorSteps, finishLogin, pendingSteps, refuse as refusePage, type SecondFactorStep } from './authenticator-steps.js';
 import { codePage, loginPage, STYLESHEET, type Lang, type MessageKey } from './pages.js';
@@ -92,15 +93,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     if (details.prompt.name === 'login') {
       return sendPage(res, 200, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrf.tokenFor(details.uid), enrolHref: `${base}/${details.uid}/enrol?lang=${lang}` }));
     }
-    // Consent: the relying parties are government services registered by their ministries; what
-    // they asked for is granted (a consent page comes with third-party clients).
-    const { prompt, params, session, grantId } = details;
-    const grant = grantId ? await provider.Grant.find(grantId) : new provider.Grant({ accountId: session!.accountId, clientId: params.client_id as string });
-    const missing = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
-    if (missing.missingOIDCScope) grant!.addOIDCScope(missing.missingOIDCScope.join(' '));
-    if (missing.missingOIDCClaims) grant!.addOIDCClaims(missing.missingOIDCClaims);
-    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) grant!.addResourceScope(indicator, scopes.join(' '));
-    await provider.interactionFinished(req, res, { consent: { grantId: await grant!.save() } }, { mergeWithLastSubmission: true });
+    await grantWhatWasAsked(provider, req, res, details);
   });
 
   router.post(`${base}/:uid/login`, express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }), async (req, res) => {

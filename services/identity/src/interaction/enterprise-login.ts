@@ -6,6 +6,7 @@ import { scopesOfRoles, type EnterpriseUsers } from '../accounts/enterprise-user
 import { passwordMatches, spendDecoyCheck } from '../accounts/password.js';
 import type { Authenticators } from '../authenticators/authenticators.js';
 import { authenticatorSteps, pendingSteps, refuse } from './authenticator-steps.js';
+import { grantWhatWasAsked } from './consent.js';
 import { csrfTokens, openInteraction, sendPage } from './page-kit.js';
 import { formPage, type Lang, type MessageKey } from './pages.js';
 
@@ -55,24 +56,11 @@ export function enterpriseLoginRoutes(router: IRouter, { provider, users, authen
     if (!opened) return;
     const { details, lang } = opened;
     if (details.prompt.name === 'login') return loginForm(res, 200, details.uid, lang);
-    // Consent: the platform's own consoles and the organisation's services get what they asked
-    // for, except API scopes the staff member's roles do not allow.
-    const { prompt, params, session, grantId } = details;
-    const user = await users.byId(session!.accountId);
+    // Consent: what was asked for, except API scopes the staff member's roles do not allow.
+    const user = await users.byId(details.session!.accountId);
     if (!user || user.disabled) return refuse(res, 403, `${base}/${details.uid}`, lang, 'staffWrong');
     const allowed = scopesOfRoles(user.roles);
-    const grant = grantId ? await provider.Grant.find(grantId) : new provider.Grant({ accountId: user.id, clientId: params.client_id as string });
-    const missing = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
-    if (missing.missingOIDCScope) grant!.addOIDCScope(missing.missingOIDCScope.join(' '));
-    if (missing.missingOIDCClaims) grant!.addOIDCClaims(missing.missingOIDCClaims);
-    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
-      const granted = scopes.filter((scope) => allowed.has(scope));
-      const refused = scopes.filter((scope) => !allowed.has(scope));
-      if (granted.length > 0) grant!.addResourceScope(indicator, granted.join(' '));
-      // Refused, not left out: oidc-provider would otherwise ask for them again and again.
-      if (refused.length > 0) grant!.rejectResourceScope(indicator, refused.join(' '));
-    }
-    await provider.interactionFinished(req, res, { consent: { grantId: await grant!.save() } }, { mergeWithLastSubmission: true });
+    await grantWhatWasAsked(provider, req, res, details, (scope) => allowed.has(scope));
   });
 
   router.post(`${base}/:uid/login`, express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }), async (req, res) => {
