@@ -58,26 +58,31 @@ export function authenticators(knex: Knex, box: SecretBox, issuer = 'Tamkeen') {
     },
 
     /**
-     * The app being set up: the secret (base32, for typing in), and the otpauth:// URI the QR code
-     * carries. The same pending secret is shown until it is confirmed (a reload shows the same QR).
+     * The app being set up in this login attempt (`attempt`): the secret (base32, for typing in),
+     * and the otpauth:// URI the QR code carries. A reload in the same attempt shows the same QR;
+     * any other attempt gets a new secret, so one shown to someone else is never linked.
      */
-    async pending(subject: string, label: string): Promise<{ secret: string; uri: string }> {
+    async pending(subject: string, label: string, attempt: string): Promise<{ secret: string; uri: string }> {
       return knex.transaction(async (trx) => {
-        const existing = await find(trx, subject, 'pending');
+        const existing = await trx('authenticators').where({ subject, state: 'pending', attempt }).forUpdate().first<Row | undefined>();
         let secret: string;
         if (existing) {
           secret = box.open(existing.secret_sealed, context(subject));
         } else {
           secret = generateSecret();
-          await trx('authenticators').insert({ subject, state: 'pending', secret_sealed: box.seal(secret, context(subject)) });
+          await trx('authenticators')
+            .insert({ subject, state: 'pending', attempt, secret_sealed: box.seal(secret, context(subject)) })
+            .onConflict(['subject', 'state'])
+            .merge(['attempt', 'secret_sealed', 'last_time_step', 'wrong_tries', 'locked_until', 'created_at']);
         }
         return { secret, uri: generateURI({ issuer, label, secret }) };
       });
     },
 
-    /** The first code from the app being set up: right, and the app replaces any earlier one. */
-    async confirm(subject: string, typed: string): Promise<AuthenticatorCheck> {
+    /** The first code from the app being set up in this attempt: right, and the app becomes the subject's. */
+    async confirm(subject: string, typed: string, attempt: string): Promise<AuthenticatorCheck> {
       return knex.transaction(async (trx) => {
+        if (!(await trx('authenticators').where({ subject, state: 'pending', attempt }).first('subject'))) return { ok: false, reason: 'none' };
         const checked = await checkRow(trx, subject, 'pending', typed);
         if (!checked.ok) return checked;
         await trx('authenticators').where({ subject, state: 'active' }).delete();

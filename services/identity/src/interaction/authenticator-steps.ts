@@ -123,17 +123,18 @@ export function authenticatorSteps(router: IRouter, { provider, base, authentica
     const { details, lang } = opened;
     const path = `${base}/${details.uid}/app/setup`;
     const step = await pending.get(details.uid);
-    const label = step && (await labelOf(step.accountId));
-    if (!step || !label) return void refuse(res, 400, path, lang, 'expired');
+    if (!step) return void refuse(res, 400, path, lang, 'expired');
     const refused = mayLink(step);
     if (refused) return void refuse(res, 403, path, lang, refused);
     // Linking never replaces an app: a password (and a phone) must not be enough to take over the highest level.
     if (await authenticators.has(step.accountId)) return void refuse(res, 409, path, lang, 'appAlreadyLinked');
-    return { details, lang, step, label, path };
+    return { details, lang, step, path };
   }
 
   const setupStep = async (res: Response, status: number, c: NonNullable<Awaited<ReturnType<typeof linkingStepOf>>>, error?: MessageKey) => {
-    const { secret: key, uri } = await authenticators.pending(c.step.accountId, c.label);
+    const label = (await labelOf(c.step.accountId)) ?? 'Tamkeen';
+    // The interaction is the login attempt the pending app belongs to.
+    const { secret: key, uri } = await authenticators.pending(c.step.accountId, label, c.details.uid);
     const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     const uid = c.details.uid;
     sendPage(res, status, authenticatorSetupPage({ lang: c.lang, action: `${c.path}?lang=${c.lang}`, switchHref: `${c.path}?lang=${c.lang === 'ar' ? 'en' : 'ar'}`, csrf: csrf.tokenFor(uid), qrSvg, secret: key, intro: setupIntro, error }));
@@ -149,9 +150,10 @@ export function authenticatorSteps(router: IRouter, { provider, base, authentica
     if (!c) return;
     const body = (req.body ?? {}) as Record<string, string>;
     if (!csrf.matches(c.details.uid, body.csrf)) return refuse(res, 403, c.path, c.lang, 'csrf');
-    const confirmed = await authenticators.confirm(c.step.accountId, westernDigits(String(body.code ?? '')));
+    const confirmed = await authenticators.confirm(c.step.accountId, westernDigits(String(body.code ?? '')), c.details.uid);
     if (!confirmed.ok) {
       if (confirmed.reason === 'locked') return refuse(res, 429, c.path, c.lang, 'locked');
+      if (confirmed.reason === 'none') return refuse(res, 400, c.path, c.lang, 'expired');
       return setupStep(res, 400, c, 'appCodeWrong');
     }
     await pending.clear(c.details.uid);

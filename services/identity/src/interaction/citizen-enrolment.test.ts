@@ -55,6 +55,26 @@ describe('citizen enrolment', () => {
     expect(account).toMatchObject({ phoneNumber: '+970599000111', phoneNumberVerified: true, nameEn: 'Omar Khaled Yousef Nassar' });
   });
 
+  it('confirms only the number the code went to: a code sent to one number does not confirm another typed after it; a few numbers at most', async () => {
+    const { agent, html } = await enrolmentPage(identity, rp);
+    const phoneStep = (await agent.submit(html, { national_id: '900000035', date_of_birth: '1979-06-05', mother_first_name_ar: 'سعاد' })) as Response;
+    const phoneHtml = await phoneStep.text();
+    await agent.submit(phoneHtml, { phone_number: '+4915123456789' });
+    const codeForFirst = identity.sentCodes.at(-1)!;
+    expect(codeForFirst.phoneNumber).toBe('+4915123456789');
+    // Back to the number, and another one.
+    const other = (await agent.submit(phoneHtml, { phone_number: '+4915123456700' })) as Response;
+    const otherHtml = await other.text();
+    expect(identity.sentCodes.at(-1)!.phoneNumber).toBe('+4915123456700');
+    const refused = (await agent.submit(otherHtml, { code: codeForFirst.code })) as Response;
+    expect(refused.status).toBe(400);
+    const passwordStep = (await agent.submit(otherHtml, { code: identity.sentCodes.at(-1)!.code })) as Response;
+    expect(await passwordStep.text()).toContain('password_confirmation');
+    await agent.submit(phoneHtml, { phone_number: '+4915123456701' });
+    const tooMany = (await agent.submit(phoneHtml, { phone_number: '+4915123456702' })) as Response;
+    expect(tooMany.status).toBe(429);
+  });
+
   it('refuses details that do not match the register, a wrong check digit and an ID number that has an account, on the same page', async () => {
     const { agent, html } = await enrolmentPage(identity, rp);
     const mismatch = (await agent.submit(html, { national_id: '900000035', date_of_birth: '1979-06-05', mother_first_name_ar: 'مريم' })) as Response;

@@ -19,7 +19,12 @@ interface Enrolment {
   birthdate: string;
   phone?: string;
   phoneConfirmed?: boolean;
+  /** Every number a code was asked for in this enrolment (a few, to mend a typo; not a way to guess). */
+  phonesTried?: string[];
 }
+
+/** Numbers one enrolment may ask codes for. */
+const PHONES_PER_ENROLMENT = 3;
 
 export interface CitizenEnrolmentDeps {
   provider: Provider;
@@ -147,8 +152,11 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
     const typed = String((req.body as Record<string, string>).phone_number ?? '');
     const phone = mobileNumber(typed);
     if (!phone.ok) return phoneForm(res, c, 400, 'badPhone', typed);
-    await c.save({ ...c.enrolment, phone: phone.e164, phoneConfirmed: false });
-    const issued = await codes.issue(`enrol:${c.uid}`, 'enrol-phone', 'sms');
+    const tried = new Set([...(c.enrolment.phonesTried ?? []), phone.e164]);
+    if (tried.size > PHONES_PER_ENROLMENT) return phoneForm(res, c, 429, 'throttled', typed);
+    await c.save({ ...c.enrolment, phone: phone.e164, phoneConfirmed: false, phonesTried: [...tried] });
+    // The code belongs to this enrolment and this number: a code sent to one number never confirms another.
+    const issued = await codes.issue(`enrol:${c.uid}:${phone.e164}`, 'enrol-phone', 'sms');
     if (!issued.issued && issued.reason === 'locked') return c.fail(429, 'locked');
     if (issued.issued) {
       try {
@@ -176,7 +184,7 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
     const c = await context(req, res);
     if (!c) return;
     if (!c.enrolment?.phone) return c.fail(400, 'expired');
-    const checked = await codes.check(`enrol:${c.uid}`, 'enrol-phone', westernDigits(String((req.body as Record<string, string>).code ?? '')));
+    const checked = await codes.check(`enrol:${c.uid}:${c.enrolment.phone}`, 'enrol-phone', westernDigits(String((req.body as Record<string, string>).code ?? '')));
     if (!checked.ok) {
       if (checked.reason === 'locked') return c.fail(429, 'locked');
       return phoneCodePage(res, c, 400, c.enrolment.phone, checked.reason === 'wrong' ? 'codeWrong' : 'codeExpired');

@@ -164,6 +164,16 @@ describe('one-time codes and step-up (urn:tamkeen:loa:substantial)', () => {
   });
 });
 
+describe('forced re-login', () => {
+  it('asks for the password again when the relying party says prompt=login, even while stepping up', async () => {
+    const first = await startLogin();
+    await first.agent.submit(first.html, { national_id: '900000019', password: PASSWORD });
+    const again = await startLogin({ acr_values: 'urn:tamkeen:loa:substantial', prompt: 'login' }, first.agent);
+    expect(again.html).toContain('كلمة المرور');
+    expect(again.html).toMatch(/action="[^"]+\/login\?/);
+  });
+});
+
 /** Logs Layla in (password only) with `extra` authorization parameters; returns the tokens and the browser. */
 async function loggedIn(extra: Record<string, string> = {}) {
   const login = await startLogin(extra);
@@ -295,8 +305,8 @@ describe('authenticator app (urn:tamkeen:loa:high)', () => {
     const yousef = (await citizenAccounts(knex).byNationalId('900000035'))!;
     // Yousef linked his app earlier.
     const store = authenticators(knex, secretBox(['test-authenticator-key-0123456789abcdef0123']));
-    const { secret } = await store.pending(yousef.id, yousef.nameEn);
-    expect(await store.confirm(yousef.id, await generate({ secret }))).toEqual({ ok: true });
+    const { secret } = await store.pending(yousef.id, yousef.nameEn, 'earlier-login');
+    expect(await store.confirm(yousef.id, await generate({ secret }), 'earlier-login')).toEqual({ ok: true });
 
     const first = await startLogin();
     await first.agent.submit(first.html, { national_id: '900000035', password: PASSWORD });

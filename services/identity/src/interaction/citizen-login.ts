@@ -7,7 +7,7 @@ import { passwordMatches, spendDecoyCheck } from '../accounts/password.js';
 import type { CitizenAccounts } from '../accounts/citizen-accounts.js';
 import { westernDigits } from '@tamkeen/citizen-input';
 import { RegisterUnavailable, type RegistryClient } from '../registry/registry-client.js';
-import { LOA, rankOf, requiredAcr } from '../oidc/assurance.js';
+import { LOA, rankOf, requiredAcr, sessionSteppingUp } from '../oidc/assurance.js';
 import { CodeNotSent, type CodeSender } from '../one-time-codes/code-sender.js';
 import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';
 import { grantWhatWasAsked } from './consent.js';
@@ -86,9 +86,10 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     const opened = await openInteraction(provider, req, res);
     if (!opened) return;
     const { details, lang } = opened;
-    if (details.prompt.name === 'login' && details.prompt.reasons.includes('acr_step_up') && details.session?.accountId) {
+    const steppingUp = sessionSteppingUp(details);
+    if (steppingUp) {
       // Already logged in, at a lower level: only the missing factor is asked for.
-      return res.redirect(303, await secondFactorHref(details.uid, lang, details.session.accountId));
+      return res.redirect(303, await secondFactorHref(details.uid, lang, steppingUp));
     }
     if (details.prompt.name === 'login') {
       return sendPage(res, 200, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrf.tokenFor(details.uid), enrolHref: `${base}/${details.uid}/enrol?lang=${lang}` }));
@@ -138,11 +139,9 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
   async function codeStepOf(details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<SecondFactorStep | undefined> {
     const saved = await pending.get(details.uid);
     if (saved) return saved;
-    if (details.prompt.name === 'login' && details.prompt.reasons.includes('acr_step_up') && details.session?.accountId) {
-      // The session's password stands; its second factors are asked again.
-      return { accountId: details.session.accountId, amr: ((details.session as { amr?: string[] }).amr ?? ['pwd']).filter((m) => m === 'pwd') };
-    }
-    return undefined;
+    const steppingUp = sessionSteppingUp(details);
+    // The session's password stands; its second factors are asked again.
+    return steppingUp ? { accountId: steppingUp, amr: ((details.session as { amr?: string[] }).amr ?? ['pwd']).filter((m) => m === 'pwd') } : undefined;
   }
 
   async function showCode(req: Request, res: Response, resend: boolean) {

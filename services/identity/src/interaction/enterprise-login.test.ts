@@ -19,6 +19,7 @@ beforeAll(async () => {
   await addOrganisation(knex, { id: 'mof', nameAr: 'وزارة المالية', nameEn: 'Ministry of Finance', kind: 'ministry' });
   rp = await addRelyingParty(knex, { organisationId: 'mof', name: 'Finance console', redirectUris: [REDIRECT], issuer: 'enterprise' });
   await enterpriseUsers(knex).create({ organisationId: 'mof', email: 'Amal.Haddad@mof.gov.ps', name: 'Amal Haddad', passwordHash: await hashPassword(PASSWORD), roles: ['finance_officer'] });
+  await enterpriseUsers(knex).create({ organisationId: 'mof', email: 'bassam@mof.gov.ps', name: 'Bassam Odeh', passwordHash: await hashPassword(PASSWORD), roles: ['developer'] });
 }, 30_000);
 afterAll(() => identity.close());
 
@@ -76,6 +77,26 @@ describe('staff login on the enterprise issuer: e-mail, password and a mandatory
     expect(typeof payload.auth_time).toBe('number');
     // A finance officer may read payments and reconcile; taking payments is not theirs to do.
     expect(String(payload.scope).split(' ').sort()).toEqual(['payments:read', 'reconciliation:read']);
+  });
+
+  it('links only the key shown in the login that confirms it: a key seen in another attempt and left unconfirmed is never linked', async () => {
+    const keyOf = (html: string) => /id="authenticator_key">([A-Z2-7 ]+)</.exec(html)![1]!.replace(/ /g, '');
+    const first = await startLogin();
+    const firstSetup = await ((await first.agent.submit(first.html, { email: 'bassam@mof.gov.ps', password: PASSWORD })) as Response).text();
+    const seen = keyOf(firstSetup);
+
+    const second = await startLogin();
+    const secondSetup = await ((await second.agent.submit(second.html, { email: 'bassam@mof.gov.ps', password: PASSWORD })) as Response).text();
+    const shown = keyOf(secondSetup);
+    expect(shown).not.toBe(seen);
+    const withSeen = (await second.agent.submit(secondSetup, { code: await generate({ secret: seen }) })) as Response;
+    expect(withSeen.status).toBe(400);
+    // The first attempt's set-up is over: its key links nothing either.
+    const stale = (await first.agent.submit(firstSetup, { code: await generate({ secret: seen }) })) as Response;
+    expect(stale.status).toBe(400);
+
+    const tokens = await tokensOf(second, await second.agent.submit(await withSeen.text(), { code: await generate({ secret: shown }) }));
+    expect(tokens.claims()).toMatchObject({ acr: 'urn:tamkeen:loa:high', roles: ['developer'] });
   });
 
   it('refuses a wrong password and an unknown address alike', async () => {

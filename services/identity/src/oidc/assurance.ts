@@ -1,3 +1,4 @@
+import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 
 /** Levels of assurance, lowest first. */
@@ -24,4 +25,18 @@ export function requiredAcr(params: Record<string, unknown>, claims: { id_token?
 export function needsStepUp(ctx: KoaContextWithOIDC): boolean {
   const required = requiredAcr(ctx.oidc.params as Record<string, unknown>, ctx.oidc.claims as Parameters<typeof requiredAcr>[1]);
   return required !== undefined && Boolean(ctx.oidc.session?.accountId) && rankOf(ctx.oidc.session?.acr) < rankOf(required);
+}
+
+/** Login prompt reasons that are only about the level of assurance, not about who is logged in. */
+const LEVEL_REASONS = new Set(['acr_step_up', 'essential_acr', 'essential_acrs']);
+
+/**
+ * The account whose session only needs a higher level (a step-up: the missing factor is asked,
+ * not the password). Undefined when the login prompt has any other reason too (`prompt=login`,
+ * an expired `max_age`, no session...): then the person logs in again from the start.
+ */
+export function sessionSteppingUp(details: Awaited<ReturnType<Provider['interactionDetails']>>): string | undefined {
+  const { prompt, session } = details;
+  if (prompt.name !== 'login' || !session?.accountId || !prompt.reasons.includes('acr_step_up')) return undefined;
+  return prompt.reasons.every((reason) => LEVEL_REASONS.has(reason)) ? session.accountId : undefined;
 }

@@ -2,7 +2,9 @@ import type { Migration } from '@tamkeen/db';
 
 /**
  * Authenticator apps (TOTP, RFC 6238), for citizens and enterprise users alike: one `active` per
- * subject (an account id) and at most one `pending` being set up. The secret is kept encrypted
+ * subject (an account id) and at most one `pending` being set up, by one login attempt (`attempt`:
+ * the interaction; another attempt starts over with a new secret, so a secret seen and left
+ * unconfirmed is never the one that gets linked). The secret is kept encrypted
  * (AES-256-GCM under AUTHENTICATOR_KEYS); `last_time_step` is the last code accepted, so no code
  * is accepted twice. The unused `citizen_accounts.totp_secret` column goes: this is the one place.
  */
@@ -13,6 +15,7 @@ export const authenticators: Migration = {
       t.text('subject').notNullable();
       t.text('state').notNullable().checkIn(['pending', 'active']);
       t.text('secret_sealed').notNullable();
+      t.text('attempt');
       t.bigInteger('last_time_step');
       t.integer('wrong_tries').notNullable().defaultTo(0);
       t.timestamp('locked_until', { useTz: true });
