@@ -31,13 +31,7 @@ export async function identityProviders(config: IdentityConfig, knex: Knex): Pro
       accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
       ...(kind === 'citizen'
         ? { findAccount: citizenClaims(accounts) }
-        : {
-            findAccount: enterpriseClaims(users),
-            accessTokenClaimsOf: async (accountId: string) => {
-              const user = await users.byId(accountId);
-              return user && { organisation_id: user.organisationId, roles: user.roles };
-            },
-          }),
+        : { findAccount: enterpriseClaims(users), accountClaimsInAccessTokens: ['organisation_id', 'roles'] }),
     });
   return { citizen: await make('citizen'), enterprise: await make('enterprise') };
 }

@@ -1,12 +1,12 @@
 import type { Redis } from '@tamkeen/db';
 import { westernDigits } from '@tamkeen/citizen-input';
-import express, { type IRouter, type Request, type Response } from 'express';
+import type { IRouter, Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 import QRCode from 'qrcode';
 import type { Authenticators } from '../authenticators/authenticators.js';
 import { LOA } from '../oidc/assurance.js';
-import { csrfTokens, openInteraction, sendPage } from './page-kit.js';
-import { appCodePage, authenticatorSetupPage, errorPage, type Lang, type MessageKey } from './pages.js';
+import { csrfTokens, finishLogin, openInteraction, pageForm, refuse, sendPage } from './page-kit.js';
+import { appCodePage, authenticatorSetupPage, type Lang, type MessageKey } from './pages.js';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -30,16 +30,6 @@ export function pendingSteps(redis: Redis, prefix: string) {
 }
 
 export type PendingSteps = ReturnType<typeof pendingSteps>;
-
-/** Ends the interaction with a logged-in account, at the level and by the factors shown. */
-export function finishLogin(provider: Provider, req: Request, res: Response, accountId: string, acr: string, amr: string[]) {
-  return provider.interactionFinished(req, res, { login: { accountId, acr, amr: [...new Set(amr)], remember: false } }, { mergeWithLastSubmission: false });
-}
-
-/** A page that ends this attempt, saying why, with the language switch pointing back at `path`. */
-export function refuse(res: Response, status: number, path: string, lang: Lang, message: MessageKey): void {
-  sendPage(res, status, errorPage({ lang, switchHref: `${path}?lang=${lang === 'ar' ? 'en' : 'ar'}`, message }));
-}
 
 export interface AuthenticatorStepsDeps {
   provider: Provider;
@@ -69,7 +59,6 @@ export interface AuthenticatorStepsDeps {
  */
 export function authenticatorSteps(router: IRouter, { provider, base, authenticators, pending, secret, stepOf, mayLink, labelOf, alternativeHref, onLinked, setupIntro }: AuthenticatorStepsDeps): void {
   const csrf = csrfTokens(secret);
-  const form = express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 });
 
   const appStep = async (res: Response, status: number, details: Interaction, lang: Lang, accountId: string, error?: MessageKey) =>
     sendPage(
@@ -96,7 +85,7 @@ export function authenticatorSteps(router: IRouter, { provider, base, authentica
     await appStep(res, 200, details, lang, step.accountId);
   });
 
-  router.post(`${base}/:uid/app`, form, async (req, res) => {
+  router.post(`${base}/:uid/app`, pageForm, async (req, res) => {
     const opened = await openInteraction(provider, req, res);
     if (!opened) return;
     const { details, lang } = opened;
@@ -145,7 +134,7 @@ export function authenticatorSteps(router: IRouter, { provider, base, authentica
     if (c) await setupStep(res, 200, c);
   });
 
-  router.post(`${base}/:uid/app/setup`, form, async (req, res) => {
+  router.post(`${base}/:uid/app/setup`, pageForm, async (req, res) => {
     const c = await linkingStepOf(req, res);
     if (!c) return;
     const body = (req.body ?? {}) as Record<string, string>;

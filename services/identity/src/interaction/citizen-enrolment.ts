@@ -1,7 +1,7 @@
 import type { Redis, TokenBucket } from '@tamkeen/db';
 import { mobileNumber, parseNationalId, westernDigits } from '@tamkeen/citizen-input';
 import type { Logger } from '@tamkeen/http-kit';
-import express, { type IRouter, type Request, type Response } from 'express';
+import type { IRouter, Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { CitizenAccounts } from '../accounts/citizen-accounts.js';
 import { hashPassword, passwordProblem } from '../accounts/password.js';
@@ -9,8 +9,8 @@ import { LOA } from '../oidc/assurance.js';
 import { CodeNotSent, type CodeSender } from '../one-time-codes/code-sender.js';
 import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';
 import { RegisterUnavailable, type RegistryClient } from '../registry/registry-client.js';
-import { csrfTokens, openInteraction, sendPage } from './page-kit.js';
-import { codePage, errorPage, formPage, type Lang, type MessageKey } from './pages.js';
+import { csrfTokens, finishLogin, openInteraction, pageForm, refuse, sendPage } from './page-kit.js';
+import { codePage, formPage, type Lang, type MessageKey } from './pages.js';
 
 interface Enrolment {
   nationalId: string;
@@ -39,7 +39,6 @@ export interface CitizenEnrolmentDeps {
   logger: Logger;
 }
 
-const form = express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 });
 
 /**
  * Enrolment, inside a login (the relying party gets the new citizen back, logged in): who you are,
@@ -60,7 +59,7 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
     const uid = details.uid;
     const href = (step: string, l: Lang = lang) => `${base}/${uid}/${step}?lang=${l}`;
     const saved = await redis.get(stateKey(uid));
-    const fail = (status: number, message: MessageKey) => sendPage(res, status, errorPage({ lang, switchHref: href('enrol', lang === 'ar' ? 'en' : 'ar'), message }));
+    const fail = (status: number, message: MessageKey) => refuse(res, status, `${base}/${uid}/enrol`, lang, message);
     if (req.method === 'POST' && !csrf.matches(uid, (req.body as Record<string, string> | undefined)?.csrf)) {
       fail(403, 'csrf');
       return undefined;
@@ -95,7 +94,7 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
     if (c) showIdentityForm(res, c, 200);
   });
 
-  router.post(`${base}/:uid/enrol`, form, async (req, res) => {
+  router.post(`${base}/:uid/enrol`, pageForm, async (req, res) => {
     const c = await context(req, res);
     if (!c) return;
     const body = req.body as Record<string, string>;
@@ -145,7 +144,7 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
     phoneForm(res, c, 200);
   });
 
-  router.post(`${base}/:uid/enrol/phone`, form, async (req, res) => {
+  router.post(`${base}/:uid/enrol/phone`, pageForm, async (req, res) => {
     const c = await context(req, res);
     if (!c) return;
     if (!c.enrolment) return c.fail(400, 'expired');
@@ -180,7 +179,7 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
     phoneCodePage(res, c, 200, c.enrolment.phone);
   });
 
-  router.post(`${base}/:uid/enrol/phone-code`, form, async (req, res) => {
+  router.post(`${base}/:uid/enrol/phone-code`, pageForm, async (req, res) => {
     const c = await context(req, res);
     if (!c) return;
     if (!c.enrolment?.phone) return c.fail(400, 'expired');
@@ -219,7 +218,7 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
     passwordForm(res, c, 200);
   });
 
-  router.post(`${base}/:uid/enrol/password`, form, async (req, res) => {
+  router.post(`${base}/:uid/enrol/password`, pageForm, async (req, res) => {
     const c = await context(req, res);
     if (!c) return;
     const enrolment = c.enrolment;
@@ -248,6 +247,6 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
     }
     await redis.del(stateKey(c.uid));
     // The password just chosen and the phone just confirmed by a code: substantial.
-    await provider.interactionFinished(req, res, { login: { accountId, acr: LOA.substantial, amr: ['pwd', 'sms'], remember: false } }, { mergeWithLastSubmission: false });
+    await finishLogin(provider, req, res, accountId, LOA.substantial, ['pwd', 'sms']);
   });
 }

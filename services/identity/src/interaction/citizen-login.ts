@@ -1,18 +1,18 @@
 import type { Redis, TokenBucket } from '@tamkeen/db';
 import type { Logger } from '@tamkeen/http-kit';
-import express, { type IRouter, type Request, type Response } from 'express';
+import type { IRouter, Request, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Authenticators } from '../authenticators/authenticators.js';
 import { passwordMatches, spendDecoyCheck } from '../accounts/password.js';
 import type { CitizenAccounts } from '../accounts/citizen-accounts.js';
-import { westernDigits } from '@tamkeen/citizen-input';
+import { parseNationalId, westernDigits } from '@tamkeen/citizen-input';
 import { RegisterUnavailable, type RegistryClient } from '../registry/registry-client.js';
 import { LOA, rankOf, requiredAcr, sessionSteppingUp } from '../oidc/assurance.js';
 import { CodeNotSent, type CodeSender } from '../one-time-codes/code-sender.js';
 import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';
 import { grantWhatWasAsked } from './consent.js';
-import { csrfTokens, openInteraction, sendPage } from './page-kit.js';
-import { authenticatorSteps, finishLogin, pendingSteps, refuse as refusePage, type SecondFactorStep } from './authenticator-steps.js';
+import { csrfTokens, finishLogin, openInteraction, pageForm, refuse as refusePage, sendPage } from './page-kit.js';
+import { authenticatorSteps, pendingSteps, type SecondFactorStep } from './authenticator-steps.js';
 import { codePage, loginPage, STYLESHEET, type Lang, type MessageKey } from './pages.js';
 
 
@@ -97,12 +97,15 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     await grantWhatWasAsked(provider, req, res, details);
   });
 
-  router.post(`${base}/:uid/login`, express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }), async (req, res) => {
+  router.post(`${base}/:uid/login`, pageForm, async (req, res) => {
     const opened = await openInteraction(provider, req, res);
     if (!opened) return;
     const { details, lang } = opened;
     const body = (req.body ?? {}) as Record<string, string>;
-    const nationalId = westernDigits(String(body.national_id ?? '')).replace(/[\s-]/g, '');
+    const typed = String(body.national_id ?? '');
+    const parsed = parseNationalId(typed);
+    // A valid number as the register writes it; anything else as typed (the form shows it again).
+    const nationalId = parsed.ok ? parsed.nationalId : westernDigits(typed).trim();
     const again = (status: number, error: MessageKey) =>
       sendPage(res, status, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrf.tokenFor(details.uid), error, nationalId }));
     if (!csrf.matches(details.uid, body.csrf)) return again(403, 'csrf');
@@ -111,7 +114,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     const [perAccount, perAddress] = await Promise.all([attempts.take(`login:id:${nationalId}`, triesPerMinute.perAccount), attempts.take(`login:ip:${req.ip ?? 'unknown'}`, triesPerMinute.perAddress)]);
     if (!perAccount.allowed || !perAddress.allowed) return again(429, 'throttled');
 
-    const account = /^[0-9]{9}$/.test(nationalId) ? await accounts.byNationalId(nationalId) : undefined;
+    const account = parsed.ok ? await accounts.byNationalId(parsed.nationalId) : undefined;
     const passwordOk = account ? await passwordMatches(account.passwordHash, String(body.password ?? '')) : await spendDecoyCheck(String(body.password ?? ''));
     if (!account || !passwordOk) return again(401, 'wrong');
 
@@ -173,9 +176,9 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
   }
 
   router.get(`${base}/:uid/code`, (req, res) => showCode(req, res, false));
-  router.post(`${base}/:uid/resend`, express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), (req, res) => showCode(req, res, true));
+  router.post(`${base}/:uid/resend`, pageForm, (req, res) => showCode(req, res, true));
 
-  router.post(`${base}/:uid/code`, express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 5 }), async (req, res) => {
+  router.post(`${base}/:uid/code`, pageForm, async (req, res) => {
     const opened = await openInteraction(provider, req, res);
     if (!opened) return;
     const { details, lang } = opened;

@@ -1,13 +1,13 @@
 import type { Redis, TokenBucket } from '@tamkeen/db';
 import type { Logger } from '@tamkeen/http-kit';
-import express, { type IRouter, type Response } from 'express';
+import type { IRouter, Response } from 'express';
 import type Provider from 'oidc-provider';
-import { scopesOfRoles, type EnterpriseUsers } from '../accounts/enterprise-users.js';
+import { normalisedEmail, scopesOfRoles, type EnterpriseUsers } from '../accounts/enterprise-users.js';
 import { passwordMatches, spendDecoyCheck } from '../accounts/password.js';
 import type { Authenticators } from '../authenticators/authenticators.js';
-import { authenticatorSteps, pendingSteps, refuse } from './authenticator-steps.js';
+import { authenticatorSteps, pendingSteps } from './authenticator-steps.js';
 import { grantWhatWasAsked } from './consent.js';
-import { csrfTokens, openInteraction, sendPage } from './page-kit.js';
+import { csrfTokens, openInteraction, pageForm, refuse, sendPage } from './page-kit.js';
 import { formPage, type Lang, type MessageKey } from './pages.js';
 
 export interface EnterpriseLoginDeps {
@@ -63,12 +63,12 @@ export function enterpriseLoginRoutes(router: IRouter, { provider, users, authen
     await grantWhatWasAsked(provider, req, res, details, (scope) => allowed.has(scope));
   });
 
-  router.post(`${base}/:uid/login`, express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 10 }), async (req, res) => {
+  router.post(`${base}/:uid/login`, pageForm, async (req, res) => {
     const opened = await openInteraction(provider, req, res);
     if (!opened) return;
     const { details, lang } = opened;
     const body = (req.body ?? {}) as Record<string, string>;
-    const email = String(body.email ?? '').trim().toLowerCase();
+    const email = normalisedEmail(String(body.email ?? ''));
     if (!csrf.matches(details.uid, body.csrf)) return loginForm(res, 403, details.uid, lang, 'csrf', email);
     const [perAccount, perAddress] = await Promise.all([attempts.take(`staff-login:email:${email}`, triesPerMinute.perAccount), attempts.take(`staff-login:ip:${req.ip ?? 'unknown'}`, triesPerMinute.perAddress)]);
     if (!perAccount.allowed || !perAddress.allowed) return loginForm(res, 429, details.uid, lang, 'throttled', email);

@@ -1,7 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { formBody } from '@tamkeen/http-kit';
 import type { Request, Response } from 'express';
 import type Provider from 'oidc-provider';
-import { errorPage, type Lang } from './pages.js';
+import { errorPage, type Lang, type MessageKey } from './pages.js';
 
 /** A strict policy: nothing but the page's own stylesheet; no script, no frames, no plugins. */
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -9,6 +10,14 @@ const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'non
 /** Sends one of our pages with the headers every one of them carries. */
 export function sendPage(res: Response, status: number, html: string): void {
   res.status(status).set({ 'Content-Type': 'text/html; charset=utf-8', 'Content-Security-Policy': CSP, 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer' }).send(html);
+}
+
+/** The pages' forms: a few short fields each. */
+export const pageForm = formBody('4kb');
+
+/** A page that ends this attempt, saying why, with the language switch pointing back at `path`. */
+export function refuse(res: Response, status: number, path: string, lang: Lang, message: MessageKey): void {
+  sendPage(res, status, errorPage({ lang, switchHref: `${path}?lang=${lang === 'ar' ? 'en' : 'ar'}`, message }));
 }
 
 /** Arabic unless English is asked for (`?lang=en`, or the relying party's `ui_locales`). */
@@ -44,4 +53,9 @@ export async function openInteraction(provider: Provider, req: Request, res: Res
     sendPage(res, 400, errorPage({ lang: languageOf(req), switchHref: req.path, message: 'expired' }));
     return undefined;
   }
+}
+
+/** Ends the interaction with a logged-in account, at the level and by the factors shown. */
+export function finishLogin(provider: Provider, req: Request, res: Response, accountId: string, acr: string, amr: string[]) {
+  return provider.interactionFinished(req, res, { login: { accountId, acr, amr: [...new Set(amr)], remember: false } }, { mergeWithLastSubmission: false });
 }

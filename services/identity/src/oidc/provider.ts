@@ -4,7 +4,7 @@ import Provider, { errors, interactionPolicy, type Configuration, type KoaContex
 import { LOA, needsStepUp } from './assurance.js';
 import { loggedOutPage, logoutPage } from './logout-pages.js';
 import { postgresAdapter } from './postgres-adapter.js';
-import { resourceForScopes, type ApiResource } from './resource-servers.js';
+import { machineScopes, resourceForScopes, type ApiResource } from './resource-servers.js';
 
 export type IssuerKind = 'citizen' | 'enterprise';
 
@@ -22,8 +22,8 @@ export interface ProviderOptions {
   accessTokenTtlS: number;
   /** The issuer's accounts (citizens, or organisations' staff): the claims of a `sub`. */
   findAccount?: Configuration['findAccount'];
-  /** Claims of an end user that go into their access tokens too (the enterprise issuer: organisation and roles). */
-  accessTokenClaimsOf?: (accountId: string) => Promise<Record<string, unknown> | undefined>;
+  /** The account's claims that go into its access tokens too (the enterprise issuer: organisation and roles). */
+  accountClaimsInAccessTokens?: readonly string[];
 }
 
 /**
@@ -32,7 +32,7 @@ export interface ProviderOptions {
  * enterprise issuer grants client credentials to machine clients for the platform's APIs, as JWT
  * access tokens naming the client's organisation.
  */
-export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources, accessTokenTtlS, findAccount, accessTokenClaimsOf }: ProviderOptions): Provider {
+export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources, accessTokenTtlS, findAccount, accountClaimsInAccessTokens = [] }: ProviderOptions): Provider {
   const resourceServer = (api: ApiResource) => ({
     scope: api.scopes.join(' '),
     audience: api.audience,
@@ -62,7 +62,7 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
     // scopes granted, not only those asked for by name: what relying parties here expect.
     conformIdTokenClaims: false,
     extraClientMetadata: { properties: ['organisation_id'] },
-    scopes: ['openid', 'offline_access', 'profile', 'phone', 'email', ...(kind === 'citizen' ? ['national_id'] : []), ...(kind === 'enterprise' ? resources.flatMap((r) => r.scopes) : [])],
+    scopes: ['openid', 'offline_access', 'profile', 'phone', 'email', ...(kind === 'citizen' ? ['national_id'] : []), ...(kind === 'enterprise' ? machineScopes(resources) : [])],
     clientDefaults: { grant_types: ['authorization_code'], id_token_signed_response_alg: 'RS256', response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
     enabledJWA: { clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'] },
     features: {
@@ -116,7 +116,12 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
         if (login?.acr) claims.acr = login.acr;
         if (login?.amr) claims.amr = login.amr;
         if (login?.authTime) claims.auth_time = login.authTime;
-        Object.assign(claims, await accessTokenClaimsOf?.(accountId));
+        // The account oidc-provider loaded for this grant: no second read.
+        const account = ctx.oidc.account;
+        if (account?.accountId === accountId && accountClaimsInAccessTokens.length > 0) {
+          const all = await account.claims('userinfo', 'openid', {}, []);
+          for (const name of accountClaimsInAccessTokens) if (all[name] !== undefined) claims[name] = all[name];
+        }
       }
       return Object.keys(claims).length > 0 ? claims : undefined;
     },
