@@ -4,7 +4,7 @@ import { accessTokenVerifier, createLogger } from '@tamkeen/http-kit';
 import { logCapture, startTestIssuer, type TestIssuer } from '@tamkeen/testing';
 import type { Express } from 'express';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { openLanes, type Lanes } from './delivery/lanes.js';
 import { openStatusChanges, type StatusChanges } from './delivery/webhooks.js';
 import { createApp } from './app.js';
@@ -62,7 +62,8 @@ export async function testNotifications(label: string, { smsStatusCallbackUrl = 
     statusChanges,
     queuePrefix,
     blockingConnection() {
-      const connection = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+      // The same Redis as the lanes (REDIS_URL honoured), for blocking commands.
+      const connection = stores.redis.duplicate({ maxRetriesPerRequest: null });
       blocking.push(connection);
       return connection;
     },

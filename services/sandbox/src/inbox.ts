@@ -1,4 +1,4 @@
-import { resource } from '@tamkeen/http-kit';
+import { escapeHtml, resource } from '@tamkeen/http-kit';
 import type { IRouter } from 'express';
 import type { MailStore, SandboxMail } from './smtp/mail-store.js';
 import type { MessageStore, SandboxMessage } from './twilio/message-store.js';
@@ -27,9 +27,6 @@ function mailEntry(mail: SandboxMail) {
     received_at: mail.receivedAt.toISOString(),
   };
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /**
  * What the sandbox "delivered", for people (a page) and for demos and tests (JSON): one-time codes

@@ -1,3 +1,4 @@
+import { escapeHtml } from '@tamkeen/http-kit';
 /** The citizen's pages: Arabic and right-to-left by default, English on request; no script at all. */
 export type Lang = 'ar' | 'en';
 
@@ -154,10 +155,9 @@ export function text(lang: Lang, key: MessageKey): string {
   return TEXT[lang][key];
 }
 
-const escape = (value: string) => value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** The page's error, first, announced to screen readers; fields point at it with aria-describedby. */
-const alertOf = (lang: Lang, error?: MessageKey) => (error ? `<p class="error" role="alert" id="error">${escape(text(lang, error))}</p>\n` : '');
+const alertOf = (lang: Lang, error?: MessageKey) => (error ? `<p class="error" role="alert" id="error">${escapeHtml(text(lang, error))}</p>\n` : '');
 
 function page(lang: Lang, title: string, switchHref: string, body: string): string {
   return `<!doctype html>
@@ -165,13 +165,13 @@ function page(lang: Lang, title: string, switchHref: string, body: string): stri
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escape(title)} — ${escape(text(lang, 'service'))}</title>
+<title>${escapeHtml(title)} — ${escapeHtml(text(lang, 'service'))}</title>
 <link rel="stylesheet" href="/auth/static/tamkeen.css">
 </head>
 <body>
-<header><p class="service">${escape(text(lang, 'service'))}</p><a class="language" href="${escape(switchHref)}" lang="${lang === 'ar' ? 'en' : 'ar'}">${escape(text(lang, 'otherLanguage'))}</a></header>
+<header><p class="service">${escapeHtml(text(lang, 'service'))}</p><a class="language" href="${escapeHtml(switchHref)}" lang="${lang === 'ar' ? 'en' : 'ar'}">${escapeHtml(text(lang, 'otherLanguage'))}</a></header>
 <main>
-<h1>${escape(title)}</h1>
+<h1>${escapeHtml(title)}</h1>
 ${body}
 </main>
 </body>
@@ -194,18 +194,18 @@ export function formPage({ lang, title, intro, fields, action, switchHref, csrf,
   const inputs = fields
     .map((f, i) => {
       const described = [f.hint ? `${f.name}_hint` : '', error ? 'error' : ''].filter(Boolean).join(' ');
-      return `<label for="${f.name}">${escape(text(lang, f.label))}</label>
-${f.hint ? `<p class="hint" id="${f.name}_hint">${escape(text(lang, f.hint))}</p>\n` : ''}<input id="${f.name}" name="${f.name}" type="${f.type ?? 'text'}"${f.autocomplete ? ` autocomplete="${f.autocomplete}"` : ''}${f.inputmode ? ` inputmode="${f.inputmode}"` : ''}${described ? ` aria-describedby="${described}"` : ''}${error ? ' aria-invalid="true"' : ''} value="${escape(f.value ?? '')}" required${i === 0 ? ' autofocus' : ''}>`;
+      return `<label for="${f.name}">${escapeHtml(text(lang, f.label))}</label>
+${f.hint ? `<p class="hint" id="${f.name}_hint">${escapeHtml(text(lang, f.hint))}</p>\n` : ''}<input id="${f.name}" name="${f.name}" type="${f.type ?? 'text'}"${f.autocomplete ? ` autocomplete="${f.autocomplete}"` : ''}${f.inputmode ? ` inputmode="${f.inputmode}"` : ''}${described ? ` aria-describedby="${described}"` : ''}${error ? ' aria-invalid="true"' : ''} value="${escapeHtml(f.value ?? '')}" required${i === 0 ? ' autofocus' : ''}>`;
     })
     .join('\n');
   return page(
     lang,
     text(lang, title),
     switchHref,
-    `${alert}${intro ? `<p>${escape(text(lang, intro))}</p>\n` : ''}<form method="post" action="${escape(action)}" novalidate>
-<input type="hidden" name="csrf" value="${escape(csrf)}">
+    `${alert}${intro ? `<p>${escapeHtml(text(lang, intro))}</p>\n` : ''}<form method="post" action="${escapeHtml(action)}" novalidate>
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
 ${inputs}
-<button type="submit">${escape(text(lang, submit))}</button>
+<button type="submit">${escapeHtml(text(lang, submit))}</button>
 </form>`,
   );
 }
@@ -216,15 +216,15 @@ export function loginPage({ lang, action, switchHref, csrf, error, nationalId, e
     lang,
     text(lang, 'loginTitle'),
     switchHref,
-    `${alert}<form method="post" action="${escape(action)}" novalidate>
-<input type="hidden" name="csrf" value="${escape(csrf)}">
-<label for="national_id">${escape(text(lang, 'nationalId'))}</label>
-<p class="hint" id="national_id_hint">${escape(text(lang, 'nationalIdHint'))}</p>
-<input id="national_id" name="national_id" inputmode="numeric" autocomplete="username" required aria-describedby="national_id_hint${error ? ' error' : ''}" value="${escape(nationalId ?? '')}"${error ? ' aria-invalid="true"' : ''} autofocus>
-<label for="password">${escape(text(lang, 'password'))}</label>
+    `${alert}<form method="post" action="${escapeHtml(action)}" novalidate>
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<label for="national_id">${escapeHtml(text(lang, 'nationalId'))}</label>
+<p class="hint" id="national_id_hint">${escapeHtml(text(lang, 'nationalIdHint'))}</p>
+<input id="national_id" name="national_id" inputmode="numeric" autocomplete="username" required aria-describedby="national_id_hint${error ? ' error' : ''}" value="${escapeHtml(nationalId ?? '')}"${error ? ' aria-invalid="true"' : ''} autofocus>
+<label for="password">${escapeHtml(text(lang, 'password'))}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required>
-<button type="submit">${escape(text(lang, 'submit'))}</button>
-</form>${enrolHref ? `\n<p><a href="${escape(enrolHref)}">${escape(text(lang, 'enrolLink'))}</a></p>` : ''}`,
+<button type="submit">${escapeHtml(text(lang, 'submit'))}</button>
+</form>${enrolHref ? `\n<p><a href="${escapeHtml(enrolHref)}">${escapeHtml(text(lang, 'enrolLink'))}</a></p>` : ''}`,
   );
 }
 
@@ -235,12 +235,12 @@ export function maskedPhone(e164: string): string {
 
 /** The six-digit code field, its label and hint, and the button: one form shared by every code step. */
 function codeForm({ lang, action, csrf, label, hint, submit, error }: { lang: Lang; action: string; csrf: string; label: MessageKey; hint: MessageKey; submit: MessageKey; error?: MessageKey }): string {
-  return `<form method="post" action="${escape(action)}" novalidate>
-<input type="hidden" name="csrf" value="${escape(csrf)}">
-<label for="code">${escape(text(lang, label))}</label>
-<p class="hint" id="code_hint">${escape(text(lang, hint))}</p>
+  return `<form method="post" action="${escapeHtml(action)}" novalidate>
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<label for="code">${escapeHtml(text(lang, label))}</label>
+<p class="hint" id="code_hint">${escapeHtml(text(lang, hint))}</p>
 <input id="code" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" required aria-describedby="code_hint${error ? ' error' : ''}"${error ? ' aria-invalid="true"' : ''} autofocus>
-<button type="submit">${escape(text(lang, submit))}</button>
+<button type="submit">${escapeHtml(text(lang, submit))}</button>
 </form>`;
 }
 
@@ -249,13 +249,13 @@ export function codePage({ lang, action, resendAction, switchHref, csrf, phone, 
     lang,
     text(lang, 'codeTitle'),
     switchHref,
-    `${alertOf(lang, error)}<p>${escape(text(lang, 'codeSent'))} <bdi dir="ltr" class="phone">${escape(maskedPhone(phone))}</bdi></p>
+    `${alertOf(lang, error)}<p>${escapeHtml(text(lang, 'codeSent'))} <bdi dir="ltr" class="phone">${escapeHtml(maskedPhone(phone))}</bdi></p>
 ${codeForm({ lang, action, csrf, label: 'codeLabel', hint: 'codeHint', submit: 'codeSubmit', error })}${
       resendAction
         ? `
-<form method="post" action="${escape(resendAction)}">
-<input type="hidden" name="csrf" value="${escape(csrf)}">
-<button type="submit" class="secondary">${escape(text(lang, 'resend'))}</button>
+<form method="post" action="${escapeHtml(resendAction)}">
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<button type="submit" class="secondary">${escapeHtml(text(lang, 'resend'))}</button>
 </form>`
         : ''
     }`,
@@ -268,8 +268,8 @@ export function appCodePage({ lang, action, switchHref, csrf, smsHref, error }: 
     lang,
     text(lang, 'appCodeTitle'),
     switchHref,
-    `${alertOf(lang, error)}<p>${escape(text(lang, 'appCodeIntro'))}</p>
-${codeForm({ lang, action, csrf, label: 'appCodeLabel', hint: 'appCodeHint', submit: 'codeSubmit', error })}${smsHref ? `\n<p><a href="${escape(smsHref)}">${escape(text(lang, 'useSmsInstead'))}</a></p>` : ''}`,
+    `${alertOf(lang, error)}<p>${escapeHtml(text(lang, 'appCodeIntro'))}</p>
+${codeForm({ lang, action, csrf, label: 'appCodeLabel', hint: 'appCodeHint', submit: 'codeSubmit', error })}${smsHref ? `\n<p><a href="${escapeHtml(smsHref)}">${escapeHtml(text(lang, 'useSmsInstead'))}</a></p>` : ''}`,
   );
 }
 
@@ -287,17 +287,17 @@ export function authenticatorSetupPage({ lang, action, switchHref, csrf, qrSvg, 
     lang,
     text(lang, 'setupTitle'),
     switchHref,
-    `${alertOf(lang, error)}<p>${escape(text(lang, intro))}</p>
-<p>${escape(text(lang, 'setupScan'))}</p>
-<figure class="qr" role="img" aria-label="${escape(text(lang, 'setupQrLabel'))}">${qrSvg}</figure>
-<p>${escape(text(lang, 'setupKey'))}</p>
-<p><code dir="ltr" class="key" id="authenticator_key">${escape(groupedKey(secret))}</code></p>
+    `${alertOf(lang, error)}<p>${escapeHtml(text(lang, intro))}</p>
+<p>${escapeHtml(text(lang, 'setupScan'))}</p>
+<figure class="qr" role="img" aria-label="${escapeHtml(text(lang, 'setupQrLabel'))}">${qrSvg}</figure>
+<p>${escapeHtml(text(lang, 'setupKey'))}</p>
+<p><code dir="ltr" class="key" id="authenticator_key">${escapeHtml(groupedKey(secret))}</code></p>
 ${codeForm({ lang, action, csrf, label: 'setupCodeLabel', hint: 'setupCodeHint', submit: 'setupSubmit', error })}`,
   );
 }
 
 export function errorPage({ lang, switchHref, message }: { lang: Lang; switchHref: string; message: MessageKey }): string {
-  return page(lang, text(lang, 'errorTitle'), switchHref, `<p class="error" role="alert">${escape(text(lang, message))}</p>`);
+  return page(lang, text(lang, 'errorTitle'), switchHref, `<p class="error" role="alert">${escapeHtml(text(lang, message))}</p>`);
 }
 
 /** The one stylesheet (served from the pages' own origin: the Content-Security-Policy allows nothing else). */

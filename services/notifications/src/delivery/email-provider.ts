@@ -1,3 +1,4 @@
+import { escapeHtml } from '@tamkeen/http-kit';
 import nodemailer from 'nodemailer';
 
 export interface OutgoingEmail {
@@ -14,7 +15,6 @@ export interface EmailProvider {
   close(): void;
 }
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 /** The HTML part: paragraphs of the text, right to left for Arabic. */
 export function emailHtml(body: string, language: 'ar' | 'en'): string {

@@ -9,6 +9,7 @@ beforeAll(async () => {
   await service.stores.knex('organisation_limits').insert([
     { organisation_id: 'small-council', per_minute: 2 },
     { organisation_id: 'busy-council', per_minute: 4 },
+    { organisation_id: 'retrying-council', per_minute: 1 },
   ]);
 });
 afterAll(() => service.close());
@@ -16,7 +17,8 @@ afterAll(() => service.close());
 async function sender(organisation: string) {
   const auth = await service.bearer('notifications:send', organisation);
   const template = await request(service.app).post('/notifications/v1/templates').set('Authorization', auth).send({ name: 'c', type: 'sms', body: { ar: 'رمز ((code))', en: 'Code ((code))' } });
-  return () => request(service.app).post('/notifications/v1/sms').set('Authorization', auth).send({ phone_number: '0599123456', template_id: template.body.id, personalisation: { code: '1' } });
+  return (headers: Record<string, string> = {}) =>
+    request(service.app).post('/notifications/v1/sms').set('Authorization', auth).set(headers).send({ phone_number: '0599123456', template_id: template.body.id, personalisation: { code: '1' } });
 }
 
 describe('per-organisation sending limit', () => {
@@ -42,5 +44,15 @@ describe('per-organisation sending limit', () => {
     expect(answers.map((a) => a.status).sort()).toEqual([...Array(4).fill(201), ...Array(8).fill(429)]);
     const stored = await service.stores.knex('notifications').where({ organisation_id: 'busy-council' }).select('id');
     expect(stored.map((row: { id: string }) => row.id).sort()).toEqual(answers.filter((a) => a.status === 201).map((a) => a.body.id as string).sort());
+  });
+
+  it('answers a send repeated with its Idempotency-Key with the first notification, even once the allowance is used', async () => {
+    const retrying = await sender('retrying-council');
+    const first = await retrying({ 'Idempotency-Key': 'send-1' });
+    expect(first.status).toBe(201);
+    const again = await retrying({ 'Idempotency-Key': 'send-1' });
+    expect(again.status).toBe(201);
+    expect(again.body.id).toBe(first.body.id);
+    expect((await retrying({ 'Idempotency-Key': 'send-2' })).status).toBe(429);
   });
 });

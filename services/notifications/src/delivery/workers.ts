@@ -43,16 +43,19 @@ export function startWorkers({ connection, prefix = 'tamkeen', concurrency = { p
       { connection: connection(), prefix, concurrency: concurrency[lane], autorun: true },
     );
     worker.on('failed', (job, error) => {
-      if (!job) return;
-      const exhausted = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-      if (exhausted && !(error instanceof UnrecoverableError)) {
-        metrics?.failed.inc({ lane, type: 'any', kind: 'exhausted' });
-        void delivery.giveUp(job.data.notificationId).then(() =>
-          logger.error({ notification: job.data.notificationId, attempts: job.attemptsMade, lane }, 'gave up sending: technical-failure'),
-        );
-      } else if (!exhausted) {
-        logger.warn({ notification: job.data.notificationId, attempt: job.attemptsMade, lane, reason: error.message }, 'sending failed; will retry');
+      // A permanent failure was recorded where it happened.
+      if (!job || error instanceof UnrecoverableError) return;
+      const notification = job.data.notificationId;
+      if (job.attemptsMade < (job.opts.attempts ?? 1)) {
+        logger.warn({ notification, attempt: job.attemptsMade, lane, reason: error.message }, 'sending failed; will retry');
+        return;
       }
+      metrics?.failed.inc({ lane, type: 'any', kind: 'exhausted' });
+      delivery.giveUp(notification).then(
+        () => logger.error({ notification, attempts: job.attemptsMade, lane }, 'gave up sending: technical-failure'),
+        // Left `sending` with no provider id: the recovery sweep takes it up again.
+        (err: unknown) => logger.error({ err, notification, lane }, 'gave up sending, but could not record it'),
+      );
     });
     worker.on('error', (error) => logger.warn({ err: error, lane }, 'worker error'));
     return worker;

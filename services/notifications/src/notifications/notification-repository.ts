@@ -124,6 +124,12 @@ export function notificationRepository(knex: Knex) {
     existing.requestHash === requestHash ? { outcome: 'repeated', notification: existing } : { outcome: 'key reused', notification: existing };
 
   return {
+    /** What an earlier request with this Idempotency-Key gave (judged against this request), if there was one. */
+    async earlier(organisationId: string, key: string, requestHash: string): Promise<Created | undefined> {
+      const first = await byKey(organisationId, key);
+      return first && judge(first, requestHash);
+    },
+
     /**
      * Writes the notification, once per Idempotency-Key: the same key with the same request gives
      * back the first notification; with another request, `key reused`. Two racing requests with

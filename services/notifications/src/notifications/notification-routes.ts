@@ -10,7 +10,7 @@ import type { TemplateType } from '../templates/template.js';
 import { emailRequest, smsRequest } from './notification-request.js';
 import type { Lanes } from '../delivery/lanes.js';
 import type { RateLimiter } from '../delivery/rate-limit.js';
-import type { Notification, NotificationRepository } from './notification-repository.js';
+import type { Created, Notification, NotificationRepository } from './notification-repository.js';
 
 const BASE = '/notifications/v1';
 const idempotencyKey = z.object({ key: z.string().regex(/^[\x21-\x7e]{1,255}$/, { message: 'must be 1 to 255 printable characters' }).optional() });
@@ -98,6 +98,10 @@ export function notificationRoutes(router: IRouter, { notifications, templates, 
 
   async function accept(req: Request, type: TemplateType, recipient: string, lane: 'priority' | 'bulk', input: z.output<typeof smsRequest> | z.output<typeof emailRequest>, organisationId: string, clientId: string) {
     const key = validate(idempotencyKey, { key: req.get('Idempotency-Key') }).key;
+    const hash = requestHash(req.path, req.body);
+    // A request repeated with its Idempotency-Key gets its first answer, and spends no allowance.
+    const earlier = key ? await notifications.earlier(organisationId, key, hash) : undefined;
+    if (earlier) return answerOf(earlier);
     const template = await templates.current(organisationId, input.template_id);
     if (!template || template.type !== type) {
       throw new ValidationFailed([{ name: 'template_id', reason: template ? `is an ${template.type} template, not ${type}` : 'is not one of your templates' }]);
@@ -136,7 +140,7 @@ export function notificationRoutes(router: IRouter, { notifications, templates, 
       smsEncoding: segments?.encoding,
       smsParts: segments?.parts,
       idempotencyKey: key,
-      requestHash: requestHash(req.path, req.body),
+      requestHash: hash,
     });
     if (created.outcome === 'created') {
       // Written first, queued second: if Redis fails here, the recovery sweep queues it later.
@@ -144,6 +148,11 @@ export function notificationRoutes(router: IRouter, { notifications, templates, 
         logger.warn({ err: error, notification: created.notification.id }, 'could not queue the notification; the sweep will'),
       );
     }
+    return answerOf(created);
+  }
+
+  /** What a send answers: the notification, or a 422 when its Idempotency-Key was used with another request. */
+  function answerOf(created: Created) {
     if (created.outcome === 'key reused') {
       throw new UnprocessableContent('This Idempotency-Key was used with a different request; use a new key for a new notification.', {
         code: 'idempotency_key_reused',

@@ -31,15 +31,26 @@ export function twilioSid(prefix: 'SM' | 'AC' | 'MG'): string {
 export class MessageStore {
   private readonly bySid = new Map<string, SandboxMessage>();
   private readonly byIdempotencyToken = new Map<string, string>();
+  /** The idempotency-token key of each message that came with one, to forget it with the message. */
+  private readonly tokenOf = new Map<string, string>();
 
   constructor(private readonly capacity = 10_000) {}
 
   add(message: SandboxMessage, idempotencyToken?: string): void {
     this.bySid.set(message.sid, message);
-    if (idempotencyToken) this.byIdempotencyToken.set(`${message.accountSid}:${idempotencyToken}`, message.sid);
+    if (idempotencyToken) {
+      const key = `${message.accountSid}:${idempotencyToken}`;
+      this.byIdempotencyToken.set(key, message.sid);
+      this.tokenOf.set(message.sid, key);
+    }
     if (this.bySid.size > this.capacity) {
       const oldest = this.bySid.keys().next().value;
-      if (oldest !== undefined) this.bySid.delete(oldest);
+      if (oldest !== undefined) {
+        this.bySid.delete(oldest);
+        const key = this.tokenOf.get(oldest);
+        if (key !== undefined) this.byIdempotencyToken.delete(key);
+        this.tokenOf.delete(oldest);
+      }
     }
   }
 
