@@ -1,14 +1,14 @@
 // The sending workers: a process of its own (scaled apart from the API), shut down gracefully.
 import { loadConfigOrExit } from '@tamkeen/config';
 import { openStores } from '@tamkeen/db';
-import { createLogger } from '@tamkeen/http-kit';
+import { createLogger, startService } from '@tamkeen/http-kit';
 import { Redis } from 'ioredis';
 import { workerConfig } from './config.js';
 import { smtpEmailProvider } from './delivery/email-provider.js';
 import { openLanes } from './delivery/lanes.js';
 import { requeueUnsent } from './delivery/recovery-sweep.js';
 import { startWorkers } from './delivery/workers.js';
-import { createDeliveryMetrics, serveDeliveryMetrics } from './delivery/worker-metrics.js';
+import { createDeliveryMetrics, workerApp } from './delivery/worker-metrics.js';
 import { openStatusChanges, startWebhookWorker } from './delivery/webhooks.js';
 import { twilioSmsProvider } from './providers/twilio-sms.js';
 
@@ -31,7 +31,6 @@ function blockingConnection(): Redis {
   return connection;
 }
 const metrics = createDeliveryMetrics();
-const metricsServer = await serveDeliveryMetrics(metrics, config.METRICS_PORT, '0.0.0.0');
 const statusChanges = openStatusChanges(stores.redis, config.QUEUE_PREFIX);
 const webhooks = startWebhookWorker({ connection: blockingConnection(), prefix: config.QUEUE_PREFIX, knex: stores.knex, logger });
 const workers = startWorkers({
@@ -59,26 +58,15 @@ const timer = setInterval(() => void sweep(), SWEEP_EVERY_MS);
 void sweep();
 logger.info({ prefix: config.QUEUE_PREFIX }, 'sending workers started');
 
-let stopping = false;
-for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-  process.once(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping: finishing the sends in hand');
-    clearInterval(timer);
-    const deadline = setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_MS);
-    void (async () => {
-      await workers.close();
-      await webhooks.close();
-      await statusChanges.close();
-      await metricsServer.close();
-      await lanes.close();
-      email.close();
-      await Promise.all(connections.map((c) => c.quit().catch(() => undefined)));
-      await stores.close();
-      clearTimeout(deadline);
-      logger.info('stopped');
-      process.exit(0);
-    })();
-  });
-}
+// /healthz, /readyz and /metrics on METRICS_PORT; on SIGTERM/SIGINT, the sends in hand finish
+// first, then everything is closed in order (each within the shutdown timeout).
+await startService(workerApp({ logger, stores, metrics }), { HOST: '0.0.0.0', PORT: config.METRICS_PORT, SHUTDOWN_TIMEOUT_MS: config.SHUTDOWN_TIMEOUT_MS }, logger, [
+  async () => clearInterval(timer),
+  workers.close,
+  webhooks.close,
+  statusChanges.close,
+  lanes.close,
+  async () => email.close(),
+  () => Promise.all(connections.map((c) => c.quit().catch(() => undefined))),
+  stores.close,
+]);

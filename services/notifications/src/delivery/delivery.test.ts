@@ -12,7 +12,7 @@ import { testNotifications, type TestNotifications } from '../test-app.js';
 import { smtpEmailProvider } from './email-provider.js';
 import { LANE_QUEUES } from './lanes.js';
 import { startWorkers, type RunningWorkers } from './workers.js';
-import { createDeliveryMetrics, serveDeliveryMetrics } from './worker-metrics.js';
+import { createDeliveryMetrics, workerApp } from './worker-metrics.js';
 import { startWebhookWorker, WEBHOOK_QUEUE, webhookSignature } from './webhooks.js';
 
 let service: TestNotifications;
@@ -156,18 +156,18 @@ describe('delivery through the queue', () => {
   });
 
   it('counts sends and failures per lane on the worker’s /metrics', async () => {
-    const server = await serveDeliveryMetrics(metrics, 0, '127.0.0.1');
-    try {
-      const text = await (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
-      const has = (name: string, labels: string) =>
-        text.split('\n').some((line) => line.startsWith(`${name}{`) && labels.split(',').every((l) => line.includes(l)) && !/ 0$/.test(line));
-      expect(has('notifications_sent_total', 'lane="priority",type="sms"')).toBe(true);
-      expect(has('notifications_sent_total', 'lane="bulk",type="email"')).toBe(true);
-      expect(has('notifications_failed_total', 'lane="bulk",kind="permanent"')).toBe(true);
-      expect(has('notifications_delivery_latency_seconds_count', 'lane="priority",type="sms"')).toBe(true);
-    } finally {
-      await server.close();
-    }
+    const text = (await request(workerApp({ logger: createLogger({ service: 'notifications-worker', destination: logCapture().destination }), stores: service.stores, metrics })).get('/metrics')).text;
+    const has = (name: string, labels: string) =>
+      text.split('\n').some((line) => line.startsWith(`${name}{`) && labels.split(',').every((l) => line.includes(l)) && !/ 0$/.test(line));
+    expect(has('notifications_sent_total', 'lane="priority",type="sms"')).toBe(true);
+    expect(has('notifications_sent_total', 'lane="bulk",type="email"')).toBe(true);
+    expect(has('notifications_failed_total', 'lane="bulk",kind="permanent"')).toBe(true);
+    expect(has('notifications_delivery_latency_seconds_count', 'lane="priority",type="sms"')).toBe(true);
+  });
+
+  it('answers /readyz on the worker when PostgreSQL and Redis do', async () => {
+    const ready = await request(workerApp({ logger: createLogger({ service: 'notifications-worker', destination: logCapture().destination }), stores: service.stores, metrics })).get('/readyz');
+    expect(ready.status).toBe(200);
   });
 
   it('posts each status change to the organisation’s webhook, signed, retrying a receiver that failed', async () => {

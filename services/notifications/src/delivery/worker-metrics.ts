@@ -1,6 +1,7 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { storeChecks, type Stores } from '@tamkeen/db';
+import { createMetrics, createServiceApp, type Logger } from '@tamkeen/http-kit';
+import type { Express } from 'express';
+import { Counter, Histogram, type Registry } from 'prom-client';
 
 /** What the sending workers count: sends and failures per lane, and how long a notification waited. */
 export interface DeliveryMetrics {
@@ -11,40 +12,33 @@ export interface DeliveryMetrics {
   latency: Histogram<'lane' | 'type'>;
 }
 
-export function createDeliveryMetrics(): DeliveryMetrics {
-  const registry = new Registry();
-  registry.setDefaultLabels({ service: 'notifications-worker' });
-  collectDefaultMetrics({ register: registry });
+/** The worker process's metrics: the platform's usual ones (http-kit), plus the sending counters. */
+export function createDeliveryMetrics(): DeliveryMetrics & ReturnType<typeof createMetrics> {
+  const service = createMetrics('notifications-worker');
+  const registers = [service.registry];
   return {
-    registry,
-    sent: new Counter({ name: 'notifications_sent_total', help: 'Notifications handed to a provider.', labelNames: ['lane', 'type'] as const, registers: [registry] }),
+    ...service,
+    sent: new Counter({ name: 'notifications_sent_total', help: 'Notifications handed to a provider.', labelNames: ['lane', 'type'] as const, registers }),
     failed: new Counter({
       name: 'notifications_failed_total',
       help: 'Failed sends: temporary (will retry), permanent (refused for good), exhausted (technical-failure).',
       labelNames: ['lane', 'type', 'kind'] as const,
-      registers: [registry],
+      registers,
     }),
     latency: new Histogram({
       name: 'notifications_delivery_latency_seconds',
       help: 'From acceptance by the API to the provider taking the notification.',
       labelNames: ['lane', 'type'] as const,
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-      registers: [registry],
+      registers,
     }),
   };
 }
 
-/** /metrics (and /healthz) for the worker process, which has no API of its own. */
-export async function serveDeliveryMetrics(metrics: DeliveryMetrics, port: number, host: string): Promise<{ port: number; close(): Promise<void> }> {
-  const server: Server = createServer(async (req, res) => {
-    if (req.url === '/metrics') {
-      res.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(await metrics.registry.metrics());
-    } else if (req.url === '/healthz') {
-      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"status":"ok"}');
-    } else {
-      res.writeHead(404).end();
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(port, host, resolve));
-  return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+/**
+ * The worker process has no API of its own: it serves what every service does, /healthz, /readyz
+ * (PostgreSQL and Redis answer) and /metrics, through http-kit's service app.
+ */
+export function workerApp({ logger, stores, metrics }: { logger: Logger; stores: Pick<Stores, 'knex' | 'redis'>; metrics: ReturnType<typeof createDeliveryMetrics> }): Express {
+  return createServiceApp({ logger, readiness: storeChecks(stores), metrics }, () => undefined);
 }
