@@ -24,7 +24,6 @@ const resultsDir = join(root, 'bench', 'gateway', 'results');
 
 const TARGET_RATIO_PCT = 60;
 const TARGET_ADDED_P50_MS = 1;
-/** Ports `npm start` uses; the bench never takes them, so it can run next to a running platform. */
 
 // ---------------------------------------------------------------------------------------------- settings
 

@@ -81,15 +81,24 @@ export function accessTokenVerifier({ jwksUrl, issuer, audience, clockToleranceS
   }
 }
 
-function tokenError(error: unknown): HttpError {
-  // jose's errors are told apart by their code (instanceof fails across realms, as under Jest).
-  const { code, name, claim, message } = error as { code?: string; name?: string; claim?: string; message?: string };
-  const keysUnavailable =
+/**
+ * Whether a jose verification failed because the signer's published keys (a remote JWKS) could not
+ * be fetched, rather than because the token is bad: a 503 to retry, not a 401. jose's errors are
+ * told apart by their code (instanceof fails across realms, as under Jest).
+ */
+export function keysUnavailable(error: unknown): boolean {
+  const { code, name, message } = error as { code?: string; name?: string; message?: string };
+  return (
     code === 'ERR_JWKS_TIMEOUT' ||
     code === 'ERR_JWKS_INVALID' ||
     (code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test(message ?? '')) || // the issuer answered, but not 200
-    (name === 'TypeError' && code === undefined); // fetch failed: nothing listens there
-  if (keysUnavailable) {
+    (name === 'TypeError' && code === undefined) // fetch failed: nothing listens there
+  );
+}
+
+function tokenError(error: unknown): HttpError {
+  const { code, claim } = error as { code?: string; claim?: string };
+  if (keysUnavailable(error)) {
     return new ServiceUnavailable('Access tokens cannot be verified right now (the issuer’s keys are unreachable); try again shortly.', {
       code: 'temporarily_unavailable',
       headers: { 'Retry-After': '5' },

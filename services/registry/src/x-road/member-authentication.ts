@@ -1,5 +1,5 @@
 import type { Redis } from '@tamkeen/db';
-import { Forbidden, ServiceUnavailable, Unauthorized } from '@tamkeen/http-kit';
+import { Forbidden, keysUnavailable, ServiceUnavailable, Unauthorized } from '@tamkeen/http-kit';
 import { createRemoteJWKSet, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import type { Member } from '../config.js';
 
@@ -50,7 +50,7 @@ export function memberAuthentication({ members, service, redis, prefix }: Member
       }));
     } catch (error) {
       const { code, claim } = error as { code?: string; claim?: string };
-      if (code === 'ERR_JWKS_TIMEOUT' || code === 'ERR_JWKS_INVALID' || (error as Error).name === 'TypeError' || (code === 'ERR_JOSE_GENERIC' && /JSON Web Key Set/.test((error as Error).message))) {
+      if (keysUnavailable(error)) {
         throw new ServiceUnavailable(`The keys of ${member.client} cannot be fetched right now; try again shortly.`, { code: 'temporarily_unavailable', headers: { 'Retry-After': '5' }, cause: error });
       }
       const why = code === 'ERR_JWT_EXPIRED' ? 'has expired' : code === 'ERR_JWT_CLAIM_VALIDATION_FAILED' ? `has a ${claim} claim that is not accepted here` : 'is not signed by this client';
