@@ -2,13 +2,19 @@ import { describe, expect, it } from '@jest/globals';
 import { batched } from './batched.js';
 
 /** A stand-in round trip that records the batches it was given and answers when told to. */
-function recordingRun() {
+function recordingRun({ down = false } = {}) {
   const batches: number[][] = [];
   const pending: Array<() => void> = [];
   const run = (inputs: readonly number[]) => {
     batches.push([...inputs]);
     return new Promise<number[]>((resolve, reject) =>
-      pending.push(() => (inputs.includes(13) ? reject(new Error('13 is refused')) : resolve(inputs.map((n) => n * 10)))),
+      pending.push(() =>
+        down
+          ? reject(Object.assign(new Error('connection terminated'), { code: '57P01' }))
+          : inputs.includes(13)
+            ? reject(Object.assign(new Error('13 is refused'), { code: '23514' }))
+            : resolve(inputs.map((n) => n * 10)),
+      ),
     );
   };
   const answerAll = async () => {
@@ -55,5 +61,19 @@ describe('batched', () => {
       await answerAll();
     }
     expect((await results).map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual([110, 120, '13 is refused', 140]);
+  });
+
+  it('fails a whole batch at once when no input can be the cause (the server is away), without a round trip per input', async () => {
+    const { run, batches, answerAll } = recordingRun({ down: true });
+    const call = batched(run);
+    const first = call(1).catch((error: Error) => error.message);
+    await new Promise((resolve) => setImmediate(resolve));
+    const rest = Promise.all([2, 3, 4].map((n) => call(n).catch((error: Error) => error.message)));
+    for (let i = 0; i < 10; i++) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await answerAll();
+    }
+    expect([await first, ...(await rest)]).toEqual(Array(4).fill('connection terminated'));
+    expect(batches).toEqual([[1], [2, 3, 4]]);
   });
 });
