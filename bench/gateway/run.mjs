@@ -8,7 +8,6 @@
 //   BENCH_DURATION=20 BENCH_CONNECTIONS=100 node bench/gateway/run.mjs
 //
 // See bench/README.md for every variable and what the figures mean.
-import { spawn } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -18,9 +17,14 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { cpuMsOf, machineCpuMs } from '../lib/cpu.mjs';
 import { freePort } from '../lib/ports.mjs';
+import { benchServices } from '../lib/services.mjs';
+import { runBuiltFile } from '@tamkeen/testing';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const resultsDir = join(root, 'bench', 'gateway', 'results');
+const profileDir = join(resultsDir, 'profiles');
+// BENCH_CPU_PROF=1 profiles both services (benchServices reads it).
+const services = benchServices(profileDir);
 
 const TARGET_RATIO_PCT = 60;
 const TARGET_ADDED_P50_MS = 1;
@@ -54,7 +58,7 @@ const settings = {
   rounds: intFromEnv('BENCH_ROUNDS', 3),
   unloadedS: intFromEnv('BENCH_UNLOADED_DURATION', 3, { min: 0 }),
   logLevel: process.env.BENCH_LOG_LEVEL || 'info',
-  cpuProf: ['1', 'true', 'yes'].includes(String(process.env.BENCH_CPU_PROF ?? '').toLowerCase()),
+  cpuProf: process.env.BENCH_CPU_PROF === '1',
 };
 if (!settings.path.startsWith('/payments/') && !settings.path.startsWith('/pay/') && !settings.path.startsWith('/finance/')) {
   process.stderr.write(`BENCH_PATH must be a path the gateway sends to payments (/payments/..., /pay/..., /finance/...); got ${settings.path}\n`);
@@ -119,38 +123,7 @@ async function requireStores() {
   if (down.length) throw fail(`${down.join('; ')}.\nStart them (see the README at the repository root), or point DATABASE_URL / REDIS_URL at running servers.`);
 }
 
-// --------------------------------------------------------------------------------------- child processes
-
-const children = new Set();
-
-function tailOf(lines) {
-  return lines.length ? `\n  ${lines.slice(-15).join('\n  ')}` : ' (it printed nothing on stderr)';
-}
-
-/** Starts `node services/<name>/dist/<entry>`; stdout (the JSON logs) goes to /dev/null, stderr is kept for errors. */
-function launch(name, entry, env, { quiet = true, nodeArgs = [] } = {}) {
-  const child = spawn(process.execPath, [...nodeArgs, join(root, 'services', name, 'dist', entry)], {
-    cwd: join(root, 'services', name),
-    env,
-    stdio: ['ignore', quiet ? 'ignore' : 'pipe', 'pipe'],
-  });
-  child.label = `${name} ${entry}`;
-  child.output = [];
-  const keep = (chunk) => {
-    for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) child.output.push(line);
-    if (child.output.length > 200) child.output.splice(0, child.output.length - 200);
-  };
-  child.stderr.on('data', keep);
-  child.stdout?.on('data', keep);
-  child.exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  child.running = true;
-  children.add(child);
-  void child.exited.then(() => {
-    child.running = false;
-    children.delete(child);
-  });
-  return child;
-}
+// ------------------------------------------------------------------------------------------- services
 
 function serviceEnv(name, port, extra = {}) {
   const env = { ...process.env };
@@ -168,57 +141,16 @@ function serviceEnv(name, port, extra = {}) {
   };
 }
 
+/** Runs each service's migrations (services/<name>/dist/migrate.js). */
 async function migrate(names) {
-  const results = await Promise.all(
-    names.map(async (name) => {
-      const child = launch(name, 'migrate.js', serviceEnv(name, 1), { quiet: false });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      const { code, signal } = await child.exited;
-      clearTimeout(timer);
-      return { name, ok: code === 0, why: signal ? `killed (${signal}) after 60 s` : `exit code ${code}`, output: child.output };
-    }),
+  await Promise.all(
+    names.map((name) =>
+      runBuiltFile(join(root, 'services', name, 'dist', 'migrate.js'), [], serviceEnv(name, 1)).catch((error) => {
+        throw fail(`${name} migrate failed: ${error.message}`);
+      }),
+    ),
   );
-  const failed = results.filter((r) => !r.ok);
-  if (failed.length) throw fail(failed.map((r) => `${r.name} migrate failed (${r.why}):${tailOf(r.output)}`).join('\n'));
 }
-
-async function waitHealthy(child, url, deadlineMs) {
-  const deadline = Date.now() + deadlineMs;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (!child.running) {
-      const { code, signal } = await child.exited;
-      throw fail(`${child.label} exited (${signal ?? `exit code ${code}`}) before it was ready:${tailOf(child.output)}`);
-    }
-    try {
-      const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1_000) });
-      await response.body?.cancel();
-      if (response.ok) return;
-      last = `/healthz answered ${response.status}`;
-    } catch (error) {
-      last = error?.cause?.code ?? error?.name ?? String(error);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw fail(`${child.label} was not healthy within ${deadlineMs / 1000} s (${last}):${tailOf(child.output)}`);
-}
-
-let stopping;
-/** SIGTERM every child still running, wait for it, SIGKILL what outlives the grace period. Idempotent. */
-function stopChildren(graceMs = 8_000) {
-  stopping ??= (async () => {
-    const running = [...children];
-    for (const child of running) child.kill('SIGTERM');
-    await Promise.race([Promise.all(running.map((c) => c.exited)), new Promise((resolve) => setTimeout(resolve, graceMs).unref())]);
-    for (const child of running) if (child.running) child.kill('SIGKILL');
-    await Promise.all(running.map((c) => c.exited));
-  })();
-  return stopping;
-}
-
-process.on('exit', () => {
-  for (const child of children) if (child.running) child.kill('SIGKILL');
-});
 
 // ---------------------------------------------------------------------------------------- measurement
 
@@ -440,26 +372,27 @@ async function main() {
   await migrate(['payments', 'gateway']);
 
   const [paymentsPort, gatewayPort, identityPort, notificationsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-  const profileDir = join(resultsDir, 'profiles');
-  const nodeArgs = settings.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   if (settings.cpuProf) mkdirSync(profileDir, { recursive: true });
 
   const paymentsUrl = `http://127.0.0.1:${paymentsPort}`;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   log(`Starting payments on ${paymentsPort} and the gateway on ${gatewayPort} (LOG_LEVEL=${settings.logLevel}, logs to /dev/null)...`);
-  const payments = launch('payments', 'main.js', serviceEnv('payments', paymentsPort), { nodeArgs });
-  const gateway = launch(
-    'gateway',
-    'main.js',
-    serviceEnv('gateway', gatewayPort, {
-      PAYMENTS_URL: paymentsUrl,
-      // Closed ports: these upstreams are not exercised.
-      IDENTITY_URL: `http://127.0.0.1:${identityPort}`,
-      NOTIFICATIONS_URL: `http://127.0.0.1:${notificationsPort}`,
-    }),
-    { nodeArgs },
-  );
-  await Promise.all([waitHealthy(payments, paymentsUrl, 30_000), waitHealthy(gateway, gatewayUrl, 30_000)]);
+  await Promise.all([
+    services.start('payments', 'services/payments/dist/main.js', serviceEnv('payments', paymentsPort), paymentsUrl),
+    services.start(
+      'gateway',
+      'services/gateway/dist/main.js',
+      serviceEnv('gateway', gatewayPort, {
+        PAYMENTS_URL: paymentsUrl,
+        // Closed ports: these upstreams are not exercised.
+        IDENTITY_URL: `http://127.0.0.1:${identityPort}`,
+        NOTIFICATIONS_URL: `http://127.0.0.1:${notificationsPort}`,
+      }),
+      gatewayUrl,
+    ),
+  ]).catch((error) => {
+    throw fail(error.message);
+  });
 
   // The same request both ways must get the same answer, or the comparison means nothing.
   const probe = async (base) => {
@@ -474,7 +407,7 @@ async function main() {
   if (directProbe.status === 404) log(`Note: GET ${settings.path} is a 404 in payments (no route): this measures the not-found path.`);
   log(`GET ${settings.path} → ${directProbe.status} ${directProbe.type} (${directProbe.bytes} bytes), the same through the gateway.`);
 
-  const pids = { payments: payments.pid, gateway: gateway.pid };
+  const pids = Object.fromEntries(services.children.map((child) => [child.benchName, child.pid]));
   const load = { connections: settings.connections, expectedStatus: directProbe.status, pids };
   const targets = { direct: `${paymentsUrl}${settings.path}`, gateway: `${gatewayUrl}${settings.path}` };
 
@@ -559,14 +492,12 @@ async function main() {
 // Ctrl-C / SIGTERM: stop the load, stop the services, leave.
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    if (interrupted) {
-      for (const child of children) child.kill('SIGKILL');
-      process.exit(130);
-    }
+    // Again: leave at once (the services are killed as this process exits).
+    if (interrupted) process.exit(130);
     interrupted = true;
     process.stderr.write(`\n${signal}: stopping the load and the services... (again to force)\n`);
     current?.stop();
-    void stopChildren().then(() => process.exit(130));
+    void services.stopAll().then(() => process.exit(130));
   });
 }
 
@@ -576,7 +507,7 @@ const budgetS =
 const watchdog = setTimeout(() => {
   process.stderr.write(`\nThe bench did not finish within its ${budgetS} s budget; stopping.\n`);
   current?.stop();
-  void stopChildren(3_000).then(() => process.exit(1));
+  void services.stopAll().then(() => process.exit(1));
 }, budgetS * 1000);
 watchdog.unref();
 
@@ -588,7 +519,7 @@ try {
   if (!interrupted) process.stderr.write(`\n${error?.plain ? error.message : (error?.stack ?? String(error))}\n`);
 } finally {
   if (!interrupted) {
-    await stopChildren();
+    await services.stopAll();
     clearTimeout(watchdog);
   }
 }

@@ -1,8 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@tamkeen/db/testing';
-import { freePort, waitFor } from '@tamkeen/testing';
+import { freePort, runBuiltFile, startBuiltService, type BuiltService } from '@tamkeen/testing';
 // The same list and wiring as npm start (one place for how the platform is put together).
 import { entryOf, environmentFor, services } from '../../scripts/lib/services.mjs';
 
@@ -32,36 +31,19 @@ export async function startPlatform(label: string): Promise<RunningPlatform> {
   const base = { PATH: process.env.PATH ?? '', LOG_LEVEL: 'warn', REGISTRY_SEED_CITIZENS: '0', QUEUE_PREFIX: prefix, REDIS_PREFIX: prefix, SMS_STEP_DELAY_MS: '50' };
   const envOf = (service: (typeof services)[number]) =>
     environmentFor(service, { databaseUrl: databases.values().next().value!.url, redisUrl: 'redis://127.0.0.1:6379', ports, databaseName, publicUrl: gateway, base });
-  const children: ChildProcess[] = [];
-  const output: string[] = [];
-
-  const runFile = (service: (typeof services)[number], file: string, args: string[] = []) =>
-    new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, [join(root, 'services', entryOf(service).dir, 'dist', file), ...args], { env: envOf(service), stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-      child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${file} of ${service.name} exited ${code}: ${err.slice(0, 500)}`))));
-    });
-
-  // Never outlive the test process, even when a timed-out hook never calls stop().
-  const orphanGuard = () => children.forEach((child) => child.kill('SIGKILL'));
-  process.once('exit', orphanGuard);
+  const running: BuiltService[] = [];
+  const distOf = (service: (typeof services)[number], file: string) => join(root, 'services', entryOf(service).dir, 'dist', file);
+  const runFile = (service: (typeof services)[number], file: string, args: string[] = []) => runBuiltFile(distOf(service, file), args, envOf(service));
   const stop = async () => {
-    process.off('exit', orphanGuard);
-    await Promise.all(children.map((child) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))))));
+    await Promise.all(running.map((service) => service.stop()));
     for (const db of databases.values()) await db.drop();
   };
 
   try {
     for (const service of services.filter((s) => s.database && !s.dir)) await runFile(service, 'migrate.js');
     for (const service of services) {
-      const child = spawn(process.execPath, [join(root, 'services', entryOf(service).dir, 'dist', entryOf(service).entry)], { env: envOf(service), stdio: ['ignore', 'ignore', 'pipe'] });
-      child.stderr!.on('data', (c: Buffer) => output.push(`${service.name}: ${c.toString()}`));
-      children.push(child);
       const health = service.port === null ? `http://127.0.0.1:${ports['worker-metrics']}` : `http://127.0.0.1:${ports[service.name]}`;
-      await waitFor(async () => child.exitCode === null && (await fetch(`${health}/healthz`).catch(() => undefined))?.ok, { what: `${service.name} to start (${output.join('').slice(-300)})`, timeoutMs: 20_000 });
+      running.push(await startBuiltService({ name: service.name, file: distOf(service, entryOf(service).entry), env: envOf(service), healthUrl: health, stdio: ['ignore', 'ignore', 'pipe'] }));
     }
   } catch (error) {
     await stop();

@@ -35,3 +35,31 @@ export function startTestIssuer(options?: { issuer?: string; audience?: string }
 
 /** A TCP port nothing listens on right now; `avoid` skips ports others expect to take. */
 export function freePort(options?: { avoid?: ReadonlySet<number> }): Promise<number>;
+
+export interface BuiltService {
+  child: import('node:child_process').ChildProcess;
+  /** The address it was asked to answer at (its health URL's origin). */
+  url: string;
+  /** The end of what it wrote to standard error (when stdio pipes it). */
+  stderr(): string;
+  /** SIGTERM, then SIGKILL after `stopTimeoutMs`. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A service started from its build, ready once `<healthUrl>/healthz` answers, killed if the
+ * process that started it exits, stopped with SIGTERM then SIGKILL.
+ */
+export function startBuiltService(options: {
+  name: string;
+  file: string;
+  env: Record<string, string | undefined>;
+  healthUrl: string;
+  nodeArgs?: string[];
+  stdio?: import('node:child_process').StdioOptions;
+  timeoutMs?: number;
+  stopTimeoutMs?: number;
+}): Promise<BuiltService>;
+
+/** Runs a built file to its end and gives its standard output; a non-zero exit rejects with its standard error. */
+export function runBuiltFile(file: string, args: string[], env: Record<string, string | undefined>): Promise<string>;

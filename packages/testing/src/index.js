@@ -102,3 +102,4 @@ export function logCapture() {
 export { schemaViolations } from './openapi.js';
 export { startTestIssuer } from './test-issuer.js';
 export { freePort } from './free-port.js';
+export { runBuiltFile, startBuiltService } from './built-service.js';
