@@ -15,7 +15,8 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { cpuMsOf, cpuMsOfProgram } from '../lib/cpu.mjs';
 import { freePort } from '../lib/ports.mjs';
-import { benchServices, root, serverSql } from '../lib/services.mjs';
+import { dropDatabase, withDatabase } from '@tamkeen/db';
+import { benchServices, root } from '../lib/services.mjs';
 
 const require = createRequire(join(root, 'services', 'identity', 'package.json'));
 const argon2 = require('@node-rs/argon2');
@@ -30,7 +31,7 @@ const SERVER_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:54
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const services = benchServices(join(root, 'bench', 'identity', 'results', 'profiles'));
 const { children } = services;
-const sql = (text) => serverSql(SERVER_URL, text);
+const dropBenchDatabase = (name) => dropDatabase(withDatabase(SERVER_URL, name));
 const start = services.start;
 const log = (line = '') => process.stdout.write(`${line}\n`);
 const dbUrl = (name) => Object.assign(new URL(SERVER_URL), { pathname: `/${name}` }).toString();
@@ -86,7 +87,7 @@ async function login(config, gateway, credentials) {
 }
 
 async function main() {
-  for (const name of DATABASES) await sql(`drop database if exists ${name} with (force)`);
+  for (const name of DATABASES) await dropBenchDatabase(name);
   const [registryPort, identityPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
   const gateway = `http://127.0.0.1:${gatewayPort}`;
   const identityUrl = `http://127.0.0.1:${identityPort}`;
@@ -167,7 +168,7 @@ async function main() {
 
 async function cleanUp() {
   await services.stopAll();
-  for (const name of DATABASES) await sql(`drop database if exists ${name} with (force)`).catch(() => undefined);
+  for (const name of DATABASES) await dropBenchDatabase(name).catch(() => undefined);
 }
 
 try {

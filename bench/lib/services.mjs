@@ -1,21 +1,9 @@
-// The services a benchmark starts from their build, and the SQL it runs against the server.
+// The services a benchmark starts from their build.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBuiltService } from '@tamkeen/testing';
-import pg from 'pg';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-/** One statement on a fresh connection to the server (creating and dropping databases). */
-export async function serverSql(serverUrl, text) {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * The services of one bench run. `start` launches a built entry point (startBuiltService of

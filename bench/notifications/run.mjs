@@ -14,7 +14,8 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { cpuMsOf, cpuMsOfProgram, machineCpuMs } from '../lib/cpu.mjs';
 import { freePort } from '../lib/ports.mjs';
-import { benchServices, root, serverSql } from '../lib/services.mjs';
+import { dropDatabase } from '@tamkeen/db';
+import { benchServices, root } from '../lib/services.mjs';
 
 const require = createRequire(join(root, 'services', 'notifications', 'package.json'));
 const { Queue, Worker } = require('bullmq');
@@ -37,7 +38,6 @@ const database = new URL(SERVER_URL);
 database.pathname = '/tamkeen_notifications_bench';
 const services = benchServices(join(root, 'bench', 'notifications', 'results', 'profiles'));
 const { children } = services;
-const sql = (text) => serverSql(SERVER_URL, text);
 const start = services.start;
 const log = (line = '') => process.stdout.write(`${line}\n`);
 
@@ -90,7 +90,7 @@ async function baseline(redisUrl) {
 
 async function main() {
   // A fresh database and a stand-in token issuer (real keys, real verification).
-  await sql('drop database if exists tamkeen_notifications_bench with (force)');
+  await dropDatabase(database.toString());
   await new Promise((resolve, reject) =>
     spawn(process.execPath, [join(root, 'services/notifications/dist/migrate.js')], { env: { PATH: process.env.PATH, DATABASE_URL: database.toString() }, stdio: 'ignore' }).once(
       'exit',
@@ -216,7 +216,7 @@ async function cleanUp() {
   const keys = await redis.keys(`${prefix}:*`);
   if (keys.length) await redis.del(...keys);
   await redis.quit();
-  await sql('drop database if exists tamkeen_notifications_bench with (force)').catch(() => undefined);
+  await dropDatabase(database.toString()).catch(() => undefined);
 }
 
 try {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { batched, type Knex } from '@tamkeen/db';
+import type { Lane } from '../delivery/lanes.js';
 
 export type NotificationType = 'sms' | 'email';
-export type Lane = 'priority' | 'bulk';
 
 export interface NewNotification {
   organisationId: string;
@@ -85,7 +85,7 @@ export interface NotificationFilter {
 
 export type Created = { outcome: 'created' | 'repeated'; notification: Notification } | { outcome: 'key reused'; notification: Notification };
 
-/** Notifications of one organisation at a time: every query is scoped by organisation_id. */
+/** The row a new notification is written as. */
 function rowOf(input: NewNotification) {
   return {
     id: randomUUID(),
@@ -107,6 +107,7 @@ function rowOf(input: NewNotification) {
   };
 }
 
+/** Notifications of one organisation at a time: every query is scoped by organisation_id. */
 export function notificationRepository(knex: Knex) {
   // Notifications without an Idempotency-Key (nothing to conflict on) that arrive together are
   // written by one INSERT: under load, one round trip for many sends.
