@@ -3,7 +3,7 @@ import type Provider from 'oidc-provider';
 import type { IdentityConfig } from './config.js';
 import { citizenAccounts } from './accounts/citizen-accounts.js';
 import { citizenClaims } from './accounts/citizen-claims.js';
-import { enterpriseClaims, enterpriseUsers } from './accounts/enterprise-users.js';
+import { enterpriseClaims, enterpriseUsers, scopesOfRoles, type Role } from './accounts/enterprise-users.js';
 import { signingKeys } from './keys/signing-keys.js';
 import { createProvider, type IssuerKind } from './oidc/provider.js';
 import { apiResources } from './oidc/resource-servers.js';
@@ -31,7 +31,16 @@ export async function identityProviders(config: IdentityConfig, knex: Knex): Pro
       accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
       ...(kind === 'citizen'
         ? { findAccount: citizenClaims(accounts) }
-        : { findAccount: enterpriseClaims(users), accountClaimsInAccessTokens: ['organisation_id', 'roles'] }),
+        : {
+            findAccount: enterpriseClaims(users),
+            accountClaimsInAccessTokens: ['organisation_id', 'roles'],
+            // A staff member is granted only the API scopes their roles allow.
+            resourceScopePolicy: async (ctx) => {
+              const { roles } = (await ctx.oidc.account!.claims('id_token', 'openid', {}, [])) as { roles?: Role[] };
+              const allowed = scopesOfRoles(roles ?? []);
+              return (scope) => allowed.has(scope);
+            },
+          }),
     });
   return { citizen: await make('citizen'), enterprise: await make('enterprise') };
 }

@@ -43,6 +43,9 @@ const toAccount = (r: Row): CitizenAccount => ({
   registerCheckedAt: r.register_checked_at,
 });
 
+/** How stale the record of the register's last confirmation may get before a login writes it again. */
+export const REGISTER_CONFIRMATION_REFRESH_MS = 15 * 60 * 1000;
+
 export function citizenAccounts(knex: Knex) {
   const select = () => knex('citizen_accounts').select<Row[]>('*', knex.raw(`to_char(birthdate, 'YYYY-MM-DD') as birthdate`));
   return {
@@ -71,9 +74,20 @@ export function citizenAccounts(knex: Knex) {
       });
       return (await this.byId(id))!;
     },
-    /** The register confirmed the person (alive, card valid) now; names and birthdate as it gave them. */
-    async registerConfirmed(id: string, { nameAr, nameEn, birthdate }: { nameAr: string; nameEn: string; birthdate: string }): Promise<void> {
-      await knex('citizen_accounts').where({ id }).update({ name_ar: nameAr, name_en: nameEn, birthdate, register_checked_at: knex.fn.now(), updated_at: knex.fn.now() });
+    /**
+     * The register confirmed the person (alive, card valid) now; names and birthdate as it gave them.
+     * Written when something changed or the last confirmation is older than `REGISTER_CONFIRMATION_REFRESH_MS`:
+     * not a write at every login.
+     */
+    async registerConfirmed(account: CitizenAccount, { nameAr, nameEn, birthdate }: { nameAr: string; nameEn: string; birthdate: string }): Promise<void> {
+      const unchanged = account.nameAr === nameAr && account.nameEn === nameEn && account.birthdate === birthdate;
+      const fresh = account.registerCheckedAt !== null && Date.now() - account.registerCheckedAt.getTime() < REGISTER_CONFIRMATION_REFRESH_MS;
+      if (unchanged && fresh) return;
+      await knex('citizen_accounts').where({ id: account.id }).update({ name_ar: nameAr, name_en: nameEn, birthdate, register_checked_at: knex.fn.now(), updated_at: knex.fn.now() });
+    },
+    /** A new hash of the same password (made with today's parameters). */
+    async replacePasswordHash(id: string, passwordHash: string): Promise<void> {
+      await knex('citizen_accounts').where({ id }).update({ password_hash: passwordHash, updated_at: knex.fn.now() });
     },
   };
 }

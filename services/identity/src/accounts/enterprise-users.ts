@@ -55,6 +55,10 @@ export function enterpriseUsers(knex: Knex) {
       await knex('enterprise_users').insert({ id, organisation_id: user.organisationId, email: normalisedEmail(user.email), name: user.name, password_hash: user.passwordHash, roles: user.roles });
       return (await this.byId(id))!;
     },
+    /** A new hash of the same password (made with today's parameters). */
+    async replacePasswordHash(id: string, passwordHash: string): Promise<void> {
+      await knex('enterprise_users').where({ id }).update({ password_hash: passwordHash, updated_at: knex.fn.now() });
+    },
   };
 }
 

@@ -23,12 +23,15 @@ interface Row {
  */
 export function authenticators(knex: Knex, box: SecretBox, issuer = 'Tamkeen') {
   const context = (subject: string) => `authenticator:${subject}`;
-  const find = (trx: Knex | Knex.Transaction, subject: string, state: 'pending' | 'active') =>
-    trx('authenticators').where({ subject, state }).forUpdate().first<Row | undefined>();
 
-  /** Checks `typed` against one row, keeping its replay guard and its wrong-try count. */
-  async function checkRow(trx: Knex.Transaction, subject: string, state: 'pending' | 'active', typed: string): Promise<AuthenticatorCheck> {
-    const row = await find(trx, subject, state);
+  /**
+   * Checks `typed` against one row, keeping its replay guard and its wrong-try count. No lock and
+   * no transaction: each write is one conditional UPDATE, so two requests racing with the same
+   * code cannot both pass (only one moves `last_time_step` past the code's step), and racing wrong
+   * codes all count.
+   */
+  async function checkRow(db: Knex | Knex.Transaction, subject: string, state: 'pending' | 'active', typed: string): Promise<AuthenticatorCheck> {
+    const row = await db('authenticators').where({ subject, state }).first<Row | undefined>('secret_sealed', 'last_time_step', 'wrong_tries', 'locked_until');
     if (!row) return { ok: false, reason: 'none' };
     const now = Date.now();
     if (row.locked_until && row.locked_until.getTime() > now) return { ok: false, reason: 'locked', retryAfterMs: row.locked_until.getTime() - now };
@@ -42,13 +45,24 @@ export function authenticators(knex: Knex, box: SecretBox, issuer = 'Tamkeen') {
         })
       : { valid: false as const };
     if (result.valid && 'timeStep' in result) {
-      await trx('authenticators').where({ subject, state }).update({ last_time_step: result.timeStep, wrong_tries: 0, locked_until: null });
-      return { ok: true };
+      const taken = await db('authenticators')
+        .where({ subject, state })
+        .andWhere((q) => q.whereNull('last_time_step').orWhere('last_time_step', '<', result.timeStep))
+        .andWhere((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', db.fn.now()))
+        .update({ last_time_step: result.timeStep, wrong_tries: 0, locked_until: null });
+      // Another request took this code (or a lock began) since the row was read: this one is a replay.
+      return taken === 1 ? { ok: true } : { ok: false, reason: 'wrong' };
     }
-    const wrongTries = row.wrong_tries + 1;
-    const locked = wrongTries >= CODE_RULES.maxWrongTries;
-    await trx('authenticators').where({ subject, state }).update({ wrong_tries: locked ? 0 : wrongTries, locked_until: locked ? new Date(now + CODE_RULES.lockForMs) : null });
-    return locked ? { ok: false, reason: 'locked', retryAfterMs: CODE_RULES.lockForMs } : { ok: false, reason: 'wrong' };
+    const lockS = CODE_RULES.lockForMs / 1000;
+    const [after] = await db('authenticators')
+      .where({ subject, state })
+      .update({
+        wrong_tries: db.raw('case when wrong_tries + 1 >= ? then 0 else wrong_tries + 1 end', [CODE_RULES.maxWrongTries]),
+        locked_until: db.raw('case when wrong_tries + 1 >= ? then now() + make_interval(secs => ?) else locked_until end', [CODE_RULES.maxWrongTries, lockS]),
+      })
+      .returning<{ locked_until: Date | null }[]>('locked_until');
+    const lockedUntil = after?.locked_until?.getTime() ?? 0;
+    return lockedUntil > now ? { ok: false, reason: 'locked', retryAfterMs: lockedUntil - now } : { ok: false, reason: 'wrong' };
   }
 
   return {
@@ -92,8 +106,8 @@ export function authenticators(knex: Knex, box: SecretBox, issuer = 'Tamkeen') {
     },
 
     /** A code from the subject's app, at login. */
-    async check(subject: string, typed: string): Promise<AuthenticatorCheck> {
-      return knex.transaction((trx) => checkRow(trx, subject, 'active', typed));
+    check(subject: string, typed: string): Promise<AuthenticatorCheck> {
+      return checkRow(knex, subject, 'active', typed);
     },
   };
 }

@@ -102,7 +102,7 @@ export function authenticatorSteps(router: IRouter, { provider, base, authentica
     }
     await pending.clear(details.uid);
     // The password and the authenticator app: high.
-    await finishLogin(provider, req, res, step.accountId, LOA.high, [...step.amr, 'otp']);
+    await finishLogin(details, res, step.accountId, LOA.high, [...step.amr, 'otp']);
   });
 
   /** Linking an app belongs to a login in progress (a pending step), never to a bare session. */
@@ -148,6 +148,6 @@ export function authenticatorSteps(router: IRouter, { provider, base, authentica
     await pending.clear(c.details.uid);
     onLinked?.(c.step.accountId);
     // The factors of this login so far and the new app's first code.
-    await finishLogin(provider, req, res, c.step.accountId, LOA.high, [...c.step.amr, 'otp']);
+    await finishLogin(c.details, res, c.step.accountId, LOA.high, [...c.step.amr, 'otp']);
   });
 }

@@ -247,6 +247,6 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
     }
     await redis.del(stateKey(c.uid));
     // The password just chosen and the phone just confirmed by a code: substantial.
-    await finishLogin(provider, req, res, accountId, LOA.substantial, ['pwd', 'sms']);
+    await finishLogin(c.details, res, accountId, LOA.substantial, ['pwd', 'sms']);
   });
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { generate } from 'otplib';
+import * as argon2 from '@node-rs/argon2';
 import { citizenAccounts } from '../accounts/citizen-accounts.js';
 import { hashPassword } from '../accounts/password.js';
 import { addOrganisation, addRelyingParty } from '../clients/client-registry.js';
@@ -74,6 +75,16 @@ describe('citizen login with ID number and password (urn:tamkeen:loa:low)', () =
     expect(typeof claims.auth_time).toBe('number');
   });
 
+  it('sends the citizen back to the relying party right after the password: what it asked for is granted at login, with no consent step', async () => {
+    const { agent, html } = await startLogin({ scope: 'openid profile phone' });
+    const form = formOf(html);
+    const afterPassword = await agent.go(form.action, { csrf: form.csrf, national_id: '900000019', password: PASSWORD });
+    expect(afterPassword.status).toBe(303);
+    const resumed = await agent.go(afterPassword.headers.get('location')!);
+    expect(resumed.status).toBeGreaterThanOrEqual(300);
+    expect(resumed.headers.get('location')).toMatch(/^http:\/\/rp\.test\/callback\?code=/);
+  });
+
   it('refuses a wrong password on the same page, saying so, without saying whether the account exists', async () => {
     const { agent, html } = await startLogin();
     const form = formOf(html);
@@ -84,6 +95,21 @@ describe('citizen login with ID number and password (urn:tamkeen:loa:low)', () =
     const nobody = await agent.go(form.action, { csrf: form.csrf, national_id: '123456782', password: PASSWORD });
     expect(nobody.status).toBe(401);
     expect(await nobody.text()).toContain('رقم الهوية أو كلمة المرور غير صحيحة');
+  });
+
+  it('replaces a password hash made with older argon2id parameters at the next login, and the password goes on working', async () => {
+    const { knex } = identity.stores;
+    const accounts = citizenAccounts(knex);
+    const yousef = (await accounts.byNationalId('900000035'))!;
+    const olderHash = await argon2.hash(PASSWORD, { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 });
+    await accounts.replacePasswordHash(yousef.id, olderHash);
+    for (let login = 0; login < 2; login++) {
+      const { agent, html } = await startLogin();
+      expect(typeof (await agent.submit(html, { national_id: '900000035', password: PASSWORD }))).toBe('string');
+    }
+    const rehashed = (await accounts.byId(yousef.id))!.passwordHash;
+    expect(rehashed).toMatch(/^\$argon2id\$v=19\$m=12288,t=3,p=1\$/);
+    expect(rehashed).not.toBe(olderHash);
   });
 
   it('throttles password guessing per ID number, whether or not it has an account: past ten tries a minute, the page says to wait', async () => {

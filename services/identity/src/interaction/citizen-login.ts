@@ -76,7 +76,6 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
 
   /** Where the second factor is asked: the authenticator app when the citizen has one, else an SMS code. */
   const secondFactorHref = async (uid: string, lang: Lang, accountId: string) => `${base}/${uid}/${(await authenticators.has(accountId)) ? 'app' : 'code'}?lang=${lang}`;
-  const finish = (req: Request, res: Response, accountId: string, acr: string, amr: string[]) => finishLogin(provider, req, res, accountId, acr, amr);
 
   router.get('/auth/static/tamkeen.css', (_req, res) => {
     res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }).send(STYLESHEET);
@@ -94,7 +93,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     if (details.prompt.name === 'login') {
       return sendPage(res, 200, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrf.tokenFor(details.uid), enrolHref: `${base}/${details.uid}/enrol?lang=${lang}` }));
     }
-    await grantWhatWasAsked(provider, req, res, details);
+    await grantWhatWasAsked(provider, res, details);
   });
 
   router.post(`${base}/:uid/login`, pageForm, async (req, res) => {
@@ -115,7 +114,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     if (!perAccount.allowed || !perAddress.allowed) return again(429, 'throttled');
 
     const account = parsed.ok ? await accounts.byNationalId(parsed.nationalId) : undefined;
-    const passwordOk = account ? await passwordMatches(account.passwordHash, String(body.password ?? '')) : await spendDecoyCheck(String(body.password ?? ''));
+    const passwordOk = account ? await passwordMatches(account.passwordHash, String(body.password ?? ''), (newHash) => accounts.replacePasswordHash(account.id, newHash)) : await spendDecoyCheck(String(body.password ?? ''));
     if (!account || !passwordOk) return again(401, 'wrong');
 
     try {
@@ -123,7 +122,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
       if (!person) return refuse(res, 403, details.uid, lang, 'unknown');
       if (person.status === 'deceased') return refuse(res, 403, details.uid, lang, 'deceased');
       if (person.card_status === 'revoked') return refuse(res, 403, details.uid, lang, 'revoked');
-      await accounts.registerConfirmed(account.id, { nameAr: person.name.ar, nameEn: person.name.en, birthdate: person.date_of_birth });
+      await accounts.registerConfirmed(account, { nameAr: person.name.ar, nameEn: person.name.en, birthdate: person.date_of_birth });
     } catch (error) {
       if (!(error instanceof RegisterUnavailable)) throw error;
       const recent = account.registerCheckedAt && Date.now() - account.registerCheckedAt.getTime() < REGISTER_GRACE_MS;
@@ -135,7 +134,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
       await pending.save(details.uid, { accountId: account.id, amr: ['pwd'] });
       return res.redirect(303, await secondFactorHref(details.uid, lang, account.id));
     }
-    await finish(req, res, account.id, LOA.low, ['pwd']);
+    await finishLogin(details, res, account.id, LOA.low, ['pwd']);
   });
 
   /** Whose login the code step completes, and the factors already shown: a session stepping up, or a password just checked. */
@@ -203,7 +202,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     }
     await pending.clear(details.uid);
     // Password and an SMS code: substantial.
-    await finish(req, res, account.id, LOA.substantial, amr);
+    await finishLogin(details, res, account.id, LOA.substantial, amr);
   });
 
   // The authenticator app: its code at login, and linking one (after this login's SMS code).

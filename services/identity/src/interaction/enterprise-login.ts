@@ -60,7 +60,7 @@ export function enterpriseLoginRoutes(router: IRouter, { provider, users, authen
     const user = await users.byId(details.session!.accountId);
     if (!user || user.disabled) return refuse(res, 403, `${base}/${details.uid}`, lang, 'staffWrong');
     const allowed = scopesOfRoles(user.roles);
-    await grantWhatWasAsked(provider, req, res, details, (scope) => allowed.has(scope));
+    await grantWhatWasAsked(provider, res, details, (scope) => allowed.has(scope));
   });
 
   router.post(`${base}/:uid/login`, pageForm, async (req, res) => {
@@ -73,7 +73,7 @@ export function enterpriseLoginRoutes(router: IRouter, { provider, users, authen
     const [perAccount, perAddress] = await Promise.all([attempts.take(`staff-login:email:${email}`, triesPerMinute.perAccount), attempts.take(`staff-login:ip:${req.ip ?? 'unknown'}`, triesPerMinute.perAddress)]);
     if (!perAccount.allowed || !perAddress.allowed) return loginForm(res, 429, details.uid, lang, 'throttled', email);
     const user = email ? await users.byEmail(email) : undefined;
-    const passwordOk = user && !user.disabled ? await passwordMatches(user.passwordHash, String(body.password ?? '')) : await spendDecoyCheck(String(body.password ?? ''));
+    const passwordOk = user && !user.disabled ? await passwordMatches(user.passwordHash, String(body.password ?? ''), (newHash) => users.replacePasswordHash(user.id, newHash)) : await spendDecoyCheck(String(body.password ?? ''));
     if (!user || !passwordOk) return loginForm(res, 401, details.uid, lang, 'staffWrong', email);
     // Always the app: linked now if this is the first login.
     await pending.save(details.uid, { accountId: user.id, amr: ['pwd'] });

@@ -55,7 +55,18 @@ export async function openInteraction(provider: Provider, req: Request, res: Res
   }
 }
 
+/**
+ * Ends an interaction with its result and sends the browser back to the authorization endpoint.
+ * What oidc-provider's interactionFinished() does, on the interaction this request already opened
+ * (interactionFinished would read it, and its session, from PostgreSQL a second time).
+ */
+export async function finishInteraction(details: Interaction, res: Response, result: Interaction['result']): Promise<void> {
+  details.result = result;
+  await details.save(details.exp - Math.floor(Date.now() / 1000));
+  res.redirect(303, details.returnTo);
+}
+
 /** Ends the interaction with a logged-in account, at the level and by the factors shown. */
-export function finishLogin(provider: Provider, req: Request, res: Response, accountId: string, acr: string, amr: string[]) {
-  return provider.interactionFinished(req, res, { login: { accountId, acr, amr: [...new Set(amr)], remember: false } }, { mergeWithLastSubmission: false });
+export function finishLogin(details: Interaction, res: Response, accountId: string, acr: string, amr: string[]) {
+  return finishInteraction(details, res, { login: { accountId, acr, amr: [...new Set(amr)], remember: false } });
 }

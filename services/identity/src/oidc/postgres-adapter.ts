@@ -7,6 +7,15 @@ interface ModelRow {
   consumed_at: Date | null;
 }
 
+// The statements of every login, each prepared once per connection (named): PostgreSQL plans them
+// once, and no query builder runs on the hot path. (Named statements need a session-pooled or direct
+// connection: not PgBouncer in transaction mode.)
+const UPSERT = `insert into oidc_models (kind, id, payload, grant_id, user_code, uid, expires_at) values (?, ?, ?, ?, ?, ?, ?)
+  on conflict (kind, id) do update set payload = excluded.payload, grant_id = excluded.grant_id, user_code = excluded.user_code, uid = excluded.uid, expires_at = excluded.expires_at`;
+const findBy = (column: string) =>
+  `select payload, expires_at, consumed_at from oidc_models where kind = ? and ${column} = ? and (expires_at is null or expires_at > now()) limit 1`;
+const FIND = { id: findBy('id'), uid: findBy('uid'), user_code: findBy('user_code') };
+
 /**
  * oidc-provider's storage in PostgreSQL: one row per (model kind, id) in `oidc_models`, so sessions,
  * grants, codes and tokens survive a restart and any instance serves any of them. Expired rows are
@@ -20,25 +29,13 @@ export function postgresAdapter(knex: Knex, issuer: 'citizen' | 'enterprise', { 
     constructor(private readonly kind: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      await knex('oidc_models')
-        .insert({
-          kind: this.kind,
-          id,
-          payload,
-          grant_id: payload.grantId ?? null,
-          user_code: payload.userCode ?? null,
-          uid: payload.uid ?? null,
-          expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
-        })
-        .onConflict(['kind', 'id'])
-        .merge(['payload', 'grant_id', 'user_code', 'uid', 'expires_at']);
+      const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
+      await knex.raw(UPSERT, [this.kind, id, payload, payload.grantId ?? null, payload.userCode ?? null, payload.uid ?? null, expiresAt]).options({ name: 'oidc-models-upsert' });
     }
 
-    private async findWhere(where: Record<string, string>): Promise<AdapterPayload | undefined> {
-      const row = await knex('oidc_models')
-        .where({ kind: this.kind, ...where })
-        .andWhere((q) => q.whereNull('expires_at').orWhere('expires_at', '>', knex.fn.now()))
-        .first<ModelRow | undefined>('payload', 'expires_at', 'consumed_at');
+    private async findWhere(column: 'id' | 'uid' | 'user_code', value: string): Promise<AdapterPayload | undefined> {
+      const { rows } = await knex.raw<{ rows: ModelRow[] }>(FIND[column], [this.kind, value]).options({ name: `oidc-models-find-by-${column}` });
+      const row = rows[0];
       if (!row) return undefined;
       return row.consumed_at ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : row.payload;
     }
@@ -54,23 +51,23 @@ export function postgresAdapter(knex: Knex, issuer: 'citizen' | 'enterprise', { 
         if (clientCacheMs > 0) clients.set(id, { metadata, until: Date.now() + clientCacheMs });
         return metadata;
       }
-      return this.findWhere({ id });
+      return this.findWhere('id', id);
     }
 
     findByUid(uid: string) {
-      return this.findWhere({ uid });
+      return this.findWhere('uid', uid);
     }
 
     findByUserCode(userCode: string) {
-      return this.findWhere({ user_code: userCode });
+      return this.findWhere('user_code', userCode);
     }
 
     async consume(id: string): Promise<void> {
-      await knex('oidc_models').where({ kind: this.kind, id }).update({ consumed_at: knex.fn.now() });
+      await knex.raw('update oidc_models set consumed_at = now() where kind = ? and id = ?', [this.kind, id]).options({ name: 'oidc-models-consume' });
     }
 
     async destroy(id: string): Promise<void> {
-      await knex('oidc_models').where({ kind: this.kind, id }).delete();
+      await knex.raw('delete from oidc_models where kind = ? and id = ?', [this.kind, id]).options({ name: 'oidc-models-destroy' });
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {

@@ -3,6 +3,7 @@ import type { JWK } from 'jose';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { LOA, needsStepUp } from './assurance.js';
 import { loggedOutPage, logoutPage } from './logout-pages.js';
+import { firstPartyGrants, type ResourceScopePolicy } from './first-party-grants.js';
 import { postgresAdapter } from './postgres-adapter.js';
 import { machineScopes, resourceForScopes, type ApiResource } from './resource-servers.js';
 
@@ -24,6 +25,8 @@ export interface ProviderOptions {
   findAccount?: Configuration['findAccount'];
   /** The account's claims that go into its access tokens too (the enterprise issuer: organisation and roles). */
   accountClaimsInAccessTokens?: readonly string[];
+  /** Which API scopes a logged-in account may be granted (the enterprise issuer: by roles); all when absent. */
+  resourceScopePolicy?: ResourceScopePolicy;
 }
 
 /**
@@ -32,7 +35,7 @@ export interface ProviderOptions {
  * enterprise issuer grants client credentials to machine clients for the platform's APIs, as JWT
  * access tokens naming the client's organisation.
  */
-export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources, accessTokenTtlS, findAccount, accountClaimsInAccessTokens = [] }: ProviderOptions): Provider {
+export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources, accessTokenTtlS, findAccount, accountClaimsInAccessTokens = [], resourceScopePolicy }: ProviderOptions): Provider {
   const resourceServer = (api: ApiResource) => ({
     scope: api.scopes.join(' '),
     audience: api.audience,
@@ -45,6 +48,8 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
     jwks: { keys: keys as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
     cookies: { keys: cookieKeys },
     ...(findAccount ? { findAccount } : {}),
+    // What a relying party asks for is granted at login (first-party clients: no consent step).
+    loadExistingGrant: firstPartyGrants(resourceScopePolicy),
     // Our own pages (interaction/), on the issuer's path.
     interactions: { url: (_ctx, interaction) => `/auth/${kind}/interaction/${interaction.uid}`, policy: loginPolicy() },
     acrValues: [LOA.low, LOA.substantial, LOA.high],
