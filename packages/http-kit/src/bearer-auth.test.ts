@@ -2,8 +2,9 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { logCapture, startTestIssuer, waitFor, type TestIssuer } from '@tamkeen/testing';
+import { createLocalJWKSet, type JWK } from 'jose';
 import request from 'supertest';
-import { accessTokenVerifier, callerOf, createLogger, createServiceApp, resource, requireScope } from './index.js';
+import { accessTokenVerifier, callerOf, createLogger, createServiceApp, resource, requireScope, ServiceUnavailable } from './index.js';
 
 let issuer: TestIssuer;
 beforeAll(async () => {
@@ -95,6 +96,21 @@ describe('requireScope', () => {
     } finally {
       await new Promise((resolve) => notReady.close(resolve));
     }
+  });
+
+  it('verifies with keys given directly (an issuer checking its own tokens), and lets the key getter’s own error answer', async () => {
+    const { keys } = (await (await fetch(issuer.jwksUrl)).json()) as { keys: JWK[] };
+    const local = accessTokenVerifier({ keys: createLocalJWKSet({ keys }), issuer: issuer.issuer, audience: 'http://notifications.test' });
+    expect((await local(await issuer.sign({ scope: 'notifications:send' }))).organisationId).toBe('moh');
+    await expect(local(await issuer.sign({ scope: 'notifications:send' }, { key: await issuer.foreignKey() }))).rejects.toMatchObject({ status: 401 });
+    const storeDown = accessTokenVerifier({
+      keys: async () => {
+        throw new ServiceUnavailable('The keys cannot be read right now.');
+      },
+      issuer: issuer.issuer,
+      audience: 'http://notifications.test',
+    });
+    await expect(storeDown(await issuer.sign({ scope: 'notifications:send' }))).rejects.toMatchObject({ status: 503 });
   });
 
   it('refuses an Authorization header that is not a bearer token', async () => {

@@ -1,6 +1,6 @@
-import type { RequestHandler, Response } from 'express';
-import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
-import { Forbidden, ServiceUnavailable, Unauthorized, type HttpError } from './errors.js';
+import type { Request, RequestHandler, Response } from 'express';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { Forbidden, HttpError, ServiceUnavailable, Unauthorized } from './errors.js';
 
 /** Who is calling, from a verified access token. */
 export interface Caller {
@@ -13,9 +13,18 @@ export interface Caller {
   claims: JWTPayload;
 }
 
-export interface AccessTokenOptions {
-  /** The enterprise issuer's JWKS, e.g. http://identity:4001/auth/enterprise/jwks. */
-  jwksUrl: string;
+export type AccessTokenOptions = (
+  | {
+      /** The enterprise issuer's JWKS, e.g. http://identity:4001/auth/enterprise/jwks. */
+      jwksUrl: string;
+      keys?: never;
+    }
+  | {
+      /** The issuer's keys at hand (the issuer verifying its own tokens): a jose key getter. */
+      keys: JWTVerifyGetKey;
+      jwksUrl?: never;
+    }
+) & {
   issuer: string;
   /** This API's resource indicator, the `aud` its tokens must carry. */
   audience: string;
@@ -26,7 +35,7 @@ export interface AccessTokenOptions {
    * honoured for cached tokens after this long. Default 300 s; 0 turns the cache off.
    */
   verifiedCacheS?: number;
-}
+};
 
 /** The most verified tokens remembered (a machine client reuses one token for its whole life). */
 const VERIFIED_CACHE_ENTRIES = 10_000;
@@ -47,8 +56,8 @@ function challenge(error: string, description: string, extra = ''): Record<strin
  * it does not know (key rotation). A token that passed is remembered until it expires (at most
  * `verifiedCacheS`), so a client's repeated calls cost one signature check.
  */
-export function accessTokenVerifier({ jwksUrl, issuer, audience, clockToleranceS = 30, verifiedCacheS = 300 }: AccessTokenOptions): AccessTokenVerifier {
-  const keys = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 2_000, cooldownDuration: 30_000 });
+export function accessTokenVerifier({ jwksUrl, keys: givenKeys, issuer, audience, clockToleranceS = 30, verifiedCacheS = 300 }: AccessTokenOptions): AccessTokenVerifier {
+  const keys = givenKeys ?? createRemoteJWKSet(new URL(jwksUrl!), { timeoutDuration: 2_000, cooldownDuration: 30_000 });
   const verified = new Map<string, { caller: Caller; until: number }>();
   return async (token) => {
     const known = verified.get(token);
@@ -97,6 +106,8 @@ export function keysUnavailable(error: unknown): boolean {
 }
 
 function tokenError(error: unknown): HttpError {
+  // A key getter's own answer (e.g. its store is unreachable: 503) stands.
+  if (error instanceof HttpError) return error;
   const { code, claim } = error as { code?: string; claim?: string };
   if (keysUnavailable(error)) {
     return new ServiceUnavailable('Access tokens cannot be verified right now (the issuer’s keys are unreachable); try again shortly.', {
@@ -125,26 +136,33 @@ export function callerOf(res: Response): Caller {
   return caller;
 }
 
+/** The request's bearer token; without one, a 401 with the RFC 6750 WWW-Authenticate header. */
+export function bearerTokenOf(req: Request): string {
+  const header = req.headers.authorization;
+  const match = header === undefined ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
+  if (!match?.[1]) {
+    const detail = header === undefined ? 'This API needs an access token: Authorization: Bearer <token>.' : 'The Authorization header is not a bearer token.';
+    throw new Unauthorized(detail, {
+      code: header === undefined ? 'unauthorized' : 'invalid_request',
+      headers: { 'WWW-Authenticate': header === undefined ? `Bearer realm="${REALM}"` : challenge('invalid_request', detail)['WWW-Authenticate']! },
+    });
+  }
+  return match[1];
+}
+
+/** The 403 `insufficient_scope` answer (RFC 6750) naming the scopes that would do. */
+export function insufficientScope(scopes: readonly string[], detail = `This needs the ${scopes.join(' or ')} scope.`): Forbidden {
+  return new Forbidden(detail, { code: 'insufficient_scope', headers: challenge('insufficient_scope', detail, `, scope="${scopes.join(' ')}"`) });
+}
+
 /**
  * Lets the request through when it carries a valid bearer token with one of `scopes`; otherwise
  * 401 (no or bad token) or 403 (`insufficient_scope`), with the RFC 6750 WWW-Authenticate header.
  */
 export function requireScope(verify: AccessTokenVerifier, ...scopes: string[]): RequestHandler {
   return async (req, res, next) => {
-    const header = req.headers.authorization;
-    const match = header === undefined ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header);
-    if (!match?.[1]) {
-      const detail = header === undefined ? 'This API needs an access token: Authorization: Bearer <token>.' : 'The Authorization header is not a bearer token.';
-      throw new Unauthorized(detail, {
-        code: header === undefined ? 'unauthorized' : 'invalid_request',
-        headers: { 'WWW-Authenticate': header === undefined ? `Bearer realm="${REALM}"` : challenge('invalid_request', detail)['WWW-Authenticate']! },
-      });
-    }
-    const caller = await verify(match[1]);
-    if (!scopes.some((scope) => caller.scopes.has(scope))) {
-      const detail = `This needs the ${scopes.join(' or ')} scope.`;
-      throw new Forbidden(detail, { code: 'insufficient_scope', headers: challenge('insufficient_scope', detail, `, scope="${scopes.join(' ')}"`) });
-    }
+    const caller = await verify(bearerTokenOf(req));
+    if (!scopes.some((scope) => caller.scopes.has(scope))) throw insufficientScope(scopes);
     res.locals[CALLER] = caller;
     next();
   };

@@ -13,4 +13,4 @@ export { createServiceApp, type ServiceAppOptions } from './service-app.js';
 export { propagationHeaders, upstreamFetch, type UpstreamInit } from './upstream.js';
 export { invalidParamsOf, validate } from './validation.js';
 export { startService, type ListenConfig } from './start-service.js';
-export { accessTokenVerifier, callerOf, keysUnavailable, requireScope, type AccessTokenOptions, type AccessTokenVerifier, type Caller } from './bearer-auth.js';
+export { accessTokenVerifier, bearerTokenOf, callerOf, insufficientScope, keysUnavailable, requireScope, type AccessTokenOptions, type AccessTokenVerifier, type Caller } from './bearer-auth.js';

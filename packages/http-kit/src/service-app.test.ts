@@ -19,6 +19,11 @@ function appWithRoutes(readiness = {}) {
         res.status(201).json(body);
       },
     });
+    resource(router, '/strict', {
+      post: (req, res) => {
+        res.json(validate(z.strictObject({ name: z.string(), nested: z.strictObject({}).optional() }), req.body));
+      },
+    });
     resource(router, '/conflict', {
       post: () => {
         throw new Conflict('That reference is taken.', { extensions: { reference: 'A-1' } });
@@ -89,6 +94,16 @@ describe('problems', () => {
     expect(response.body.code).toBe('invalid_request');
     expect(response.body.invalid_params.map((p: { name: string }) => p.name).sort()).toEqual(['amount', 'name']);
     expect(schemaViolations('platform.yaml', '#/components/schemas/Problem', response.body)).toEqual([]);
+  });
+
+  it('names a field that does not belong by its own name', async () => {
+    const { app } = appWithRoutes();
+    const response = await request(app).post('/strict').send({ name: 'a', extra: 1, nested: { also: 2 } });
+    expect(response.status).toBe(400);
+    expect(response.body.invalid_params).toEqual([
+      { name: 'nested.also', reason: 'is not a field of this request' },
+      { name: 'extra', reason: 'is not a field of this request' },
+    ]);
   });
 
   it('answers malformed JSON with a 400 and an oversized body with a 413', async () => {

@@ -81,6 +81,7 @@ describe('routing', () => {
   it.each([
     ['/auth/citizen/.well-known/openid-configuration', 'identity'],
     ['/auth', 'identity'],
+    ['/identity/v1/clients?kind=machine', 'identity'],
     ['/payments/v1/payments?status=created&page=2', 'payments'],
     ['/pay/pay_123', 'payments'],
     ['/finance/reports/daily', 'payments'],
@@ -92,7 +93,7 @@ describe('routing', () => {
     expect(upstream.seen.map((r) => r.url)).toContain(path);
   });
 
-  it.each(['/r1/PS/GOV/MOI/registry/verify', '/v1/payment_intents', '/2010-04-01/Accounts/AC1/Messages.json', '/paying', '/authx'])(
+  it.each(['/r1/PS/GOV/MOI/registry/verify', '/v1/payment_intents', '/2010-04-01/Accounts/AC1/Messages.json', '/paying', '/authx', '/identityx', '/internal/x-road/jwks'])(
     'does not expose %s (registry, sandbox, or a lookalike prefix)',
     async (path) => {
       const response = await send(path, { method: 'POST' });

@@ -8,6 +8,8 @@
 //     (until enrolment pages exist: an account for a person the register knows, alive, card valid)
 //   node dist/admin.js keys rotate --issuer citizen|enterprise [--publish-for 7200]
 // Each prints what it did as JSON. A machine client's secret is shown once, here.
+// Organisations' admins manage their own clients through the identity API (/identity/v1); both
+// go through clients/client-registry.ts, and both are audited (client_events; here as `operator`).
 import { parseArgs } from 'node:util';
 import { createKnex } from '@tamkeen/db';
 import { parseNationalId } from '@tamkeen/citizen-input';
@@ -17,7 +19,7 @@ import { hashPassword, passwordProblem } from './accounts/password.js';
 import { addMachineClient, addOrganisation, addRelyingParty } from './clients/client-registry.js';
 import { rotateSigningKeys, signingKeys } from './keys/signing-keys.js';
 import { registryClient } from './registry/registry-client.js';
-import { apiResources, machineScopes } from './oidc/resource-servers.js';
+import { apiResources, machineClientScopes } from './oidc/resource-servers.js';
 
 const USAGE = `usage:
   admin organisation add --id <id> --name-ar <name> --name-en <name> [--kind ministry|business]
@@ -66,7 +68,8 @@ try {
   } else if (command === 'machine-client add') {
     const { organisation, name, scope } = values;
     if (!organisation || !name || !scope) fail('--organisation, --name and --scope are required');
-    const known = machineScopes(apiResources(''));
+    // Never clients:* (staff-only: only an organisation admin's own login manages clients).
+    const known = machineClientScopes(apiResources(''));
     const scopes = scope.split(/\s+/).filter(Boolean);
     const unknown = scopes.filter((s) => !known.includes(s));
     if (unknown.length) fail(`unknown scope(s): ${unknown.join(', ')}; known: ${known.join(', ')}`);

@@ -5,6 +5,7 @@ import type { IdentityConfig } from './config.js';
 import type { JWK } from 'jose';
 import type { IdentityProviders } from './identity-providers.js';
 import { citizenAccounts } from './accounts/citizen-accounts.js';
+import { clientAdminRoutes } from './admin-api/client-routes.js';
 import { authenticators } from './authenticators/authenticators.js';
 import { citizenEnrolmentRoutes } from './interaction/citizen-enrolment.js';
 import { citizenLoginRoutes } from './interaction/citizen-login.js';
@@ -50,6 +51,7 @@ export function createApp({ config, logger, knex, redis, providers, xRoadKeys, c
     citizenLoginRoutes(router, citizenPages);
     citizenEnrolmentRoutes(router, citizenPages);
     enterpriseLoginRoutes(router, { ...citizenPages, provider: providers.enterprise, users: enterpriseUsers(knex) });
+    clientAdminRoutes(router, { knex, publicUrl: config.PUBLIC_URL, providers, bodyLimit: config.BODY_LIMIT });
     router.use('/auth/citizen', providers.citizen.callback());
     router.use('/auth/enterprise', providers.enterprise.callback());
     // Inside the platform only (the gateway does not route /internal): the keys the register

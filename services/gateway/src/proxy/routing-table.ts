@@ -17,7 +17,8 @@ export interface Route {
  */
 export function routingTable(config: Pick<GatewayConfig, 'IDENTITY_URL' | 'PAYMENTS_URL' | 'NOTIFICATIONS_URL'>): Route[] {
   return [
-    { prefixes: ['/auth'], upstream: { name: 'identity', url: config.IDENTITY_URL } },
+    // /identity: the organisations' admin API for their OIDC and machine clients (/identity/v1).
+    { prefixes: ['/auth', '/identity'], upstream: { name: 'identity', url: config.IDENTITY_URL } },
     { prefixes: ['/payments', '/pay', '/finance'], upstream: { name: 'payments', url: config.PAYMENTS_URL } },
     { prefixes: ['/notifications'], upstream: { name: 'notifications', url: config.NOTIFICATIONS_URL } },
   ];

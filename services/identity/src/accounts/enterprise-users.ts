@@ -8,9 +8,10 @@ export type Role = (typeof ROLES)[number];
 
 /** The API scopes each role may be granted in a staff member's access token. */
 export const ROLE_SCOPES: Record<Role, readonly string[]> = {
-  org_admin: [],
+  // Registers and manages the organisation's OIDC and machine clients (the identity API).
+  org_admin: ['clients:read', 'clients:write'],
   finance_officer: ['payments:read', 'reconciliation:read', 'reconciliation:write'],
-  developer: ['notifications:read', 'payments:read'],
+  developer: ['notifications:read', 'payments:read', 'clients:read'],
 };
 
 export const scopesOfRoles = (roles: readonly Role[]) => new Set(roles.flatMap((role) => ROLE_SCOPES[role]));

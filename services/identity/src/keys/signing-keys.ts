@@ -30,13 +30,18 @@ export async function signingKeys(knex: Knex, owner: KeyOwner, algorithms: reado
     await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`signing keys ${owner}`]);
     const active = await trx('signing_keys').where({ issuer: owner }).whereNull('retired_at').select<KeyRow[]>('alg');
     for (const alg of algorithms) if (!active.some((k) => k.alg === alg)) await newKey(trx, owner, alg);
-    const rows = await trx('signing_keys')
-      .where({ issuer: owner })
-      .andWhere((q) => q.whereNull('retired_at').orWhere('publish_until', '>', trx.fn.now()))
-      .orderBy([{ column: 'retired_at', order: 'desc', nulls: 'first' }, { column: 'created_at', order: 'desc' }])
-      .select<KeyRow[]>('kid', 'alg', 'private_jwk');
-    return rows.map((row) => row.private_jwk);
+    return publishedKeys(trx, owner);
   });
+}
+
+/** What `owner` publishes now, newest first, without making any: the keys its tokens are verified with. Private JWKs. */
+export async function publishedKeys(knex: Knex | Knex.Transaction, owner: KeyOwner): Promise<JWK[]> {
+  const rows = await knex('signing_keys')
+    .where({ issuer: owner })
+    .andWhere((q) => q.whereNull('retired_at').orWhere('publish_until', '>', knex.fn.now()))
+    .orderBy([{ column: 'retired_at', order: 'desc', nulls: 'first' }, { column: 'created_at', order: 'desc' }])
+    .select<KeyRow[]>('kid', 'alg', 'private_jwk');
+  return rows.map((row) => row.private_jwk);
 }
 
 /**

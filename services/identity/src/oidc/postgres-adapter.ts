@@ -7,6 +7,14 @@ interface ModelRow {
   consumed_at: Date | null;
 }
 
+/** Every client cache in this process: a change made through the admin API applies here at once. */
+const clientCaches = new Set<Map<string, unknown>>();
+
+/** Forgets a client's cached registration in this process; other instances see the change within their `clientCacheMs`. */
+export function forgetCachedClient(clientId: string): void {
+  for (const cache of clientCaches) cache.delete(clientId);
+}
+
 // The statements of every login, each prepared once per connection (named): PostgreSQL plans them
 // once, and no query builder runs on the hot path. (Named statements need a session-pooled or direct
 // connection: not PgBouncer in transaction mode.)
@@ -25,6 +33,7 @@ export function postgresAdapter(knex: Knex, issuer: 'citizen' | 'enterprise', { 
   // oidc-provider asks for the client on nearly every request of a login; its registration changes
   // rarely. Kept for `clientCacheMs`: a changed secret or redirect URI applies within that time.
   const clients = new Map<string, { metadata: AdapterPayload; until: number }>();
+  clientCaches.add(clients);
   return class PostgresAdapter implements Adapter {
     constructor(private readonly kind: string) {}
 

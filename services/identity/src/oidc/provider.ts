@@ -5,7 +5,7 @@ import { LOA, needsStepUp } from './assurance.js';
 import { loggedOutPage, logoutPage } from './logout-pages.js';
 import { firstPartyGrants, type ResourceScopePolicy } from './first-party-grants.js';
 import { postgresAdapter } from './postgres-adapter.js';
-import { machineScopes, resourceForScopes, type ApiResource } from './resource-servers.js';
+import { apiScopes, resourceForScopes, type ApiResource } from './resource-servers.js';
 
 export type IssuerKind = 'citizen' | 'enterprise';
 
@@ -67,7 +67,7 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
     // scopes granted, not only those asked for by name: what relying parties here expect.
     conformIdTokenClaims: false,
     extraClientMetadata: { properties: ['organisation_id'] },
-    scopes: ['openid', 'offline_access', 'profile', 'phone', 'email', ...(kind === 'citizen' ? ['national_id'] : []), ...(kind === 'enterprise' ? machineScopes(resources) : [])],
+    scopes: ['openid', 'offline_access', 'profile', 'phone', 'email', ...(kind === 'citizen' ? ['national_id'] : []), ...(kind === 'enterprise' ? apiScopes(resources) : [])],
     clientDefaults: { grant_types: ['authorization_code'], id_token_signed_response_alg: 'RS256', response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
     enabledJWA: { clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'] },
     features: {

@@ -7,6 +7,7 @@ import { oneTimeCodes } from './0005_one_time_codes.js';
 import { codesForAnySubject } from './0006_codes_for_any_subject.js';
 import { authenticators } from './0007_authenticators.js';
 import { enterpriseUsers } from './0008_enterprise_users.js';
+import { clientEvents } from './0009_client_events.js';
 
 /** Every migration of the identity database, in order. Append; never edit one that has shipped. */
-export const migrations: Migration[] = [oidcModels, signingKeys, organisationsAndClients, citizenAccounts, oneTimeCodes, codesForAnySubject, authenticators, enterpriseUsers];
+export const migrations: Migration[] = [oidcModels, signingKeys, organisationsAndClients, citizenAccounts, oneTimeCodes, codesForAnySubject, authenticators, enterpriseUsers, clientEvents];
