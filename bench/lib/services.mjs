@@ -2,6 +2,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBuiltService } from '@tamkeen/testing';
+import { services as platformServices } from '../../scripts/lib/services.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -11,6 +12,7 @@ export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * cost measured; a reader of them is not) and waits until `<healthUrl>/healthz` answers.
  * BENCH_CPU_PROF=1 profiles every service, BENCH_CPU_PROF=worker,sandbox the ones named, into
  * `profileDir`. `children` are their processes (each with its `benchName`), for CPU readings.
+ * A service runs with the V8 options npm start gives it (scripts/lib/services.mjs `nodeOptions`).
  */
 export function benchServices(profileDir) {
   const children = [];
@@ -19,7 +21,8 @@ export function benchServices(profileDir) {
     children,
     async start(name, file, env, healthUrl) {
       const profiled = process.env.BENCH_CPU_PROF === '1' || (process.env.BENCH_CPU_PROF ?? '').split(',').includes(name);
-      const nodeArgs = profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [];
+      const nodeOptions = platformServices.find((service) => service.name === name)?.nodeOptions?.split(' ') ?? [];
+      const nodeArgs = [...nodeOptions, ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [])];
       const service = await startBuiltService({ name, file: join(root, file), env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env }, healthUrl, nodeArgs, stdio: ['ignore', 'ignore', 'inherit'], timeoutMs: 30_000 });
       service.child.benchName = name;
       children.push(service.child);

@@ -7,9 +7,12 @@ export const services = [
   { name: 'notifications', port: 4003, database: true },
   // The sending workers: no port of their own; the notifications service migrates their database.
   { name: 'notifications-worker', dir: 'notifications', entry: 'worker.js', port: null, database: false },
-  { name: 'identity', port: 4001, database: true },
+  // A larger young generation (V8 semi-space 32 MiB, twice the default): fewer scavenges of the
+  // many short-lived objects of each login and proxied request. bench/identity measured a tenth
+  // less CPU per login with 32 MiB. deploy/k8s says the same in NODE_OPTIONS.
+  { name: 'identity', port: 4001, database: true, nodeOptions: '--max-semi-space-size=32' },
   { name: 'payments', port: 4002, database: true },
-  { name: 'gateway', port: 8080, database: true },
+  { name: 'gateway', port: 8080, database: true, nodeOptions: '--max-semi-space-size=32' },
 ];
 
 /** The service's folder under services/ and the file it starts from. */
@@ -26,6 +29,8 @@ const defaultPorts = Object.fromEntries(services.filter((s) => s.port !== null).
  */
 export function environmentFor(service, { databaseUrl, redisUrl, ports = defaultPorts, databaseName = (name) => `tamkeen_${name}`, publicUrl = process.env.PUBLIC_URL ?? 'http://localhost:8080', base = process.env }) {
   const env = { ...base, REDIS_URL: redisUrl, HOST: base.HOST ?? '127.0.0.1' };
+  const nodeOptions = [base.NODE_OPTIONS, service.nodeOptions].filter(Boolean).join(' ');
+  if (nodeOptions) env.NODE_OPTIONS = nodeOptions;
   const serviceUrl = (name) => `http://127.0.0.1:${ports[name]}`;
   if (service.port !== null) env.PORT = String(ports[service.name]);
   delete env.DATABASE_URL;
