@@ -85,6 +85,10 @@ describe('a citizen abroad, in Arabic, in a real browser', () => {
     await page.getByLabel('كلمة المرور الجديدة').fill('jerusalem-olive-1979');
     await page.getByLabel('أعد كتابة كلمة المرور').fill('jerusalem-olive-1979');
     await page.getByRole('button', { name: 'متابعة' }).click();
+    // An e-mail address and an authenticator app are offered; both can wait.
+    await page.getByRole('link', { name: 'أضف بريدًا إلكترونيًا' }).waitFor();
+    await screenshot(page, 'enrol-extras');
+    await page.getByRole('button', { name: 'ليس الآن، تابع دونهما' }).click();
     const enrolled = await finish();
     expect(enrolled.claims()).toMatchObject({ acr: 'urn:tamkeen:loa:substantial', name: 'يوسف عادل حسن البرغوثي', phone_number: phone });
     await enrolment.close();

@@ -14,7 +14,10 @@ import type { CodeSender } from './one-time-codes/code-sender.js';
 import { startRegistry } from './test-registry.js';
 
 export interface SentCode {
-  phoneNumber: string;
+  channel: 'sms' | 'email';
+  /** Where it went: a phone number (SMS) or an e-mail address. */
+  phoneNumber?: string;
+  emailAddress?: string;
   code: string;
   language: 'ar' | 'en';
 }
@@ -62,7 +65,10 @@ export async function testIdentity(label: string, { withRegistry = false } = {})
   const keys = await xRoadKeys(stores.knex);
   // Codes are handed to a recorder, as the notifications service would take them.
   const sentCodes: SentCode[] = [];
-  const codeSender: CodeSender = { sendSms: async (phoneNumber, code, language) => void sentCodes.push({ phoneNumber, code, language }) };
+  const codeSender: CodeSender = {
+    sendSms: async (phoneNumber, code, language) => void sentCodes.push({ channel: 'sms', phoneNumber, code, language }),
+    sendEmail: async (emailAddress, code, language) => void sentCodes.push({ channel: 'email', emailAddress, code, language }),
+  };
   const app = createApp({ config, logger: createLogger({ service: 'identity', destination: logs.destination }), ...stores, providers, xRoadKeys: keys, codeSender });
   served.app = app;
   return {

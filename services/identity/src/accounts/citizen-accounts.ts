@@ -85,6 +85,14 @@ export function citizenAccounts(knex: Knex) {
       if (unchanged && fresh) return;
       await knex('citizen_accounts').where({ id: account.id }).update({ name_ar: nameAr, name_en: nameEn, birthdate, register_checked_at: knex.fn.now(), updated_at: knex.fn.now() });
     },
+    /**
+     * An e-mail address the citizen has just confirmed with a code: it replaces any other. Not
+     * unique across accounts: an address is no identifier here (logins are by ID number), a family
+     * may share one, and refusing one that is taken would tell anyone whose address has an account.
+     */
+    async confirmEmail(id: string, email: string): Promise<void> {
+      await knex('citizen_accounts').where({ id }).update({ email, email_verified: true, updated_at: knex.fn.now() });
+    },
     /** A new hash of the same password (made with today's parameters). */
     async replacePasswordHash(id: string, passwordHash: string): Promise<void> {
       await knex('citizen_accounts').where({ id }).update({ password_hash: passwordHash, updated_at: knex.fn.now() });

@@ -3,8 +3,9 @@ import type { CitizenAccounts } from './citizen-accounts.js';
 
 /**
  * A citizen's claims: `sub` is the account's id (stable, never the ID number); the name in Arabic
- * (`name`, `name#ar`) and English (`name#en`); `national_id` only with the `national_id` scope
- * (oidc-provider releases claims by scope).
+ * (`name`, `name#ar`) and English (`name#en`); `phone_number` and `email`, each with its
+ * `_verified` flag, only with the `phone` and `email` scopes; `national_id` only with the
+ * `national_id` scope (oidc-provider releases claims by scope: oidc/provider.ts).
  */
 export function citizenClaims(accounts: CitizenAccounts): FindAccount {
   return async (_ctx, sub): Promise<Account | undefined> => {

@@ -6,7 +6,7 @@ import QRCode from 'qrcode';
 import type { Authenticators } from '../authenticators/authenticators.js';
 import { LOA } from '../oidc/assurance.js';
 import { csrfTokens, finishLogin, openInteraction, pageForm, refuse, sendPage } from './page-kit.js';
-import { appCodePage, authenticatorSetupPage, type Lang, type MessageKey } from './pages.js';
+import { appCodePage, authenticatorSetupPage, type Lang, type Link, type MessageKey } from './pages.js';
 
 type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 
@@ -14,6 +14,8 @@ type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
 export interface SecondFactorStep {
   accountId: string;
   amr: string[];
+  /** The login that ends an enrolment: its extra factors (an e-mail address, an app) are offered, not needed. */
+  enrolling?: boolean;
 }
 
 /** Logins waiting for their second factor, in Redis for ten minutes, by interaction. */
@@ -45,8 +47,14 @@ export interface AuthenticatorStepsDeps {
   mayLink(step: SecondFactorStep): MessageKey | undefined;
   /** The name the app lists the account under. */
   labelOf(accountId: string): Promise<string | undefined>;
-  /** Where to get a code another way instead, when the relying party accepts it. */
-  alternativeHref?(details: Interaction, lang: Lang, accountId: string): Promise<string | undefined>;
+  /** A code another way instead (SMS, e-mail), when the relying party accepts it. */
+  alternative?(details: Interaction, lang: Lang, accountId: string): Promise<Link | undefined>;
+  /**
+   * When linking an app is offered rather than needed (at the end of an enrolment): what the set-up
+   * page says, and the page that offered it, where "not now" leads and where the login goes on
+   * once the app is linked (instead of back to the relying party).
+   */
+  linkingOffered?(details: Interaction, lang: Lang, step: SecondFactorStep): { intro: MessageKey; offeredAt: string } | undefined;
   onLinked?(accountId: string): void;
   /** Why an app is being linked, said above the QR code. */
   setupIntro?: MessageKey;
@@ -57,7 +65,7 @@ export interface AuthenticatorStepsDeps {
  * code (password + app: urn:tamkeen:loa:high), and linking an app (a QR code as inline SVG, so
  * the strict Content-Security-Policy holds, the key to type in, and the app's first code).
  */
-export function authenticatorSteps(router: IRouter, { provider, base, authenticators, pending, secret, stepOf, mayLink, labelOf, alternativeHref, onLinked, setupIntro }: AuthenticatorStepsDeps): void {
+export function authenticatorSteps(router: IRouter, { provider, base, authenticators, pending, secret, stepOf, mayLink, labelOf, alternative, linkingOffered, onLinked, setupIntro }: AuthenticatorStepsDeps): void {
   const csrf = csrfTokens(secret);
 
   const appStep = async (res: Response, status: number, details: Interaction, lang: Lang, accountId: string, error?: MessageKey) =>
@@ -69,7 +77,7 @@ export function authenticatorSteps(router: IRouter, { provider, base, authentica
         action: `${base}/${details.uid}/app?lang=${lang}`,
         switchHref: `${base}/${details.uid}/app?lang=${lang === 'ar' ? 'en' : 'ar'}`,
         csrf: csrf.tokenFor(details.uid),
-        smsHref: await alternativeHref?.(details, lang, accountId),
+        alternative: await alternative?.(details, lang, accountId),
         error,
       }),
     );
@@ -126,7 +134,22 @@ export function authenticatorSteps(router: IRouter, { provider, base, authentica
     const { secret: key, uri } = await authenticators.pending(c.step.accountId, label, c.details.uid);
     const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
     const uid = c.details.uid;
-    sendPage(res, status, authenticatorSetupPage({ lang: c.lang, action: `${c.path}?lang=${c.lang}`, switchHref: `${c.path}?lang=${c.lang === 'ar' ? 'en' : 'ar'}`, csrf: csrf.tokenFor(uid), qrSvg, secret: key, intro: setupIntro, error }));
+    const offered = linkingOffered?.(c.details, c.lang, c.step);
+    sendPage(
+      res,
+      status,
+      authenticatorSetupPage({
+        lang: c.lang,
+        action: `${c.path}?lang=${c.lang}`,
+        switchHref: `${c.path}?lang=${c.lang === 'ar' ? 'en' : 'ar'}`,
+        csrf: csrf.tokenFor(uid),
+        qrSvg,
+        secret: key,
+        intro: offered?.intro ?? setupIntro,
+        error,
+        links: offered && [{ href: offered.offeredAt, label: 'notNow' }],
+      }),
+    );
   };
 
   router.get(`${base}/:uid/app/setup`, async (req, res) => {
@@ -145,9 +168,16 @@ export function authenticatorSteps(router: IRouter, { provider, base, authentica
       if (confirmed.reason === 'none') return refuse(res, 400, c.path, c.lang, 'expired');
       return setupStep(res, 400, c, 'appCodeWrong');
     }
-    await pending.clear(c.details.uid);
     onLinked?.(c.step.accountId);
     // The factors of this login so far and the new app's first code.
-    await finishLogin(c.details, res, c.step.accountId, LOA.high, [...c.step.amr, 'otp']);
+    const amr = [...c.step.amr, 'otp'];
+    const offered = linkingOffered?.(c.details, c.lang, c.step);
+    if (offered) {
+      // Back to the page that offered it; the login ends there, at the level these factors give.
+      await pending.save(c.details.uid, { ...c.step, amr });
+      return res.redirect(303, offered.offeredAt);
+    }
+    await pending.clear(c.details.uid);
+    await finishLogin(c.details, res, c.step.accountId, LOA.high, amr);
   });
 }

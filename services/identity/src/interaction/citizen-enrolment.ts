@@ -1,27 +1,18 @@
 import type { Redis, TokenBucket } from '@tamkeen/db';
 import { mobileNumber, parseNationalId, westernDigits } from '@tamkeen/citizen-input';
 import type { Logger } from '@tamkeen/http-kit';
-import type { IRouter, Request, Response } from 'express';
+import type { IRouter, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { CitizenAccounts } from '../accounts/citizen-accounts.js';
 import { hashPassword, passwordProblem } from '../accounts/password.js';
-import { LOA } from '../oidc/assurance.js';
 import { CodeNotSent, type CodeSender } from '../one-time-codes/code-sender.js';
 import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';
 import { RegisterUnavailable, type RegistryClient } from '../registry/registry-client.js';
-import { csrfTokens, finishLogin, openInteraction, pageForm, refuse, sendPage } from './page-kit.js';
-import { codePage, formPage, type Lang, type MessageKey } from './pages.js';
-
-interface Enrolment {
-  nationalId: string;
-  nameAr: string;
-  nameEn: string;
-  birthdate: string;
-  phone?: string;
-  phoneConfirmed?: boolean;
-  /** Every number a code was asked for in this enrolment (a few, to mend a typo; not a way to guess). */
-  phonesTried?: string[];
-}
+import { pendingSteps } from './authenticator-steps.js';
+import { ENROLMENT_BASE, enrolmentExtrasHref, enrolmentPages, type EnrolmentPage } from './enrolment-context.js';
+import { enrolmentExtrasRoutes } from './enrolment-extras.js';
+import { pageForm, sendPage } from './page-kit.js';
+import { codePage, formPage, type MessageKey } from './pages.js';
 
 /** Numbers one enrolment may ask codes for. */
 const PHONES_PER_ENROLMENT = 3;
@@ -43,31 +34,17 @@ export interface CitizenEnrolmentDeps {
 /**
  * Enrolment, inside a login (the relying party gets the new citizen back, logged in): who you are,
  * checked with the register (ID number, date of birth, mother's first name); a mobile number
- * confirmed by an SMS code; a password. Password and the code make the login substantial.
- * If the register cannot be reached, enrolment stops and says so.
+ * confirmed by an SMS code; a password, which makes the account. Then, optionally, an e-mail
+ * address and an authenticator app (enrolment-extras.ts), and the login ends: substantial, or
+ * high with the app. If the register cannot be reached, enrolment stops and says so.
  */
-export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, registry, codes, codeSender, redis, redisPrefix, attempts, secret, logger }: CitizenEnrolmentDeps): void {
-  const base = '/auth/citizen/interaction';
-  const csrf = csrfTokens(secret);
-  const stateKey = (uid: string) => `${redisPrefix}:enrolment:${uid}`;
+export function citizenEnrolmentRoutes(router: IRouter, deps: CitizenEnrolmentDeps): void {
+  const { provider, accounts, registry, codes, codeSender, redis, redisPrefix, attempts, secret, logger } = deps;
+  const base = ENROLMENT_BASE;
+  const { csrf, context } = enrolmentPages({ provider, redis, redisPrefix, secret });
+  const pending = pendingSteps(redis, redisPrefix);
 
-  /** The interaction (its cookie checked), the language and the enrolment so far; undefined when the page was answered already. */
-  async function context(req: Request, res: Response) {
-    const opened = await openInteraction(provider, req, res);
-    if (!opened) return undefined;
-    const { details, lang } = opened;
-    const uid = details.uid;
-    const href = (step: string, l: Lang = lang) => `${base}/${uid}/${step}?lang=${l}`;
-    const saved = await redis.get(stateKey(uid));
-    const fail = (status: number, message: MessageKey) => refuse(res, status, `${base}/${uid}/enrol`, lang, message);
-    if (req.method === 'POST' && !csrf.matches(uid, (req.body as Record<string, string> | undefined)?.csrf)) {
-      fail(403, 'csrf');
-      return undefined;
-    }
-    return { details, lang, uid, href, fail, enrolment: saved ? (JSON.parse(saved) as Enrolment) : undefined, save: (e: Enrolment) => redis.set(stateKey(uid), JSON.stringify(e), 'EX', 1800) };
-  }
-
-  function showIdentityForm(res: Response, c: NonNullable<Awaited<ReturnType<typeof context>>>, status: number, error?: MessageKey, values: Record<string, string> = {}) {
+  function showIdentityForm(res: Response, c: EnrolmentPage, status: number, error?: MessageKey, values: Record<string, string> = {}) {
     sendPage(
       res,
       status,
@@ -76,7 +53,7 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
         title: 'enrolTitle',
         intro: 'enrolIntro',
         action: c.href('enrol'),
-        switchHref: c.href('enrol', c.lang === 'ar' ? 'en' : 'ar'),
+        switchHref: c.switchHref('enrol'),
         csrf: csrf.tokenFor(c.uid),
         submit: 'continue',
         error,
@@ -121,7 +98,7 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
     res.redirect(303, c.href('enrol/phone'));
   });
 
-  const phoneForm = (res: Response, c: NonNullable<Awaited<ReturnType<typeof context>>>, status: number, error?: MessageKey, value?: string) =>
+  const phoneForm = (res: Response, c: EnrolmentPage, status: number, error?: MessageKey, value?: string) =>
     sendPage(
       res,
       status,
@@ -129,7 +106,7 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
         lang: c.lang,
         title: 'phoneTitle',
         action: c.href('enrol/phone'),
-        switchHref: c.href('enrol/phone', c.lang === 'ar' ? 'en' : 'ar'),
+        switchHref: c.switchHref('enrol/phone'),
         csrf: csrf.tokenFor(c.uid),
         submit: 'continue',
         error,
@@ -169,8 +146,8 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
     res.redirect(303, c.href('enrol/phone-code'));
   });
 
-  const phoneCodePage = (res: Response, c: NonNullable<Awaited<ReturnType<typeof context>>>, status: number, phone: string, error?: MessageKey) =>
-    sendPage(res, status, codePage({ lang: c.lang, action: c.href('enrol/phone-code'), switchHref: c.href('enrol/phone-code', c.lang === 'ar' ? 'en' : 'ar'), csrf: csrf.tokenFor(c.uid), phone, error }));
+  const phoneCodePage = (res: Response, c: EnrolmentPage, status: number, phone: string, error?: MessageKey) =>
+    sendPage(res, status, codePage({ lang: c.lang, action: c.href('enrol/phone-code'), switchHref: c.switchHref('enrol/phone-code'), csrf: csrf.tokenFor(c.uid), sentTo: { phone }, error }));
 
   router.get(`${base}/:uid/enrol/phone-code`, async (req, res) => {
     const c = await context(req, res);
@@ -183,7 +160,7 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
     const c = await context(req, res);
     if (!c) return;
     if (!c.enrolment?.phone) return c.fail(400, 'expired');
-    const checked = await codes.check(`enrol:${c.uid}:${c.enrolment.phone}`, 'enrol-phone', westernDigits(String((req.body as Record<string, string>).code ?? '')));
+    const checked = await codes.check(`enrol:${c.uid}:${c.enrolment.phone}`, 'enrol-phone', 'sms', westernDigits(String((req.body as Record<string, string>).code ?? '')));
     if (!checked.ok) {
       if (checked.reason === 'locked') return c.fail(429, 'locked');
       return phoneCodePage(res, c, 400, c.enrolment.phone, checked.reason === 'wrong' ? 'codeWrong' : 'codeExpired');
@@ -192,7 +169,7 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
     res.redirect(303, c.href('enrol/password'));
   });
 
-  const passwordForm = (res: Response, c: NonNullable<Awaited<ReturnType<typeof context>>>, status: number, error?: MessageKey) =>
+  const passwordForm = (res: Response, c: EnrolmentPage, status: number, error?: MessageKey) =>
     sendPage(
       res,
       status,
@@ -200,7 +177,7 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
         lang: c.lang,
         title: 'passwordTitle',
         action: c.href('enrol/password'),
-        switchHref: c.href('enrol/password', c.lang === 'ar' ? 'en' : 'ar'),
+        switchHref: c.switchHref('enrol/password'),
         csrf: csrf.tokenFor(c.uid),
         submit: 'continue',
         error,
@@ -239,14 +216,17 @@ export function citizenEnrolmentRoutes(router: IRouter, { provider, accounts, re
         email: null,
         emailVerified: false,
         passwordHash: await hashPassword(password),
-        });
+      });
       accountId = account.id;
     } catch (error) {
       if ((error as { code?: string }).code === '23505') return c.fail(409, 'alreadyEnrolled');
       throw error;
     }
-    await redis.del(stateKey(c.uid));
-    // The password just chosen and the phone just confirmed by a code: substantial.
-    await finishLogin(c.details, res, accountId, LOA.substantial, ['pwd', 'sms']);
+    // The account exists; the login waits, with the password just chosen and the phone just
+    // confirmed by a code (substantial), while an e-mail address and an app are offered.
+    await pending.save(c.uid, { accountId, amr: ['pwd', 'sms'], enrolling: true });
+    res.redirect(303, enrolmentExtrasHref(c.uid, c.lang));
   });
+
+  enrolmentExtrasRoutes(router, deps);
 }

@@ -267,8 +267,8 @@ describe('after login: refresh, revocation, introspection, logout', () => {
 const appCode = (key: string, stepsAhead = 0) => generate({ secret: key.replace(/ /g, ''), epoch: Math.floor(Date.now() / 1000) + 30 * stepsAhead });
 
 /** Logs a citizen in with the password, the relying party asking for `acr`; returns the page that follows. */
-async function afterPassword(nationalId: string, acr: string, agent = testBrowser(identity.url)) {
-  const login = await startLogin({ acr_values: acr }, agent);
+async function afterPassword(nationalId: string, acr: string, agent = testBrowser(identity.url), extra: Record<string, string> = {}) {
+  const login = await startLogin({ acr_values: acr, ...extra }, agent);
   const next = await login.agent.submit(login.html, { national_id: nationalId, password: PASSWORD });
   return { ...login, next: next as Response };
 }
@@ -360,5 +360,120 @@ describe('authenticator app (urn:tamkeen:loa:high)', () => {
     expect(locked.status).toBe(429);
     const stillLocked = (await login.agent.submit(html, { code: await appCode(omarsKey, 1) })) as Response;
     expect(stillLocked.status).toBe(429);
+  });
+});
+
+describe('one-time codes by e-mail (urn:tamkeen:loa:substantial, never high)', () => {
+  const OMARS_EMAIL = 'omar.nassar@example.ps';
+  const YOUSEFS_EMAIL = 'yousef@example.de';
+  /** Whether the page links to this channel's code page. */
+  const offers = (html: string, page: 'code' | 'email-code') => new RegExp(`<a href="[^"]+/${page}\\?lang=ar">`).test(html);
+
+  beforeAll(async () => {
+    const { knex } = identity.stores;
+    const accounts = citizenAccounts(knex);
+    const omar = (await accounts.byNationalId('900000027'))!;
+    const yousef = (await accounts.byNationalId('900000035'))!;
+    // Both linked an app in the tests above; here they have none. Omar has a phone and an e-mail
+    // address; Yousef, abroad, an e-mail address only.
+    await knex('authenticators').whereIn('subject', [omar.id, yousef.id]).delete();
+    await accounts.confirmEmail(omar.id, OMARS_EMAIL);
+    await accounts.confirmEmail(yousef.id, YOUSEFS_EMAIL);
+    await knex('citizen_accounts').where({ id: yousef.id }).update({ phone_number: null, phone_number_verified: false });
+  });
+
+  it('sends the code by e-mail instead when the citizen asks on the SMS page: password and e-mail code, substantial with amr email, and email_verified with the email scope', async () => {
+    const login = await afterPassword('900000027', 'urn:tamkeen:loa:substantial', undefined, { scope: 'openid profile email' });
+    const smsHtml = await login.next.text();
+    expect(smsHtml).toContain('+970 ••• ••• 456');
+    expect(offers(smsHtml, 'email-code')).toBe(true);
+    const byEmail = (await login.agent.go(/<a href="([^"]+\/email-code\?lang=ar)">أرسل الرمز بالبريد الإلكتروني بدلًا من ذلك</.exec(smsHtml)![1]!)) as Response;
+    expect(byEmail.status).toBe(200);
+    const emailHtml = await byEmail.text();
+    expect(emailHtml).toContain('أرسلنا رمزًا من ستة أرقام بالبريد الإلكتروني إلى');
+    expect(emailHtml).toContain('o•••@example.ps');
+    expect(emailHtml).not.toContain(OMARS_EMAIL);
+    expect(offers(emailHtml, 'code')).toBe(true);
+    const sent = identity.sentCodes.at(-1)!;
+    expect(sent).toMatchObject({ channel: 'email', emailAddress: OMARS_EMAIL, language: 'ar' });
+    const claims = await idTokenClaims(login, await login.agent.submit(emailHtml, { code: sent.code }, /\/email-code/));
+    expect(claims).toMatchObject({ acr: 'urn:tamkeen:loa:substantial', amr: ['pwd', 'email'], email: OMARS_EMAIL, email_verified: true });
+  });
+
+  it('sends a citizen without a phone the code by e-mail at once, and releases the address only with the email scope', async () => {
+    const login = await afterPassword('900000035', 'urn:tamkeen:loa:substantial');
+    expect(new URL(login.next.url).pathname).toMatch(/\/email-code$/);
+    const html = await login.next.text();
+    expect(html).toContain('y•••@example.de');
+    expect(offers(html, 'code')).toBe(false);
+    expect(identity.sentCodes.at(-1)).toMatchObject({ channel: 'email', emailAddress: YOUSEFS_EMAIL });
+    const claims = await idTokenClaims(login, await login.agent.submit(html, { code: identity.sentCodes.at(-1)!.code }, /\/email-code/));
+    expect(claims).toMatchObject({ acr: 'urn:tamkeen:loa:substantial', amr: ['pwd', 'email'] });
+    expect(claims).not.toHaveProperty('email');
+  });
+
+  it('steps a low session up to substantial with the e-mail code alone, without the password', async () => {
+    const first = await startLogin();
+    expect(typeof (await first.agent.submit(first.html, { national_id: '900000035', password: PASSWORD }))).toBe('string');
+    const stepUp = await startLogin({ acr_values: 'urn:tamkeen:loa:substantial' }, first.agent);
+    expect(stepUp.html).not.toContain('كلمة المرور');
+    expect(stepUp.html).toContain('y•••@example.de');
+    const wrong = (await stepUp.agent.submit(stepUp.html, { code: identity.sentCodes.at(-1)!.code === '000000' ? '111111' : '000000' }, /\/email-code/)) as Response;
+    expect(wrong.status).toBe(400);
+    const claims = await idTokenClaims(stepUp, await stepUp.agent.submit(await wrong.text(), { code: identity.sentCodes.at(-1)!.code }, /\/email-code/));
+    expect(claims).toMatchObject({ acr: 'urn:tamkeen:loa:substantial', amr: ['pwd', 'email'] });
+  });
+
+  it('never gives high: when high is asked the SMS page offers no e-mail, and an e-mail code leads to the app, which it cannot link', async () => {
+    const login = await afterPassword('900000027', 'urn:tamkeen:loa:high');
+    const smsHtml = await login.next.text();
+    expect(offers(smsHtml, 'email-code')).toBe(false);
+    const emailPage = (await login.agent.go(new URL(login.next.url).pathname.replace(/\/code$/, '/email-code'))) as Response;
+    const afterEmail = (await login.agent.submit(await emailPage.text(), { code: identity.sentCodes.at(-1)!.code }, /\/email-code/)) as Response;
+    expect(typeof afterEmail).not.toBe('string');
+    expect(new URL(afterEmail.url).pathname).toMatch(/\/app\/setup$/);
+    expect(afterEmail.status).toBe(403);
+    expect(await afterEmail.text()).toContain('يلزم أولًا الرمز المرسل إلى هاتفك');
+
+    // The same for a citizen without a phone: the e-mail code, then no way to high.
+    const abroad = await afterPassword('900000035', 'urn:tamkeen:loa:high');
+    const abroadHtml = await abroad.next.text();
+    const refused = (await abroad.agent.submit(abroadHtml, { code: identity.sentCodes.at(-1)!.code }, /\/email-code/)) as Response;
+    expect(refused.status).toBe(403);
+  });
+
+  it('offers an e-mail code instead of the app to a citizen without a phone, when substantial is enough', async () => {
+    const { knex } = identity.stores;
+    const yousef = (await citizenAccounts(knex).byNationalId('900000035'))!;
+    const store = authenticators(knex, secretBox(['test-authenticator-key-0123456789abcdef0123']));
+    const { secret } = await store.pending(yousef.id, yousef.nameEn, 'earlier-login');
+    expect(await store.confirm(yousef.id, await generate({ secret }), 'earlier-login')).toEqual({ ok: true });
+    const login = await afterPassword('900000035', 'urn:tamkeen:loa:substantial');
+    const appHtml = await login.next.text();
+    expect(appHtml).toContain('تطبيق المصادقة');
+    const instead = /<a href="([^"]+\/email-code\?lang=ar)">ليس معك التطبيق؟ أرسل رمزًا بالبريد الإلكتروني بدلًا منه</.exec(appHtml);
+    expect(instead).not.toBeNull();
+    const emailPage = (await login.agent.go(instead![1]!)) as Response;
+    const claims = await idTokenClaims(login, await login.agent.submit(await emailPage.text(), { code: identity.sentCodes.at(-1)!.code }, /\/email-code/));
+    expect(claims).toMatchObject({ acr: 'urn:tamkeen:loa:substantial', amr: ['pwd', 'email'] });
+  });
+
+  it('stops codes on every channel for 15 minutes after five wrong e-mail codes', async () => {
+    const login = await afterPassword('900000027', 'urn:tamkeen:loa:substantial');
+    const smsHtml = await login.next.text();
+    const emailPage = (await login.agent.go(/<a href="([^"]+\/email-code\?lang=ar)">/.exec(smsHtml)![1]!)) as Response;
+    let html = await emailPage.text();
+    const wrongCode = identity.sentCodes.at(-1)!.code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 4; i++) {
+      const wrong = (await login.agent.submit(html, { code: wrongCode }, /\/email-code/)) as Response;
+      expect(wrong.status).toBe(400);
+      html = await wrong.text();
+    }
+    const locked = (await login.agent.submit(html, { code: wrongCode }, /\/email-code/)) as Response;
+    expect(locked.status).toBe(429);
+    // Switching to SMS gives no more guesses.
+    const bySms = await login.agent.go(/<a href="([^"]+\/code\?lang=ar)">/.exec(html)![1]!);
+    expect(bySms.status).toBe(429);
+    expect(await bySms.text()).toContain('ربع ساعة');
   });
 });

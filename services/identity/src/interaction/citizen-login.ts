@@ -1,19 +1,21 @@
 import type { Redis, TokenBucket } from '@tamkeen/db';
 import type { Logger } from '@tamkeen/http-kit';
-import type { IRouter, Request, Response } from 'express';
+import type { IRouter, Response } from 'express';
 import type Provider from 'oidc-provider';
 import type { Authenticators } from '../authenticators/authenticators.js';
 import { passwordMatches, spendDecoyCheck } from '../accounts/password.js';
-import type { CitizenAccounts } from '../accounts/citizen-accounts.js';
+import type { CitizenAccount, CitizenAccounts } from '../accounts/citizen-accounts.js';
 import { parseNationalId, westernDigits } from '@tamkeen/citizen-input';
 import { RegisterUnavailable, type RegistryClient } from '../registry/registry-client.js';
 import { LOA, rankOf, requiredAcr, sessionSteppingUp } from '../oidc/assurance.js';
-import { CodeNotSent, type CodeSender } from '../one-time-codes/code-sender.js';
+import type { CodeSender } from '../one-time-codes/code-sender.js';
 import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';
 import { grantWhatWasAsked } from './consent.js';
 import { csrfTokens, finishLogin, openInteraction, pageForm, refuse as refusePage, sendPage } from './page-kit.js';
 import { authenticatorSteps, pendingSteps, type SecondFactorStep } from './authenticator-steps.js';
-import { codePage, loginPage, STYLESHEET, type Lang, type MessageKey } from './pages.js';
+import { CODE_CHANNELS, codeDestination, codeSteps, firstCodeChannel } from './code-steps.js';
+import { enrolmentExtrasHref } from './enrolment-context.js';
+import { loginPage, STYLESHEET, type Lang, type MessageKey } from './pages.js';
 
 
 /** How long a login may go on trusting the register's last word when the register cannot be reached. */
@@ -40,11 +42,12 @@ export interface CitizenLoginDeps {
 
 /**
  * The citizen issuer's own pages (oidc-provider's interactions). Levels: national ID number and
- * password give urn:tamkeen:loa:low; plus a code by SMS, substantial; password plus a code from an
- * authenticator app, high (SMS never reaches high). The second factor is asked only when the
- * relying party wants more than low, and a session stepping up is asked only for what it lacks.
- * When high is asked of a citizen with no authenticator app, the SMS code comes first, then the
- * app is linked (QR code) and its first code completes the login at high.
+ * password give urn:tamkeen:loa:low; plus a code by SMS or e-mail (code-steps.ts), substantial;
+ * password plus a code from an authenticator app, high (SMS and e-mail never reach high). The
+ * second factor is asked only when the relying party wants more than low, and a session stepping
+ * up is asked only for what it lacks. When high is asked of a citizen with no authenticator app,
+ * the SMS code comes first, then the app is linked (QR code) and its first code completes the
+ * login at high.
  * Every login asks the register whether the person is alive and the card valid. If the register
  * cannot be reached, a login goes on only when the register confirmed this person within the last
  * 24 hours; otherwise the page says to try later.
@@ -66,16 +69,10 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
   const switchHref = (uid: string, lang: Lang) => `${base}/${uid}?lang=${lang === 'ar' ? 'en' : 'ar'}`;
   /** A page that ends this attempt, saying why. */
   const refuse = (res: Response, status: number, uid: string, lang: Lang, message: MessageKey) => refusePage(res, status, `${base}/${uid}`, lang, message);
-  /** The code step's page, with a notice or an error when there is one. */
-  const codeStep = (res: Response, status: number, uid: string, lang: Lang, phone: string, error?: MessageKey) =>
-    sendPage(
-      res,
-      status,
-      codePage({ lang, action: `${base}/${uid}/code?lang=${lang}`, resendAction: `${base}/${uid}/resend?lang=${lang}`, switchHref: `${base}/${uid}/code?lang=${lang === 'ar' ? 'en' : 'ar'}`, csrf: csrf.tokenFor(uid), phone, error }),
-    );
 
-  /** Where the second factor is asked: the authenticator app when the citizen has one, else an SMS code. */
-  const secondFactorHref = async (uid: string, lang: Lang, accountId: string) => `${base}/${uid}/${(await authenticators.has(accountId)) ? 'app' : 'code'}?lang=${lang}`;
+  /** Where the second factor is asked: the authenticator app when the citizen has one, else a code by SMS (by e-mail without a phone). */
+  const secondFactorHref = async (uid: string, lang: Lang, account: CitizenAccount | undefined) =>
+    `${base}/${uid}/${account && (await authenticators.has(account.id)) ? 'app' : CODE_CHANNELS[firstCodeChannel(account)].page}?lang=${lang}`;
 
   router.get('/auth/static/tamkeen.css', (_req, res) => {
     res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600' }).send(STYLESHEET);
@@ -88,7 +85,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     const steppingUp = sessionSteppingUp(details);
     if (steppingUp) {
       // Already logged in, at a lower level: only the missing factor is asked for.
-      return res.redirect(303, await secondFactorHref(details.uid, lang, steppingUp));
+      return res.redirect(303, await secondFactorHref(details.uid, lang, await accounts.byId(steppingUp)));
     }
     if (details.prompt.name === 'login') {
       return sendPage(res, 200, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrf.tokenFor(details.uid), enrolHref: `${base}/${details.uid}/enrol?lang=${lang}` }));
@@ -132,7 +129,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     // More than the password was asked for: the second factor, which finishes the login.
     if (rank(details.params) > rankOf(LOA.low)) {
       await pending.save(details.uid, { accountId: account.id, amr: ['pwd'] });
-      return res.redirect(303, await secondFactorHref(details.uid, lang, account.id));
+      return res.redirect(303, await secondFactorHref(details.uid, lang, account));
     }
     await finishLogin(details, res, account.id, LOA.low, ['pwd']);
   });
@@ -146,64 +143,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     return steppingUp ? { accountId: steppingUp, amr: ((details.session as { amr?: string[] }).amr ?? ['pwd']).filter((m) => m === 'pwd') } : undefined;
   }
 
-  async function showCode(req: Request, res: Response, resend: boolean) {
-    const opened = await openInteraction(provider, req, res);
-    if (!opened) return;
-    const { details, lang } = opened;
-    const fail = (status: number, message: MessageKey) => refuse(res, status, details.uid, lang, message);
-    if (resend && !csrf.matches(details.uid, (req.body as Record<string, string> | undefined)?.csrf)) return fail(403, 'csrf');
-    const step = await codeStepOf(details);
-    if (!step) return fail(400, 'expired');
-    const account = await accounts.byId(step.accountId);
-    if (!account?.phoneNumber || !account.phoneNumberVerified) return fail(409, 'noPhone');
-    const issued = await codes.issue(account.id, 'login', 'sms');
-    let notice: MessageKey | undefined;
-    if (issued.issued) {
-      try {
-        await codeSender.sendSms(account.phoneNumber, issued.code, lang);
-      } catch (error) {
-        if (!(error instanceof CodeNotSent)) throw error;
-        logger.warn({ reason: error.message, account: account.id }, 'a login code could not be sent');
-        return fail(503, 'codeNotSent');
-      }
-    } else if (issued.reason === 'locked') {
-      return fail(429, 'locked');
-    } else if (resend) {
-      notice = 'tooSoon';
-    }
-    codeStep(res, 200, details.uid, lang, account.phoneNumber, notice);
-  }
-
-  router.get(`${base}/:uid/code`, (req, res) => showCode(req, res, false));
-  router.post(`${base}/:uid/resend`, pageForm, (req, res) => showCode(req, res, true));
-
-  router.post(`${base}/:uid/code`, pageForm, async (req, res) => {
-    const opened = await openInteraction(provider, req, res);
-    if (!opened) return;
-    const { details, lang } = opened;
-    const body = (req.body ?? {}) as Record<string, string>;
-    const fail = (status: number, message: MessageKey) => refuse(res, status, details.uid, lang, message);
-    if (!csrf.matches(details.uid, body.csrf)) return fail(403, 'csrf');
-    const step = await codeStepOf(details);
-    if (!step) return fail(400, 'expired');
-    const account = await accounts.byId(step.accountId);
-    if (!account?.phoneNumber) return fail(409, 'noPhone');
-    const checked = await codes.check(account.id, 'login', westernDigits(String(body.code ?? '')));
-    if (!checked.ok) {
-      if (checked.reason === 'locked') return fail(429, 'locked');
-      const error: MessageKey = checked.reason === 'wrong' ? 'codeWrong' : 'codeExpired';
-      return codeStep(res, 400, details.uid, lang, account.phoneNumber, error);
-    }
-    const amr = [...step.amr, 'sms'];
-    if (rank(details.params) >= rankOf(LOA.high)) {
-      // SMS never reaches high: the authenticator app is asked for next (linked first if need be).
-      await pending.save(details.uid, { accountId: account.id, amr });
-      return res.redirect(303, `${base}/${details.uid}/app${(await authenticators.has(account.id)) ? '' : '/setup'}?lang=${lang}`);
-    }
-    await pending.clear(details.uid);
-    // Password and an SMS code: substantial.
-    await finishLogin(details, res, account.id, LOA.substantial, amr);
-  });
+  codeSteps(router, { provider, base, accounts, codes, codeSender, authenticators, pending, secret, stepOf: codeStepOf, rankAsked: (details) => rank(details.params), logger });
 
   // The authenticator app: its code at login, and linking one (after this login's SMS code).
   authenticatorSteps(router, {
@@ -215,11 +155,16 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     stepOf: codeStepOf,
     mayLink: (step) => (step.amr.includes('sms') ? undefined : 'setupNeedsCode'),
     labelOf: async (accountId) => (await accounts.byId(accountId))?.nameEn,
-    // An SMS code instead, when substantial is all the relying party needs.
-    async alternativeHref(details, lang, accountId) {
+    // A code by SMS (or by e-mail, without a phone) instead, when substantial is all the relying party needs.
+    async alternative(details, lang, accountId) {
       const account = await accounts.byId(accountId);
-      return rank(details.params) < rankOf(LOA.high) && account?.phoneNumber && account.phoneNumberVerified ? `${base}/${details.uid}/code?lang=${lang}` : undefined;
+      if (!account || rank(details.params) >= rankOf(LOA.high)) return undefined;
+      const channel = firstCodeChannel(account);
+      if (!codeDestination(account, channel)) return undefined;
+      return { href: `${base}/${details.uid}/${CODE_CHANNELS[channel].page}?lang=${lang}`, label: channel === 'sms' ? 'useSmsInstead' : 'useEmailInstead' };
     },
+    // At the end of an enrolment the app is offered, and the enrolment's last page ends the login.
+    linkingOffered: (details, lang, step) => (step.enrolling ? { intro: 'setupIntroOffered', offeredAt: enrolmentExtrasHref(details.uid, lang) } : undefined),
     onLinked: (accountId) => logger.info({ account: accountId }, 'an authenticator app was linked'),
   });
 }

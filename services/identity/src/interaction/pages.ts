@@ -74,6 +74,30 @@ const TEXT = {
     email: 'البريد الإلكتروني',
     staffWrong: 'البريد الإلكتروني أو كلمة المرور غير صحيحة.',
     staffSetupIntro: 'حسابات موظفي الجهات تحتاج تطبيق مصادقة على هاتفك (مثل Google Authenticator أو Microsoft Authenticator أو FreeOTP)، مرة واحدة عند أول دخول.',
+    emailCodeSent: 'أرسلنا رمزًا من ستة أرقام بالبريد الإلكتروني إلى',
+    sendByEmailInstead: 'أرسل الرمز بالبريد الإلكتروني بدلًا من ذلك',
+    sendBySmsInstead: 'أرسل الرمز برسالة نصية بدلًا من ذلك',
+    useEmailInstead: 'ليس معك التطبيق؟ أرسل رمزًا بالبريد الإلكتروني بدلًا منه',
+    noEmail: 'لا يوجد بريد إلكتروني مؤكَّد لهذا الحساب، فلا يمكن إرسال رمز بالبريد.',
+    extrasTitle: 'طرق إضافية لتسجيل الدخول',
+    extrasIntro: 'أُنشئ حسابك. يمكنك إضافة ما يلي إن شئت، وكلاهما اختياري.',
+    extrasEmail: 'أضف بريدًا إلكترونيًا',
+    extrasEmailHint: 'لتصلك رموز الدخول بالبريد حين لا تصلك الرسائل النصية، في السفر مثلًا.',
+    extrasApp: 'اربط تطبيق مصادقة',
+    extrasAppHint: 'تطلبه الخدمات التي تحتاج أعلى مستوى من التحقق.',
+    emailConfirmed: 'تأكّد بريدك الإلكتروني:',
+    appLinked: 'رُبط تطبيق المصادقة بحسابك.',
+    continueWithout: 'ليس الآن، تابع دونهما',
+    notNow: 'ليس الآن',
+    otherEmail: 'استخدم بريدًا آخر',
+    emailTitle: 'بريدك الإلكتروني',
+    emailHint: 'سنرسل إليه رمزًا للتأكد منه.',
+    emailMissing: 'اكتب عنوان بريدك الإلكتروني.',
+    emailNoAt: 'في عنوان البريد علامة @ بين الاسم والنطاق، مثل \u2066name@example.com\u2069.',
+    emailBadDomain: 'ما بعد علامة @ ليس نطاقًا صالحًا، مثل \u2066example.com\u2069.',
+    emailTooLong: 'عنوان البريد طويل جدًا: 254 حرفًا على الأكثر.',
+    emailInvalid: 'هذا ليس عنوان بريد إلكتروني صالحًا. تأكد من الأحرف قبل علامة @ وبعدها.',
+    setupIntroOffered: 'بتطبيق مصادقة على هاتفك (مثل Google Authenticator أو Microsoft Authenticator أو FreeOTP) تستطيع استخدام الخدمات التي تطلب أعلى مستوى من التحقق.',
   },
   en: {
     service: 'Tamkeen — government login',
@@ -146,6 +170,30 @@ const TEXT = {
     email: 'E-mail address',
     staffWrong: 'The e-mail address or the password is not right.',
     staffSetupIntro: 'Staff accounts need an authenticator app on your phone (such as Google Authenticator, Microsoft Authenticator or FreeOTP), set up once at your first login.',
+    emailCodeSent: 'We sent a six-digit code by e-mail to',
+    sendByEmailInstead: 'Send the code by e-mail instead',
+    sendBySmsInstead: 'Send the code by text message instead',
+    useEmailInstead: 'Not got the app? Get a code by e-mail instead',
+    noEmail: 'This account has no confirmed e-mail address, so no code can be sent by e-mail.',
+    extrasTitle: 'More ways to log in',
+    extrasIntro: 'Your account is ready. You can add these if you wish; both are optional.',
+    extrasEmail: 'Add an e-mail address',
+    extrasEmailHint: 'To get login codes by e-mail where text messages do not reach you, abroad for instance.',
+    extrasApp: 'Link an authenticator app',
+    extrasAppHint: 'Services that need the highest level of checks ask for it.',
+    emailConfirmed: 'Your e-mail address is confirmed:',
+    appLinked: 'An authenticator app is linked to your account.',
+    continueWithout: 'Not now: continue without them',
+    notNow: 'Not now',
+    otherEmail: 'Use another address',
+    emailTitle: 'Your e-mail address',
+    emailHint: 'We will send a code to it to confirm it.',
+    emailMissing: 'Type your e-mail address.',
+    emailNoAt: 'An e-mail address has an @ between the name and the domain, like name@example.com.',
+    emailBadDomain: 'The part after the @ is not a valid domain, like example.com.',
+    emailTooLong: 'That e-mail address is too long: at most 254 characters.',
+    emailInvalid: 'That is not a valid e-mail address. Check the characters before and after the @.',
+    setupIntroOffered: 'An authenticator app on your phone (such as Google Authenticator, Microsoft Authenticator or FreeOTP) lets you use services that ask for the highest level of checks.',
   },
 } as const;
 
@@ -184,18 +232,28 @@ export interface Field {
   hint?: MessageKey;
   type?: 'text' | 'password' | 'date' | 'tel' | 'email';
   autocomplete?: string;
-  inputmode?: 'numeric' | 'tel';
+  inputmode?: 'numeric' | 'tel' | 'email';
+  /** Left to right whatever the page's direction (addresses, numbers). */
+  ltr?: boolean;
   value?: string;
 }
 
+/** A way off the page (another channel, "not now"): a plain link, so it works without script. */
+export interface Link {
+  href: string;
+  label: MessageKey;
+}
+
+const linksOf = (lang: Lang, links: Link[] = []) => links.map((l) => `\n<p><a href="${escapeHtml(l.href)}">${escapeHtml(text(lang, l.label))}</a></p>`).join('');
+
 /** A page with one form: labelled fields (hints tied by aria-describedby), the error first, one button. */
-export function formPage({ lang, title, intro, fields, action, switchHref, csrf, submit, error }: { lang: Lang; title: MessageKey; intro?: MessageKey; fields: Field[]; action: string; switchHref: string; csrf: string; submit: MessageKey; error?: MessageKey }): string {
+export function formPage({ lang, title, intro, fields, action, switchHref, csrf, submit, error, links }: { lang: Lang; title: MessageKey; intro?: MessageKey; fields: Field[]; action: string; switchHref: string; csrf: string; submit: MessageKey; error?: MessageKey; links?: Link[] }): string {
   const alert = alertOf(lang, error);
   const inputs = fields
     .map((f, i) => {
       const described = [f.hint ? `${f.name}_hint` : '', error ? 'error' : ''].filter(Boolean).join(' ');
       return `<label for="${f.name}">${escapeHtml(text(lang, f.label))}</label>
-${f.hint ? `<p class="hint" id="${f.name}_hint">${escapeHtml(text(lang, f.hint))}</p>\n` : ''}<input id="${f.name}" name="${f.name}" type="${f.type ?? 'text'}"${f.autocomplete ? ` autocomplete="${f.autocomplete}"` : ''}${f.inputmode ? ` inputmode="${f.inputmode}"` : ''}${described ? ` aria-describedby="${described}"` : ''}${error ? ' aria-invalid="true"' : ''} value="${escapeHtml(f.value ?? '')}" required${i === 0 ? ' autofocus' : ''}>`;
+${f.hint ? `<p class="hint" id="${f.name}_hint">${escapeHtml(text(lang, f.hint))}</p>\n` : ''}<input id="${f.name}" name="${f.name}" type="${f.type ?? 'text'}"${f.autocomplete ? ` autocomplete="${f.autocomplete}"` : ''}${f.inputmode ? ` inputmode="${f.inputmode}"` : ''}${f.ltr ? ' dir="ltr"' : ''}${described ? ` aria-describedby="${described}"` : ''}${error ? ' aria-invalid="true"' : ''} value="${escapeHtml(f.value ?? '')}" required${i === 0 ? ' autofocus' : ''}>`;
     })
     .join('\n');
   return page(
@@ -206,7 +264,7 @@ ${f.hint ? `<p class="hint" id="${f.name}_hint">${escapeHtml(text(lang, f.hint))
 <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
 ${inputs}
 <button type="submit">${escapeHtml(text(lang, submit))}</button>
-</form>`,
+</form>${linksOf(lang, links)}`,
   );
 }
 
@@ -233,6 +291,12 @@ export function maskedPhone(e164: string): string {
   return `${e164.slice(0, 4)} ••• ••• ${e164.slice(-3)}`;
 }
 
+/** An e-mail address with its name hidden but the first letter: l•••@example.com. */
+export function maskedEmail(address: string): string {
+  const at = address.lastIndexOf('@');
+  return `${address.slice(0, 1)}•••${address.slice(at)}`;
+}
+
 /** The six-digit code field, its label and hint, and the button: one form shared by every code step. */
 function codeForm({ lang, action, csrf, label, hint, submit, error }: { lang: Lang; action: string; csrf: string; label: MessageKey; hint: MessageKey; submit: MessageKey; error?: MessageKey }): string {
   return `<form method="post" action="${escapeHtml(action)}" novalidate>
@@ -244,12 +308,17 @@ function codeForm({ lang, action, csrf, label, hint, submit, error }: { lang: La
 </form>`;
 }
 
-export function codePage({ lang, action, resendAction, switchHref, csrf, phone, error }: { lang: Lang; action: string; resendAction?: string; switchHref: string; csrf: string; phone: string; error?: MessageKey }): string {
+/** Where a code went: a phone number (SMS) or an e-mail address, shown masked. */
+export type SentTo = { phone: string } | { email: string };
+
+/** A one-time code's page: where it went, the code, a new one if `resendAction`, and other ways (`links`). */
+export function codePage({ lang, action, resendAction, switchHref, csrf, sentTo, error, links }: { lang: Lang; action: string; resendAction?: string; switchHref: string; csrf: string; sentTo: SentTo; error?: MessageKey; links?: Link[] }): string {
+  const [sent, where] = 'phone' in sentTo ? (['codeSent', maskedPhone(sentTo.phone)] as const) : (['emailCodeSent', maskedEmail(sentTo.email)] as const);
   return page(
     lang,
     text(lang, 'codeTitle'),
     switchHref,
-    `${alertOf(lang, error)}<p>${escapeHtml(text(lang, 'codeSent'))} <bdi dir="ltr" class="phone">${escapeHtml(maskedPhone(phone))}</bdi></p>
+    `${alertOf(lang, error)}<p>${escapeHtml(text(lang, sent))} <bdi dir="ltr" class="phone">${escapeHtml(where)}</bdi></p>
 ${codeForm({ lang, action, csrf, label: 'codeLabel', hint: 'codeHint', submit: 'codeSubmit', error })}${
       resendAction
         ? `
@@ -258,18 +327,18 @@ ${codeForm({ lang, action, csrf, label: 'codeLabel', hint: 'codeHint', submit: '
 <button type="submit" class="secondary">${escapeHtml(text(lang, 'resend'))}</button>
 </form>`
         : ''
-    }`,
+    }${linksOf(lang, links)}`,
   );
 }
 
-/** The code from the citizen's authenticator app; a way to an SMS code when the service accepts one. */
-export function appCodePage({ lang, action, switchHref, csrf, smsHref, error }: { lang: Lang; action: string; switchHref: string; csrf: string; smsHref?: string; error?: MessageKey }): string {
+/** The code from the citizen's authenticator app; a way to a code by SMS or e-mail when the service accepts one. */
+export function appCodePage({ lang, action, switchHref, csrf, alternative, error }: { lang: Lang; action: string; switchHref: string; csrf: string; alternative?: Link; error?: MessageKey }): string {
   return page(
     lang,
     text(lang, 'appCodeTitle'),
     switchHref,
     `${alertOf(lang, error)}<p>${escapeHtml(text(lang, 'appCodeIntro'))}</p>
-${codeForm({ lang, action, csrf, label: 'appCodeLabel', hint: 'appCodeHint', submit: 'codeSubmit', error })}${smsHref ? `\n<p><a href="${escapeHtml(smsHref)}">${escapeHtml(text(lang, 'useSmsInstead'))}</a></p>` : ''}`,
+${codeForm({ lang, action, csrf, label: 'appCodeLabel', hint: 'appCodeHint', submit: 'codeSubmit', error })}${linksOf(lang, alternative && [alternative])}`,
   );
 }
 
@@ -282,7 +351,7 @@ export function groupedKey(secret: string): string {
  * Linking an authenticator app: the QR code (inline SVG, so the strict Content-Security-Policy
  * holds and the page needs no script), the key to type in instead, and the first code.
  */
-export function authenticatorSetupPage({ lang, action, switchHref, csrf, qrSvg, secret, intro = 'setupIntro', error }: { lang: Lang; action: string; switchHref: string; csrf: string; qrSvg: string; secret: string; intro?: MessageKey; error?: MessageKey }): string {
+export function authenticatorSetupPage({ lang, action, switchHref, csrf, qrSvg, secret, intro = 'setupIntro', error, links }: { lang: Lang; action: string; switchHref: string; csrf: string; qrSvg: string; secret: string; intro?: MessageKey; error?: MessageKey; links?: Link[] }): string {
   return page(
     lang,
     text(lang, 'setupTitle'),
@@ -292,7 +361,34 @@ export function authenticatorSetupPage({ lang, action, switchHref, csrf, qrSvg, 
 <figure class="qr" role="img" aria-label="${escapeHtml(text(lang, 'setupQrLabel'))}">${qrSvg}</figure>
 <p>${escapeHtml(text(lang, 'setupKey'))}</p>
 <p><code dir="ltr" class="key" id="authenticator_key">${escapeHtml(groupedKey(secret))}</code></p>
-${codeForm({ lang, action, csrf, label: 'setupCodeLabel', hint: 'setupCodeHint', submit: 'setupSubmit', error })}`,
+${codeForm({ lang, action, csrf, label: 'setupCodeLabel', hint: 'setupCodeHint', submit: 'setupSubmit', error })}${linksOf(lang, links)}`,
+  );
+}
+
+/**
+ * The end of an enrolment: what else the citizen may add (an e-mail address, an authenticator
+ * app), each a link to its own steps until it is done, and one button that finishes, with or
+ * without them.
+ */
+export function enrolmentExtrasPage({ lang, action, switchHref, csrf, emailHref, confirmedEmail, appHref, appLinked }: { lang: Lang; action: string; switchHref: string; csrf: string; emailHref: string; confirmedEmail?: string; appHref: string; appLinked: boolean }): string {
+  const choice = (href: string, label: MessageKey, hint: MessageKey) =>
+    `<li><a href="${escapeHtml(href)}" aria-describedby="${hint}">${escapeHtml(text(lang, label))}</a><p class="hint" id="${hint}">${escapeHtml(text(lang, hint))}</p></li>`;
+  const email = confirmedEmail ? `<li>${escapeHtml(text(lang, 'emailConfirmed'))} <bdi dir="ltr">${escapeHtml(maskedEmail(confirmedEmail))}</bdi></li>` : choice(emailHref, 'extrasEmail', 'extrasEmailHint');
+  const app = appLinked ? `<li>${escapeHtml(text(lang, 'appLinked'))}</li>` : choice(appHref, 'extrasApp', 'extrasAppHint');
+  const added = Boolean(confirmedEmail) || appLinked;
+  return page(
+    lang,
+    text(lang, 'extrasTitle'),
+    switchHref,
+    `<p>${escapeHtml(text(lang, 'extrasIntro'))}</p>
+<ul class="choices">
+${email}
+${app}
+</ul>
+<form method="post" action="${escapeHtml(action)}">
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<button type="submit"${added ? '' : ' class="secondary"'}>${escapeHtml(text(lang, added ? 'continue' : 'continueWithout'))}</button>
+</form>`,
   );
 }
 
@@ -318,4 +414,7 @@ button{margin-top:1.5rem;padding:.6rem 1.2rem;font:inherit;font-weight:700;color
 .error{padding:.75rem;border-inline-start:5px solid #d4351c;color:#d4351c;font-weight:700}
 .qr{margin:1rem 0;max-width:14rem}
 .qr svg{display:block;width:100%;height:auto}
+.choices{padding:0;list-style:none}
+.choices li{margin:1rem 0;padding:.75rem;border:1px solid #b1b4b6}
+.choices a{font-weight:700}
 .key{display:inline-block;padding:.25rem .5rem;font-size:1.25rem;letter-spacing:.05em;background:#f3f2f1;word-break:break-all}`;

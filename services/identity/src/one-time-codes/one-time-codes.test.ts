@@ -11,7 +11,7 @@ const ids: string[] = [];
 beforeAll(async () => {
   stores = await openTestStores('identity codes', migrations);
   codes = oneTimeCodes(stores.knex, 'test-code-secret');
-  for (const nationalId of ['900000019', '900000027', '900000035']) {
+  for (const nationalId of ['900000019', '900000027', '900000035', '900000043']) {
     const account = await citizenAccounts(stores.knex).create({ nationalId, nameAr: 'س', nameEn: 'S', birthdate: '1990-01-01', phoneNumber: null, phoneNumberVerified: false, email: null, emailVerified: false, passwordHash: 'x' });
     ids.push(account.id);
   }
@@ -25,8 +25,8 @@ describe('one-time codes', () => {
     expect(issued.code).toMatch(/^[0-9]{6}$/);
     const stored = await stores.knex('one_time_codes').where({ subject: ids[0] }).first();
     expect(JSON.stringify(stored)).not.toContain(issued.code);
-    expect(await codes.check(ids[0]!, 'login', issued.code)).toEqual({ ok: true });
-    expect(await codes.check(ids[0]!, 'login', issued.code)).toEqual({ ok: false, reason: 'none' });
+    expect(await codes.check(ids[0]!, 'login', 'sms', issued.code)).toEqual({ ok: true });
+    expect(await codes.check(ids[0]!, 'login', 'sms', issued.code)).toEqual({ ok: false, reason: 'none' });
   });
 
   it('are sent at most once a minute', async () => {
@@ -40,17 +40,38 @@ describe('one-time codes', () => {
     if (!issued.issued) throw new Error('not issued');
     const wrong = issued.code === '000000' ? '111111' : '000000';
     const answers = [];
-    for (let i = 0; i < 5; i++) answers.push(await codes.check(ids[2]!, 'login', wrong));
+    for (let i = 0; i < 5; i++) answers.push(await codes.check(ids[2]!, 'login', 'sms', wrong));
     expect(answers.map((a) => (a.ok ? 'ok' : a.reason))).toEqual(['wrong', 'wrong', 'wrong', 'wrong', 'locked']);
     expect(answers[0]).toMatchObject({ triesLeft: 4 });
-    expect(await codes.check(ids[2]!, 'login', issued.code)).toMatchObject({ ok: false, reason: 'locked' });
+    expect(await codes.check(ids[2]!, 'login', 'sms', issued.code)).toMatchObject({ ok: false, reason: 'locked' });
     expect(await codes.issue(ids[2]!, 'login', 'sms')).toMatchObject({ issued: false, reason: 'locked' });
-    const retry = (await codes.check(ids[2]!, 'login', issued.code)) as { retryAfterMs: number };
+    const retry = (await codes.check(ids[2]!, 'login', 'sms', issued.code)) as { retryAfterMs: number };
     expect(retry.retryAfterMs).toBeGreaterThan(14 * 60_000);
   });
 
   it('expire after five minutes', async () => {
     await stores.knex('one_time_codes').where({ subject: ids[1] }).update({ expires_at: stores.knex.raw("now() - interval '1 second'") });
-    expect(await codes.check(ids[1]!, 'login', '123456')).toMatchObject({ ok: false, reason: 'expired' });
+    expect(await codes.check(ids[1]!, 'login', 'sms', '123456')).toMatchObject({ ok: false, reason: 'expired' });
+  });
+
+  it('are per channel: an e-mail code can follow an SMS code at once, and neither passes for the other', async () => {
+    const bySms = await codes.issue(ids[3]!, 'login', 'sms');
+    const byEmail = await codes.issue(ids[3]!, 'login', 'email');
+    if (!bySms.issued || !byEmail.issued) throw new Error('not issued');
+    expect(await codes.issue(ids[3]!, 'login', 'email')).toMatchObject({ issued: false, reason: 'too_soon' });
+    if (bySms.code !== byEmail.code) expect(await codes.check(ids[3]!, 'login', 'email', bySms.code)).toMatchObject({ ok: false, reason: 'wrong' });
+    expect(await codes.check(ids[3]!, 'login', 'email', byEmail.code)).toEqual({ ok: true });
+    expect(await codes.check(ids[3]!, 'login', 'sms', bySms.code)).toEqual({ ok: true });
+  });
+
+  it('lock every channel when one channel\'s code is guessed wrong five times', async () => {
+    await stores.knex('one_time_codes').where({ subject: ids[3] }).delete();
+    const bySms = await codes.issue(ids[3]!, 'login', 'sms');
+    const byEmail = await codes.issue(ids[3]!, 'login', 'email');
+    if (!bySms.issued || !byEmail.issued) throw new Error('not issued');
+    const wrong = byEmail.code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 5; i++) await codes.check(ids[3]!, 'login', 'email', wrong);
+    expect(await codes.check(ids[3]!, 'login', 'sms', bySms.code)).toMatchObject({ ok: false, reason: 'locked' });
+    expect(await codes.issue(ids[3]!, 'login', 'sms')).toMatchObject({ issued: false, reason: 'locked' });
   });
 });

@@ -122,6 +122,23 @@ describe('delivery through the queue', () => {
     expect(inbox.messages[0]?.html).toContain('dir="rtl"');
   });
 
+  it('puts a one-time code sent by e-mail on the priority lane, and other e-mail on the bulk lane', async () => {
+    const bulk = await Promise.all(
+      Array.from({ length: 3 }, (_, i) =>
+        request(service.app).post('/notifications/v1/email').set('Authorization', send).send({ email_address: `bulk-${i}@example.org`, template_id: emailTemplate, personalisation: { ref: `B-${i}` } }),
+      ),
+    );
+    const code = await request(service.app)
+      .post('/notifications/v1/email')
+      .set('Authorization', send)
+      .send({ email_address: 'abroad@example.org', template_id: emailTemplate, personalisation: { ref: 'CODE' }, priority: 'high' });
+    expect(code.status).toBe(201);
+    expect(code.body.priority).toBe('high');
+    expect(bulk.map((r) => r.body.priority)).toEqual(['normal', 'normal', 'normal']);
+    expect(await service.stores.knex('notifications').where({ id: code.body.id }).first('lane')).toEqual({ lane: 'priority' });
+    await waitFor(async () => (await statusOf(code.body.id)).status === 'delivered', { what: 'the e-mailed code to be delivered' });
+  });
+
   it('does not retry a message the provider refuses for good: permanent-failure after one try', async () => {
     // Twilio's invalid test number: the sandbox refuses it as Twilio would (21211). Written as the
     // API writes notifications, then queued, so the worker meets it exactly once.

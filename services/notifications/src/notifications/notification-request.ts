@@ -5,12 +5,13 @@ const common = {
   personalisation: z.record(z.string(), z.unknown(), { message: 'must be an object of placeholder values' }).default({}),
   reference: z.string().trim().min(1).max(255, { message: 'must be at most 255 characters' }).optional(),
   language: z.enum(['ar', 'en'], { message: 'must be ar or en' }).default('ar'),
+  // One-time codes (by SMS or by e-mail, for citizens abroad) go on their own lane, never behind bulk messages.
+  priority: z.enum(['high', 'normal'], { message: 'must be high (one-time codes) or normal' }).default('normal'),
 };
 
 export const smsRequest = z
   .object({
     phone_number: z.string({ message: 'is required' }).min(1, { message: 'is required' }),
-    priority: z.enum(['high', 'normal'], { message: 'must be high (one-time codes) or normal' }).default('normal'),
     ...common,
   })
   .strict();

@@ -68,7 +68,8 @@ export function notificationView(n: Notification) {
     type: n.type,
     status: n.status,
     reference: n.reference ?? null,
-    ...(n.type === 'sms' ? { phone_number: n.recipient, priority: n.lane === 'priority' ? 'high' : 'normal' } : { email_address: n.recipient }),
+    ...(n.type === 'sms' ? { phone_number: n.recipient } : { email_address: n.recipient }),
+    priority: n.lane === 'priority' ? 'high' : 'normal',
     template: { id: n.templateId, version: n.templateVersion },
     language: n.language,
     ...(n.subject !== undefined ? { subject: n.subject } : {}),
@@ -183,7 +184,7 @@ export function notificationRoutes(router: IRouter, { notifications, templates, 
       async (req, res) => {
         const caller = callerOf(res);
         const input = validate(emailRequest, req.body);
-        const created = await accept(req, 'email', input.email_address.toLowerCase(), 'bulk', input, caller.organisationId, caller.clientId);
+        const created = await accept(req, 'email', input.email_address.toLowerCase(), input.priority === 'high' ? 'priority' : 'bulk', input, caller.organisationId, caller.clientId);
         if (created.outcome === 'repeated') res.setHeader('Idempotent-Replayed', 'true');
         res.status(201).location(`${BASE}/notifications/${created.notification.id}`).json(notificationView(created.notification));
       },

@@ -8,6 +8,7 @@ import { codesForAnySubject } from './0006_codes_for_any_subject.js';
 import { authenticators } from './0007_authenticators.js';
 import { enterpriseUsers } from './0008_enterprise_users.js';
 import { clientEvents } from './0009_client_events.js';
+import { codesPerChannel } from './0010_codes_per_channel.js';
 
 /** Every migration of the identity database, in order. Append; never edit one that has shipped. */
-export const migrations: Migration[] = [oidcModels, signingKeys, organisationsAndClients, citizenAccounts, oneTimeCodes, codesForAnySubject, authenticators, enterpriseUsers, clientEvents];
+export const migrations: Migration[] = [oidcModels, signingKeys, organisationsAndClients, citizenAccounts, oneTimeCodes, codesForAnySubject, authenticators, enterpriseUsers, clientEvents, codesPerChannel];
