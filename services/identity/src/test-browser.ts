@@ -1,9 +1,10 @@
 /**
  * A browser without JavaScript, for tests of the login pages: follows redirects by hand, keeps
- * the identity service's cookies, submits forms with their CSRF field, and stops at the relying
- * party's address (returned as a string).
+ * the identity service's cookies, submits forms with their CSRF field, and stops at a relying
+ * party's address (returned as a string): `relyingParty`, or any of them.
  */
-export function testBrowser(origin: string, relyingParty = 'http://rp.test/') {
+export function testBrowser(origin: string, relyingParty: string | string[] = 'http://rp.test/') {
+  const relyingParties = [relyingParty].flat();
   const cookies = new Map<string, string>();
   const go = async (url: string, form?: Record<string, string>): Promise<Response> => {
     const response = await fetch(new URL(url, origin), {
@@ -23,7 +24,7 @@ export function testBrowser(origin: string, relyingParty = 'http://rp.test/') {
       // A redirect loop fails the test at once rather than at its timeout.
       if (hops === 20) throw new Error(`more than 20 redirects, the last to ${response.headers.get('location')}`);
       const location = new URL(response.headers.get('location')!, origin).toString();
-      if (location.startsWith(relyingParty)) return location;
+      if (relyingParties.some((address) => location.startsWith(address))) return location;
       response = await go(location);
     }
     return response;

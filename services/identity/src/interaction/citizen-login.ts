@@ -10,7 +10,7 @@ import { RegisterUnavailable, type RegistryClient } from '../registry/registry-c
 import { LOA, rankOf, requiredAcr, sessionSteppingUp } from '../oidc/assurance.js';
 import type { CodeSender } from '../one-time-codes/code-sender.js';
 import type { OneTimeCodes } from '../one-time-codes/one-time-codes.js';
-import { grantWhatWasAsked } from './consent.js';
+import { grantWhatWasAsked, thirdPartyConsent } from './consent.js';
 import { csrfTokens, finishLogin, openInteraction, pageForm, refuse as refusePage, sendPage } from './page-kit.js';
 import { authenticatorSteps, pendingSteps, type SecondFactorStep } from './authenticator-steps.js';
 import { CODE_CHANNELS, codeDestination, codeSteps, firstCodeChannel } from './code-steps.js';
@@ -55,6 +55,7 @@ export interface CitizenLoginDeps {
 export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSender, authenticators, redis, redisPrefix, accounts, registry, attempts, secret, triesPerMinute, logger }: CitizenLoginDeps): void {
   const base = '/auth/citizen/interaction';
   const csrf = csrfTokens(secret);
+  const showConsent = thirdPartyConsent(router, { provider, base, secret });
   const pending = pendingSteps(redis, redisPrefix);
   /** The level the relying party asked for, as a rank (-1: none). */
   const rank = (params: Record<string, unknown>) => {
@@ -90,6 +91,7 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     if (details.prompt.name === 'login') {
       return sendPage(res, 200, loginPage({ lang, action: `${base}/${details.uid}/login?lang=${lang}`, switchHref: switchHref(details.uid, lang), csrf: csrf.tokenFor(details.uid), enrolHref: `${base}/${details.uid}/enrol?lang=${lang}` }));
     }
+    if (details.prompt.name === 'consent' && (await showConsent(res, details, lang))) return;
     await grantWhatWasAsked(provider, res, details);
   });
 

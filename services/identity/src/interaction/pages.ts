@@ -98,6 +98,17 @@ const TEXT = {
     emailTooLong: 'عنوان البريد طويل جدًا: 254 حرفًا على الأكثر.',
     emailInvalid: 'هذا ليس عنوان بريد إلكتروني صالحًا. تأكد من الأحرف قبل علامة @ وبعدها.',
     setupIntroOffered: 'بتطبيق مصادقة على هاتفك (مثل Google Authenticator أو Microsoft Authenticator أو FreeOTP) تستطيع استخدام الخدمات التي تطلب أعلى مستوى من التحقق.',
+    consentTitle: 'مشاركة بياناتك',
+    consentAsks: 'هذه الجهة ليست جهة حكومية، وتطلب أن تعرف عنك:',
+    consentOpenid: 'أنك صاحب الحساب (بمعرّف خاص بها، لا برقم هويتك)',
+    consentProfile: 'اسمك الكامل بالعربية والإنجليزية وتاريخ ميلادك',
+    consentPhone: 'رقم هاتفك المحمول',
+    consentEmail: 'بريدك الإلكتروني',
+    consentNationalId: 'رقم هويتك',
+    consentOfflineAccess: 'أن تبقى متصلة بحسابك بعد مغادرتك، يومًا على الأكثر',
+    consentNote: 'لك أن ترفض، فتعود إلى هذه الجهة دون أن تعرف عنك شيئًا.',
+    consentAllow: 'اسمح',
+    consentDeny: 'لا تسمح',
   },
   en: {
     service: 'Tamkeen — government login',
@@ -194,6 +205,17 @@ const TEXT = {
     emailTooLong: 'That e-mail address is too long: at most 254 characters.',
     emailInvalid: 'That is not a valid e-mail address. Check the characters before and after the @.',
     setupIntroOffered: 'An authenticator app on your phone (such as Google Authenticator, Microsoft Authenticator or FreeOTP) lets you use services that ask for the highest level of checks.',
+    consentTitle: 'Share your details',
+    consentAsks: 'This organisation is not a government body. It asks to know:',
+    consentOpenid: 'that you are the account holder (by an identifier of its own, not your ID number)',
+    consentProfile: 'your full name in Arabic and English, and your date of birth',
+    consentPhone: 'your mobile number',
+    consentEmail: 'your e-mail address',
+    consentNationalId: 'your national ID number',
+    consentOfflineAccess: 'to stay connected to your account after you leave, for a day at most',
+    consentNote: 'You may refuse: you then go back to this organisation and it learns nothing about you.',
+    consentAllow: 'Allow',
+    consentDeny: 'Don’t allow',
   },
 } as const;
 
@@ -388,6 +410,29 @@ ${app}
 <form method="post" action="${escapeHtml(action)}">
 <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
 <button type="submit"${added ? '' : ' class="secondary"'}>${escapeHtml(text(lang, added ? 'continue' : 'continueWithout'))}</button>
+</form>`,
+  );
+}
+
+/**
+ * What a business's relying party asks to know, in the citizen's words, with Allow and Don't allow
+ * (two buttons of one form: no script). `asks` are message keys, one per kind of detail.
+ */
+export function consentPage({ lang, action, switchHref, csrf, organisation, service, asks }: { lang: Lang; action: string; switchHref: string; csrf: string; organisation: string; service: string; asks: MessageKey[] }): string {
+  return page(
+    lang,
+    text(lang, 'consentTitle'),
+    switchHref,
+    `<p><strong><bdi>${escapeHtml(organisation)}</bdi></strong><br><bdi>${escapeHtml(service)}</bdi></p>
+<p id="asks">${escapeHtml(text(lang, 'consentAsks'))}</p>
+<ul aria-labelledby="asks">
+${asks.map((key) => `<li>${escapeHtml(text(lang, key))}</li>`).join('\n')}
+</ul>
+<p class="hint">${escapeHtml(text(lang, 'consentNote'))}</p>
+<form method="post" action="${escapeHtml(action)}">
+<input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
+<button type="submit" name="decision" value="allow">${escapeHtml(text(lang, 'consentAllow'))}</button>
+<button type="submit" name="decision" value="deny" class="secondary">${escapeHtml(text(lang, 'consentDeny'))}</button>
 </form>`,
   );
 }

@@ -54,9 +54,13 @@ export function postgresAdapter(knex: Knex, issuer: 'citizen' | 'enterprise', { 
       if (this.kind === 'Client') {
         const cached = clients.get(id);
         if (cached && cached.until > Date.now()) return cached.metadata;
-        const row = await knex('oidc_clients').where({ client_id: id, issuer }).first<{ metadata: AdapterPayload; organisation_id: string } | undefined>('metadata', 'organisation_id');
+        const row = await knex('oidc_clients')
+          .join('organisations', 'organisations.id', 'oidc_clients.organisation_id')
+          .where({ client_id: id, issuer })
+          .first<{ metadata: AdapterPayload; organisation_id: string; kind: string; name_ar: string; name_en: string } | undefined>('metadata', 'organisation_id', 'kind', 'name_ar', 'name_en');
         if (!row) return undefined;
-        const metadata = { ...row.metadata, client_id: id, organisation_id: row.organisation_id };
+        // Whose client this is, as the pages name it (a business's relying party asks citizens' consent).
+        const metadata = { ...row.metadata, client_id: id, organisation_id: row.organisation_id, organisation_kind: row.kind, organisation_name_ar: row.name_ar, organisation_name_en: row.name_en };
         if (clientCacheMs > 0) clients.set(id, { metadata, until: Date.now() + clientCacheMs });
         return metadata;
       }

@@ -3,7 +3,7 @@ import type { JWK } from 'jose';
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import { LOA, needsStepUp } from './assurance.js';
 import { loggedOutPage, logoutPage } from './logout-pages.js';
-import { firstPartyGrants, type ResourceScopePolicy } from './first-party-grants.js';
+import { firstPartyGrants, isThirdParty, type ResourceScopePolicy } from './first-party-grants.js';
 import { postgresAdapter } from './postgres-adapter.js';
 import { apiScopes, resourceForScopes, type ApiResource } from './resource-servers.js';
 
@@ -48,8 +48,9 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
     jwks: { keys: keys as Configuration['jwks'] extends { keys: infer K } | undefined ? K : never },
     cookies: { keys: cookieKeys },
     ...(findAccount ? { findAccount } : {}),
-    // What a relying party asks for is granted at login (first-party clients: no consent step).
-    loadExistingGrant: firstPartyGrants(resourceScopePolicy),
+    // What a ministry's relying party asks for is granted at login (no consent step); on the citizen
+    // issuer a business's relying party asks the citizen first (the consent page).
+    loadExistingGrant: firstPartyGrants(resourceScopePolicy, kind === 'citizen' ? isThirdParty : () => false),
     // Our own pages (interaction/), on the issuer's path.
     interactions: { url: (_ctx, interaction) => `/auth/${kind}/interaction/${interaction.uid}`, policy: loginPolicy() },
     acrValues: [LOA.low, LOA.substantial, LOA.high],
@@ -66,7 +67,7 @@ export function createProvider({ kind, issuer, knex, keys, cookieKeys, resources
     // The ID token says who logged in and how (acr, amr, auth_time) and carries the claims of the
     // scopes granted, not only those asked for by name: what relying parties here expect.
     conformIdTokenClaims: false,
-    extraClientMetadata: { properties: ['organisation_id'] },
+    extraClientMetadata: { properties: ['organisation_id', 'organisation_kind', 'organisation_name_ar', 'organisation_name_en'] },
     scopes: ['openid', 'offline_access', 'profile', 'phone', 'email', ...(kind === 'citizen' ? ['national_id'] : []), ...(kind === 'enterprise' ? apiScopes(resources) : [])],
     clientDefaults: { grant_types: ['authorization_code'], id_token_signed_response_alg: 'RS256', response_types: ['code'], token_endpoint_auth_method: 'client_secret_basic' },
     enabledJWA: { clientAuthSigningAlgValues: ['ES256', 'RS256', 'PS256', 'EdDSA'] },
