@@ -28,6 +28,8 @@ describe('a ministry developer registers their e-service by themselves, as the R
   it('the org admin logs in, gets a token for the identity API, registers a relying party, and a citizen logs in to it', async () => {
     // The operator, once: the organisation, a console its staff log in through, its first admin.
     await admin(['organisation', 'add', '--id', 'mol', '--name-ar', 'وزارة العمل', '--name-en', 'Ministry of Labour']);
+    // Run again (the README says to skip it then): a plain answer, nothing changed.
+    await expect(admin(['organisation', 'add', '--id', 'mol', '--name-ar', 'وزارة العمل', '--name-en', 'Ministry of Labour'])).rejects.toThrow(/there is an organisation mol already: nothing was changed/);
     const console_ = JSON.parse(await admin(['relying-party', 'add', '--organisation', 'mol', '--name', 'Developer console', '--redirect-uri', 'http://localhost:3000/callback', '--issuer', 'enterprise'])) as { client_id: string; client_secret: string; issuer: string };
     expect(console_.issuer).toBe('enterprise');
     const email = 's.odeh@mol.gov.ps';

@@ -63,6 +63,7 @@ try {
     if (!id || !/^[a-z0-9-]{2,40}$/.test(id)) fail('--id is required: 2 to 40 lower-case letters, digits or dashes');
     if (!nameAr || !nameEn) fail('--name-ar and --name-en are required');
     if (kind !== 'ministry' && kind !== 'business') fail('--kind must be ministry or business');
+    if (await knex('organisations').where({ id }).first()) fail(`there is an organisation ${id} already: nothing was changed`);
     await addOrganisation(knex, { id, nameAr, nameEn, kind });
     process.stdout.write(`${JSON.stringify({ organisation: id })}\n`);
   } else if (command === 'machine-client add') {
