@@ -65,7 +65,7 @@ export interface AuthenticatorStepsDeps {
  * code (password + app: urn:tamkeen:loa:high), and linking an app (a QR code as inline SVG, so
  * the strict Content-Security-Policy holds, the key to type in, and the app's first code).
  */
-export function authenticatorSteps(router: IRouter, { provider, base, authenticators, pending, secret, stepOf, mayLink, labelOf, alternative, linkingOffered, onLinked, setupIntro }: AuthenticatorStepsDeps): void {
+export function authenticatorSteps(router: IRouter, { provider, base, authenticators, pending, secret, stepOf, mayLink, labelOf, alternative, linkingOffered, onLinked, setupIntro }: AuthenticatorStepsDeps) {
   const csrf = csrfTokens(secret);
 
   const appStep = async (res: Response, status: number, details: Interaction, lang: Lang, accountId: string, error?: MessageKey) =>
@@ -180,4 +180,9 @@ export function authenticatorSteps(router: IRouter, { provider, base, authentica
     await pending.clear(c.details.uid);
     await finishLogin(c.details, res, c.step.accountId, LOA.high, amr);
   });
+
+  return {
+    /** The app's code page, as the answer to the password form itself (no redirect to it: one round trip fewer). */
+    appCode: (res: Response, details: Interaction, lang: Lang, accountId: string) => appStep(res, 200, details, lang, accountId),
+  };
 }

@@ -131,7 +131,9 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     // More than the password was asked for: the second factor, which finishes the login.
     if (rank(details.params) > rankOf(LOA.low)) {
       await pending.save(details.uid, { accountId: account.id, amr: ['pwd'] });
-      return res.redirect(303, await secondFactorHref(details.uid, lang, account));
+      // The second factor's page is the answer to this form (no redirect): one round trip fewer.
+      if (await authenticators.has(account.id)) return appSteps.appCode(res, details, lang, account.id);
+      return codeStepsOfLogin.firstCode(res, details, lang, account);
     }
     await finishLogin(details, res, account.id, LOA.low, ['pwd']);
   });
@@ -145,10 +147,10 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     return steppingUp ? { accountId: steppingUp, amr: ((details.session as { amr?: string[] }).amr ?? ['pwd']).filter((m) => m === 'pwd') } : undefined;
   }
 
-  codeSteps(router, { provider, base, accounts, codes, codeSender, authenticators, pending, secret, stepOf: codeStepOf, rankAsked: (details) => rank(details.params), logger });
+  const codeStepsOfLogin = codeSteps(router, { provider, base, accounts, codes, codeSender, authenticators, pending, secret, stepOf: codeStepOf, rankAsked: (details) => rank(details.params), logger });
 
   // The authenticator app: its code at login, and linking one (after this login's SMS code).
-  authenticatorSteps(router, {
+  const appSteps = authenticatorSteps(router, {
     provider,
     base,
     authenticators,
@@ -159,8 +161,9 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     labelOf: async (accountId) => (await accounts.byId(accountId))?.nameEn,
     // A code by SMS (or by e-mail, without a phone) instead, when substantial is all the relying party needs.
     async alternative(details, lang, accountId) {
+      if (rank(details.params) >= rankOf(LOA.high)) return undefined;
       const account = await accounts.byId(accountId);
-      if (!account || rank(details.params) >= rankOf(LOA.high)) return undefined;
+      if (!account) return undefined;
       const channel = firstCodeChannel(account);
       if (!codeDestination(account, channel)) return undefined;
       return { href: `${base}/${details.uid}/${CODE_CHANNELS[channel].page}?lang=${lang}`, label: channel === 'sms' ? 'useSmsInstead' : 'useEmailInstead' };

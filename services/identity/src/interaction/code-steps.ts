@@ -57,7 +57,7 @@ export interface CodeStepsDeps {
  * reaches high: when high is asked, the authenticator app comes next (linked first if need be,
  * which takes this login's SMS code), so e-mail is not offered then.
  */
-export function codeSteps(router: IRouter, { provider, base, accounts, codes, codeSender, authenticators, pending, secret, stepOf, rankAsked, logger }: CodeStepsDeps): void {
+export function codeSteps(router: IRouter, { provider, base, accounts, codes, codeSender, authenticators, pending, secret, stepOf, rankAsked, logger }: CodeStepsDeps) {
   const csrf = csrfTokens(secret);
   const send = (channel: Channel, to: string, code: string, lang: Lang) => (channel === 'sms' ? codeSender.sendSms(to, code, lang) : codeSender.sendEmail(to, code, lang));
 
@@ -101,22 +101,27 @@ export function codeSteps(router: IRouter, { provider, base, accounts, codes, co
   async function showCode(req: Request, res: Response, channel: Channel, resend: boolean) {
     const c = await codeContext(req, res, channel);
     if (!c) return;
-    const issued = await codes.issue(c.account.id, 'login', channel);
+    await sendAndShow(res, c.details, c.lang, channel, c.account, c.to, resend);
+  }
+
+  async function sendAndShow(res: Response, details: Interaction, lang: Lang, channel: Channel, account: CitizenAccount, to: string, resend: boolean) {
+    const fail = (status: number, message: MessageKey) => void refuse(res, status, `${base}/${details.uid}`, lang, message);
+    const issued = await codes.issue(account.id, 'login', channel);
     let notice: MessageKey | undefined;
     if (issued.issued) {
       try {
-        await send(channel, c.to, issued.code, c.lang);
+        await send(channel, to, issued.code, lang);
       } catch (error) {
         if (!(error instanceof CodeNotSent)) throw error;
-        logger.warn({ reason: error.message, account: c.account.id, channel }, 'a login code could not be sent');
-        return c.fail(503, 'codeNotSent');
+        logger.warn({ reason: error.message, account: account.id, channel }, 'a login code could not be sent');
+        return fail(503, 'codeNotSent');
       }
     } else if (issued.reason === 'locked') {
-      return c.fail(429, 'locked');
+      return fail(429, 'locked');
     } else if (resend) {
       notice = 'tooSoon';
     }
-    codeStep(res, 200, c.details, c.lang, channel, c.account, c.to, notice);
+    codeStep(res, 200, details, lang, channel, account, to, notice);
   }
 
   async function checkCode(req: Request, res: Response, channel: Channel) {
@@ -145,4 +150,18 @@ export function codeSteps(router: IRouter, { provider, base, accounts, codes, co
     router.post(`${base}/:uid/${resend}`, pageForm, (req, res) => showCode(req, res, channel, true));
     router.post(`${base}/:uid/${page}`, pageForm, (req, res) => checkCode(req, res, channel));
   }
+
+  return {
+    /**
+     * Sends the first code of a login whose password was just checked and answers with its page,
+     * as the answer to the password form itself: one round trip fewer than a redirect to the page
+     * (as Keycloak does). Its links and forms all lead to this step's own addresses.
+     */
+    firstCode(res: Response, details: Interaction, lang: Lang, account: CitizenAccount): Promise<void> {
+      const channel = firstCodeChannel(account);
+      const to = codeDestination(account, channel);
+      if (!to) return Promise.resolve(refuse(res, 409, `${base}/${details.uid}`, lang, CODE_CHANNELS[channel].missing));
+      return sendAndShow(res, details, lang, channel, account, to, false);
+    },
+  };
 }

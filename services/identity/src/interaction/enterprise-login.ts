@@ -77,10 +77,12 @@ export function enterpriseLoginRoutes(router: IRouter, { provider, users, authen
     if (!user || !passwordOk) return loginForm(res, 401, details.uid, lang, 'staffWrong', email);
     // Always the app: linked now if this is the first login.
     await pending.save(details.uid, { accountId: user.id, amr: ['pwd'] });
-    res.redirect(303, `${base}/${details.uid}/app${(await authenticators.has(user.id)) ? '' : '/setup'}?lang=${lang}`);
+    // The app's code page is the answer to this form (no redirect: one round trip fewer).
+    if (await authenticators.has(user.id)) return appSteps.appCode(res, details, lang, user.id);
+    res.redirect(303, `${base}/${details.uid}/app/setup?lang=${lang}`);
   });
 
-  authenticatorSteps(router, {
+  const appSteps = authenticatorSteps(router, {
     provider,
     base,
     authenticators,
