@@ -5,7 +5,7 @@ export { describeFailure, DRAINING, healthRoutes, readinessOf, runCheck, type Ch
 export { createLogger, redactUrl, REDACTED_PATHS, type Logger, type LoggerOptions } from './logger.js';
 export { asHttpError, notFound, problemFunnel, problemOf, sendProblem, PROBLEM_CONTENT_TYPE, type Problem } from './problem.js';
 export { acceptRequestId, currentRequestId, requestId, withRequestId, REQUEST_ID_HEADER, type PlainMiddleware } from './request-context.js';
-export { requestLogging } from './request-logging.js';
+export { requestLogFields, requestLogging } from './request-logging.js';
 export { notBuilt, resource, type ResourceHandlers } from './routes.js';
 export { PortInUse, serve, type RunningServer, type ServeOptions } from './serve.js';
 export { createMetrics, labelRoute, metricsRoutes, routeOf, type ServiceMetrics } from './metrics.js';

@@ -3,9 +3,21 @@ import { redactUrl } from './logger.js';
 import { routeOf, type ServiceMetrics } from './metrics.js';
 import type { PlainMiddleware } from './request-context.js';
 
+const LOG_FIELDS = 'tamkeen:request-log-fields';
+
+/**
+ * The request's own fields for its access line (a route fills them: who asked, what for, the
+ * outcome), so that one line says everything about a request. Never secrets, codes or ID numbers:
+ * these fields are not redacted.
+ */
+export function requestLogFields(res: { locals: Record<string, unknown> }): Record<string, unknown> {
+  return ((res.locals[LOG_FIELDS] as Record<string, unknown> | undefined) ??= {});
+}
+
 /**
  * One log line per request, when its response is finished or the client went away: method, path
- * (sensitive query values redacted), status, duration and request id. Headers and bodies are not logged.
+ * (sensitive query values redacted), status, duration, request id, and the fields the route added
+ * (`requestLogFields`). Headers and bodies are not logged.
  */
 export function requestLogging(parent: Logger, metrics?: ServiceMetrics): PlainMiddleware {
   // The access line's fields are fixed and its URL already redacted: skip the redaction pass,
@@ -27,6 +39,7 @@ export function requestLogging(parent: Logger, metrics?: ServiceMetrics): PlainM
         status,
         durationMs: Math.round(durationMs * 100) / 100,
         remoteAddress: req.socket.remoteAddress,
+        ...((res as { locals?: Record<string, unknown> }).locals?.[LOG_FIELDS] as Record<string, unknown> | undefined),
       };
       if (status === 500) logger.error(line, 'request failed');
       else if (status >= 500) logger.warn(line, 'request not served');

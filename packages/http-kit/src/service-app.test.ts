@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { logCapture, schemaViolations } from '@tamkeen/testing';
 import request from 'supertest';
 import { z } from 'zod';
-import { Conflict, createLogger, createServiceApp, jsonBody, notBuilt, PROBLEM_CONTENT_TYPE, resource, TooManyRequests, validate } from './index.js';
+import { Conflict, createLogger, createServiceApp, jsonBody, notBuilt, PROBLEM_CONTENT_TYPE, requestLogFields, resource, TooManyRequests, validate } from './index.js';
 
 function appWithRoutes(readiness = {}) {
   const logs = logCapture();
@@ -12,6 +12,7 @@ function appWithRoutes(readiness = {}) {
     resource(router, '/things', {
       get: (_req, res) => {
         logger.info('listing things');
+        requestLogFields(res).outcome = 'none found';
         res.json([]);
       },
       post: (req, res) => {
@@ -51,7 +52,8 @@ describe('request ids', () => {
     expect(response.headers['x-request-id']).toBe('abc');
     const ofRequest = logs.lines.filter((line) => line.requestId === 'abc');
     expect(ofRequest.map((line) => line.msg)).toEqual(['listing things', 'request completed']);
-    expect(ofRequest[1]).toMatchObject({ service: 'test', method: 'GET', url: '/things', status: 200 });
+    // The route's own fields ride on the request's line.
+    expect(ofRequest[1]).toMatchObject({ service: 'test', method: 'GET', url: '/things', status: 200, outcome: 'none found' });
   });
 
   it('makes a new id when none is sent or the sent one is unsafe', async () => {

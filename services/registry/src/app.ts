@@ -23,7 +23,6 @@ export function createApp({ config, logger, knex, redis }: RegistryDeps): Expres
       authenticate: memberAuthentication({ members: config.X_ROAD_MEMBERS, service: config.X_ROAD_SERVICE, redis, prefix: config.REDIS_PREFIX }),
       lookups: tokenBucket(redis, config.REDIS_PREFIX),
       lookupsPerMinute: config.LOOKUPS_PER_MINUTE,
-      logger,
       rawBodyOf: (req) => rawBodies.get(req),
     });
   });

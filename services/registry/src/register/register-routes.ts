@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { TokenBucket } from '@tamkeen/db';
-import { NotFound, resource, TooManyRequests, validate, ValidationFailed, type Logger } from '@tamkeen/http-kit';
+import { NotFound, requestLogFields, resource, TooManyRequests, validate, ValidationFailed } from '@tamkeen/http-kit';
 import type { IRouter, Request, Response } from 'express';
 import { z } from 'zod';
 import { comparableName } from '../domain/arabic-name.js';
@@ -62,12 +62,11 @@ export interface RegisterRoutesDeps {
   authenticate: MemberAuthenticator;
   lookups: TokenBucket;
   lookupsPerMinute: number;
-  logger: Logger;
   /** The raw body of a request, as received (for X-Road-Request-Hash). */
   rawBodyOf: (req: Request) => Buffer | undefined;
 }
 
-export function registerRoutes(router: IRouter, { register, authenticate, lookups, lookupsPerMinute, logger, rawBodyOf }: RegisterRoutesDeps): void {
+export function registerRoutes(router: IRouter, { register, authenticate, lookups, lookupsPerMinute, rawBodyOf }: RegisterRoutesDeps): void {
   /**
    * X-Road's envelope around every answer, errors included: the request's X-Road-Id (the caller's,
    * or a new one), and X-Road-Request-Hash, the base64 SHA-512 of the request as received (method,
@@ -82,15 +81,13 @@ export function registerRoutes(router: IRouter, { register, authenticate, lookup
     const raw = rawBodyOf(req);
     if (raw) hash.update(raw);
     res.setHeader('X-Road-Request-Hash', hash.digest('base64'));
-    res.on('finish', () =>
-      // Who asked what, and the answer: never the ID number or the facts asked about.
-      logger.info({ xRoadId, client: req.get('X-Road-Client'), registerService: res.locals.registerService, status: res.statusCode, outcome: res.locals.outcome }, 'register query'),
-    );
+    // Who asked what, and the answer, on the request's one log line: never the ID number or the facts asked about.
+    Object.assign(requestLogFields(res), { xRoadId, client: req.get('X-Road-Client') });
     next();
   });
 
   async function admit(req: Request, res: Response, service: RegisterService) {
-    res.locals.registerService = service;
+    requestLogFields(res).registerService = service;
     const member = await authenticate(req.get('X-Road-Client'), req.get('Authorization'), service);
     const turn = await lookups.take(member.client, member.lookups_per_minute ?? lookupsPerMinute);
     if (!turn.allowed) {
@@ -109,7 +106,7 @@ export function registerRoutes(router: IRouter, { register, authenticate, lookup
       if (facts.length === 0) throw new ValidationFailed([{ name: 'date_of_birth', reason: `at least one fact besides national_id is required (${VERIFIABLE_FACTS.join(', ')})` }]);
       const citizen = await register.find(nationalId);
       const match = citizen !== undefined && facts.every((fact) => sameFact(fact, input[fact]!, citizen[fact]));
-      res.locals.outcome = match ? 'match' : 'no match';
+      requestLogFields(res).outcome = match ? 'match' : 'no match';
       res.json({ match });
     },
   });
@@ -118,7 +115,7 @@ export function registerRoutes(router: IRouter, { register, authenticate, lookup
     get: async (req, res) => {
       await admit(req, res, 'citizens');
       const citizen = await register.find(nationalIdOf(req.params.nationalId, 'nationalId'));
-      res.locals.outcome = citizen ? 'found' : 'not found';
+      requestLogFields(res).outcome = citizen ? 'found' : 'not found';
       if (!citizen) throw new NotFound('The register holds no citizen with this ID number.', { code: 'citizen_not_found' });
       res.json(profileOf(citizen));
     },
