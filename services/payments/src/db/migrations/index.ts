@@ -1,5 +1,6 @@
 import type { Migration } from '@tamkeen/db';
 import { ledger } from './0001_ledger.js';
+import { payments } from './0002_payments.js';
 
 /** Every migration of the payments database, in order. Append; never edit one that has shipped. */
-export const migrations: Migration[] = [ledger];
+export const migrations: Migration[] = [ledger, payments];

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import type { Knex } from '@tamkeen/db';
+import type { Currency } from '../domain/money.js';
+import { outcomeOf, PAYMENT_EVENTS, type PaymentEvent, type PaymentStatus } from './payment-state.js';
+
+export interface Payment {
+  id: string;
+  organisationId: string;
+  clientId: string;
+  amount: number;
+  currency: Currency;
+  reference: string;
+  description: string;
+  returnUrl: string;
+  email: string | null;
+  phoneNumber: string | null;
+  metadata: Record<string, string>;
+  status: PaymentStatus;
+  pspPaymentIntentId: string | null;
+  paidBy: string | null;
+  expiresAt: Date;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+interface Row {
+  id: string;
+  organisation_id: string;
+  client_id: string;
+  amount: string;
+  currency: Currency;
+  reference: string;
+  description: string;
+  return_url: string;
+  email: string | null;
+  phone_number: string | null;
+  metadata: Record<string, string>;
+  status: PaymentStatus;
+  psp_payment_intent_id: string | null;
+  paid_by: string | null;
+  expires_at: Date;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toPayment = (r: Row): Payment => ({
+  id: r.id,
+  organisationId: r.organisation_id,
+  clientId: r.client_id,
+  amount: Number(r.amount),
+  currency: r.currency,
+  reference: r.reference,
+  description: r.description,
+  returnUrl: r.return_url,
+  email: r.email,
+  phoneNumber: r.phone_number,
+  metadata: r.metadata,
+  status: r.status,
+  pspPaymentIntentId: r.psp_payment_intent_id,
+  paidBy: r.paid_by,
+  expiresAt: r.expires_at,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export type NewPayment = Pick<Payment, 'organisationId' | 'clientId' | 'amount' | 'currency' | 'reference' | 'description' | 'returnUrl' | 'email' | 'phoneNumber' | 'metadata'> & { expiresAt: Date };
+
+export interface PaymentEventRecord {
+  event: PaymentEvent | 'create';
+  fromStatus: PaymentStatus | null;
+  toStatus: PaymentStatus;
+  data: Record<string, unknown>;
+  at: Date;
+}
+
+/** What an event did: the payment after it, and whether it moved the payment now, had already, or was refused. */
+export type TransitionResult = { outcome: 'applied' | 'already' | 'refused'; payment: Payment } | { outcome: 'not_found' };
+
+/** Payments in PostgreSQL: created with their first event; every later change is a transition. */
+export function paymentRepository(knex: Knex) {
+  return {
+    async create(payment: NewPayment): Promise<Payment> {
+      return knex.transaction(async (trx) => {
+        const [row] = await trx('payments')
+          .insert({
+            id: randomUUID(),
+            organisation_id: payment.organisationId,
+            client_id: payment.clientId,
+            amount: payment.amount,
+            currency: payment.currency,
+            reference: payment.reference,
+            description: payment.description,
+            return_url: payment.returnUrl,
+            email: payment.email,
+            phone_number: payment.phoneNumber,
+            metadata: payment.metadata,
+            expires_at: payment.expiresAt,
+          })
+          .returning<Row[]>('*');
+        await trx('payment_events').insert({ payment_id: row!.id, event: 'create', from_status: null, to_status: 'created' });
+        return toPayment(row!);
+      });
+    },
+
+    /** One organisation's payment; another organisation's is not found. */
+    async find(organisationId: string, id: string): Promise<Payment | undefined> {
+      const row = await knex('payments').where({ id, organisation_id: organisationId }).first<Row | undefined>();
+      return row && toPayment(row);
+    },
+
+    /**
+     * Applies `event` to the payment under a row lock, so that racing events (a double-clicked pay
+     * button, a webhook delivered twice, a confirmation racing expiry) end in exactly one outcome:
+     * the first moves the payment and is recorded; the others find it `already` there or are `refused`.
+     * `changes` are written with the move (e.g. the PSP's PaymentIntent id at submit).
+     */
+    async transition(id: string, event: PaymentEvent, { data = {}, changes = {} }: { data?: Record<string, unknown>; changes?: Partial<Pick<Row, 'psp_payment_intent_id' | 'paid_by'>> } = {}): Promise<TransitionResult> {
+      return knex.transaction(async (trx) => {
+        const current = await trx('payments').where({ id }).forUpdate().first<Row | undefined>();
+        if (!current) return { outcome: 'not_found' } as const;
+        const outcome = outcomeOf(current.status, event);
+        if (outcome !== 'applied') return { outcome, payment: toPayment(current) };
+        const to = PAYMENT_EVENTS[event].to;
+        const [moved] = await trx('payments').where({ id }).update({ ...changes, status: to, updated_at: trx.fn.now() }).returning<Row[]>('*');
+        await trx('payment_events').insert({ payment_id: id, event, from_status: current.status, to_status: to, data });
+        return { outcome, payment: toPayment(moved!) };
+      });
+    },
+
+    /** A payment's history, oldest first. */
+    async events(id: string): Promise<PaymentEventRecord[]> {
+      const rows = await knex('payment_events').where({ payment_id: id }).orderBy('id');
+      return rows.map((r: { event: PaymentEvent | 'create'; from_status: PaymentStatus | null; to_status: PaymentStatus; data: Record<string, unknown>; at: Date }) => ({ event: r.event, fromStatus: r.from_status, toStatus: r.to_status, data: r.data, at: r.at }));
+    },
+
+    /** Unfinished payments past their time, oldest first: for the expiry sweep. */
+    async dueToExpire(now: Date, limit: number): Promise<string[]> {
+      return knex('payments').whereIn('status', ['created', 'started']).andWhere('expires_at', '<=', now).orderBy('expires_at').limit(limit).pluck('id');
+    },
+  };
+}
+
+export type PaymentRepository = ReturnType<typeof paymentRepository>;
