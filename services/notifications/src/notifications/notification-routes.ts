@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { callerOf, Conflict, NotFound, TooManyRequests, type Logger, requireScope, resource, UnprocessableContent, validate, ValidationFailed, type AccessTokenVerifier } from '@tamkeen/http-kit';
+import { callerOf, Conflict, cursorParam, idempotencyKeyOf, NotFound, pageOf as pageOfItems, requestHash, TooManyRequests, type Logger, requireScope, resource, UnprocessableContent, validate, ValidationFailed, type AccessTokenVerifier } from '@tamkeen/http-kit';
 import { smsSegments } from '@tamkeen/sms-text';
 import type { IRouter, Request } from 'express';
 import { z } from 'zod';
@@ -13,35 +12,8 @@ import type { RateLimiter } from '../delivery/rate-limit.js';
 import type { Created, Notification, NotificationRepository } from './notification-repository.js';
 
 const BASE = '/notifications/v1';
-const idempotencyKey = z.object({ key: z.string().regex(/^[\x21-\x7e]{1,255}$/, { message: 'must be 1 to 255 printable characters' }).optional() });
-
-/** The same request, whatever the order of its fields: what an Idempotency-Key is compared by. */
-function requestHash(path: string, body: unknown): string {
-  const canonical = (value: unknown): unknown =>
-    Array.isArray(value)
-      ? value.map(canonical)
-      : value !== null && typeof value === 'object'
-        ? Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, canonical(v)]))
-        : value;
-  return createHash('sha256').update(JSON.stringify([path, canonical(body)])).digest('hex');
-}
 
 const STATUSES = ['created', 'sending', 'sent', 'delivered', 'temporary-failure', 'permanent-failure', 'technical-failure'] as const;
-
-/** Where the next page starts: the last notification shown, opaque to callers. */
-function encodeCursor(n: Notification): string {
-  return Buffer.from(`${n.createdAt.toISOString()}|${n.id}`).toString('base64url');
-}
-
-const cursor = z.string().transform((value, ctx) => {
-  const [at, id] = Buffer.from(value, 'base64url').toString().split('|');
-  const createdAt = new Date(at ?? '');
-  if (!id || Number.isNaN(createdAt.getTime()) || !z.uuid().safeParse(id).success) {
-    ctx.addIssue({ code: 'custom', message: 'is not a cursor this API gave' });
-    return z.NEVER;
-  }
-  return { createdAt, id };
-});
 
 const listQuery = z
   .object({
@@ -51,15 +23,14 @@ const listQuery = z
     from: z.coerce.date({ message: 'must be a date-time (ISO 8601)' }).optional(),
     to: z.coerce.date({ message: 'must be a date-time (ISO 8601)' }).optional(),
     limit: z.coerce.number().int().min(1).max(100, { message: 'must be 1 to 100' }).default(50),
-    cursor: cursor.optional(),
+    cursor: cursorParam.optional(),
   })
   .strict();
 
-/** A page of `limit` from `limit + 1` fetched: the extra one says whether there is a next page. */
+/** A page of notifications, newest first, and where the next begins. */
 function pageOf(fetched: Notification[], limit: number) {
-  const shown = fetched.slice(0, limit);
-  const last = shown.at(-1);
-  return { notifications: shown.map(notificationView), next_cursor: fetched.length > limit && last ? encodeCursor(last) : null };
+  const { items, next_cursor } = pageOfItems(fetched, limit, notificationView);
+  return { notifications: items, next_cursor };
 }
 
 export function notificationView(n: Notification) {
@@ -98,7 +69,7 @@ export function notificationRoutes(router: IRouter, { notifications, templates, 
   const read = requireScope(verify, 'notifications:read', 'notifications:send');
 
   async function accept(req: Request, type: TemplateType, recipient: string, lane: 'priority' | 'bulk', input: z.output<typeof smsRequest> | z.output<typeof emailRequest>, organisationId: string, clientId: string) {
-    const key = validate(idempotencyKey, { key: req.get('Idempotency-Key') }).key;
+    const key = idempotencyKeyOf(req);
     const hash = requestHash(req.path, req.body);
     // A request repeated with its Idempotency-Key gets its first answer, and spends no allowance.
     const earlier = key ? await notifications.earlier(organisationId, key, hash) : undefined;
