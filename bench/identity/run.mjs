@@ -23,7 +23,7 @@ import autocannon from 'autocannon';
 import { cpuMsOf, cpuMsOfProgram } from '../lib/cpu.mjs';
 import { freePort } from '../lib/ports.mjs';
 import { createKnex, dropDatabase, withDatabase } from '@tamkeen/db';
-import { runBuiltFile } from '@tamkeen/testing';
+import { runBuiltFile, testBrowser } from '@tamkeen/testing';
 import { benchServices, root } from '../lib/services.mjs';
 
 const require = createRequire(join(root, 'services', 'identity', 'package.json'));
@@ -64,38 +64,25 @@ function cpuParts() {
 const platformCpu = (parts) => Object.entries(parts).reduce((sum, [name, ms]) => (OUTSIDE.has(name) ? sum : sum + ms), 0);
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-/** A browser without JavaScript: keeps cookies, follows redirects until the relying party's address. */
+/** A page's main form: a code page also has the "send again" one. */
+const MAIN_FORM = /^(?!.*\/resend)/;
+
+/**
+ * A citizen's browser without JavaScript, stopping at the relying party's address: each step gives
+ * the page's HTML (failing on a page other than 200) or that address.
+ */
 function browser(gateway) {
-  const cookies = new Map();
-  const go = async (url, form) => {
-    const r = await fetch(new URL(url, gateway), {
-      method: form ? 'POST' : 'GET',
-      redirect: 'manual',
-      headers: { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-      body: form ? new URLSearchParams(form).toString() : undefined,
-    });
-    for (const line of r.headers.getSetCookie()) {
-      const [n, ...v] = line.split(';')[0].split('=');
-      cookies.set(n.trim(), v.join('='));
-    }
-    return r;
+  const b = testBrowser(gateway, 'http://rp.bench/');
+  const page = async (result) => {
+    if (typeof result === 'string') return result;
+    if (result.status !== 200) throw new Error(`a login page answered ${result.status}: ${(await result.text()).slice(0, 300)}`);
+    return result.text();
   };
-  const follow = async (r) => {
-    while (r.status >= 300 && r.status < 400) {
-      const next = new URL(r.headers.get('location'), gateway).toString();
-      if (next.startsWith('http://rp.bench/')) return next;
-      r = await go(next);
-    }
-    if (r.status !== 200) throw new Error(`a login page answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
-    return r.text();
+  return {
+    go: b.go,
+    follow: async (response) => page(await b.follow(response)),
+    submit: async (html, fields) => page(await b.submit(html, fields, MAIN_FORM)),
   };
-  const submit = async (html, fields) => {
-    // The page's main form (a code page also has the "send again" one).
-    const action = [...html.matchAll(/<form method="post" action="([^"]+)"/g)].map((m) => m[1].replace(/&amp;/g, '&')).find((a) => !a.includes('/resend'));
-    const csrf = /name="csrf" value="([^"]+)"/.exec(html)[1];
-    return follow(await go(action, { csrf, ...fields }));
-  };
-  return { go, follow, submit };
 }
 
 /** The newest six-digit code the sandbox's Twilio inbox holds for this phone, once there are more than `after` messages. */
@@ -240,7 +227,7 @@ async function main() {
   if (!check.ok) throw new Error(`the token endpoint answered ${check.status}: ${await check.text()}`);
   await autocannon({ ...tokenRequest, connections: CONNECTIONS, duration: 2 });
   const ccBefore = platformCpu(cpuParts());
-  let started = performance.now();
+  const started = performance.now();
   const cc = await autocannon({ ...tokenRequest, connections: CONNECTIONS, duration: DURATION });
   const ccSeconds = (performance.now() - started) / 1000;
   const ccCores = (platformCpu(cpuParts()) - ccBefore) / 1000 / ccSeconds;

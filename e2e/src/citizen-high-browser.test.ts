@@ -1,66 +1,30 @@
-import { mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@tamkeen/testing';
-import * as oidc from 'openid-client';
 import { generate } from 'otplib';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startPlatform, type RunningPlatform } from './platform.js';
+import type { Page } from 'playwright-core';
+import { startBrowserWorld, type BrowserWorld } from './browser-world.js';
 
 // README, "For a ministry developer": for the most sensitive steps a relying party asks for
 // urn:tamkeen:loa:high; a citizen without an authenticator app gives the SMS code and links an app
 // in that same login (QR code or key); from then on the app is asked, never the SMS.
 
-const output = join(dirname(fileURLToPath(import.meta.url)), '..', 'output', 'citizen-high-browser');
 const HIGH = 'urn:tamkeen:loa:high';
 // Omar, a demo citizen no other e2e test uses; his account as the README's operator command makes it.
 const citizen = { nationalId: '900000027', password: 'carob-orchard-1985', phone: '+970592345678' };
-let platform: RunningPlatform;
-let browser: Browser;
-let relyingParty: Server;
-let callbackBase: string;
-let config: oidc.Configuration;
 
+let world: BrowserWorld;
 beforeAll(async () => {
-  mkdirSync(output, { recursive: true });
-  platform = await startPlatform('e2e browser high');
-  // The ministry's service: its callback page only says it got an answer (the test exchanges the code).
-  relyingParty = createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('back at the ministry'));
-  await new Promise<void>((resolve) => relyingParty.listen(0, '127.0.0.1', resolve));
-  callbackBase = `http://127.0.0.1:${(relyingParty.address() as AddressInfo).port}`;
-  await platform.command('identity', 'admin.js', ['organisation', 'add', '--id', 'mol', '--name-ar', 'وزارة العمل', '--name-en', 'Ministry of Labour']);
-  const rp = JSON.parse(await platform.command('identity', 'admin.js', ['relying-party', 'add', '--organisation', 'mol', '--name', 'Work permits', '--redirect-uri', `${callbackBase}/callback`])) as { client_id: string; client_secret: string };
-  await platform.command('identity', 'admin.js', ['citizen', 'add', '--national-id', citizen.nationalId, '--password', citizen.password, '--phone', citizen.phone]);
-  config = await oidc.discovery(new URL(`${platform.gateway}/auth/citizen`), rp.client_id, rp.client_secret, undefined, { execute: [oidc.allowInsecureRequests] });
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  world = await startBrowserWorld('citizen-high-browser');
+  await world.platform.command('identity', 'admin.js', ['citizen', 'add', '--national-id', citizen.nationalId, '--password', citizen.password, '--phone', citizen.phone]);
 }, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await new Promise((resolve) => relyingParty?.close(resolve));
-  await platform?.stop();
-}, 30_000);
-
-let shot = 0;
-const screenshot = (page: Page, name: string) => page.screenshot({ path: join(output, `${String(++shot).padStart(2, '0')}-${name}.png`), fullPage: true });
+afterAll(() => world?.close(), 30_000);
 
 /** Sends the browser to log in for the ministry at `high`; returns what finishes the code exchange. */
-async function authorizeHigh(page: Page) {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: `${callbackBase}/callback`, scope: 'openid profile phone', acr_values: HIGH, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state });
-  await page.goto(url.toString());
-  return async () => {
-    await page.waitForURL(`${callbackBase}/callback**`);
-    return oidc.authorizationCodeGrant(config, new URL(page.url()), { pkceCodeVerifier: verifier, expectedState: state });
-  };
-}
+const authorizeHigh = (page: Page) => world.authorize(page, { acr_values: HIGH });
 
 /** The SMS the sandbox delivered to this number, newest first (what the citizen reads on the phone). */
 async function smsTo(phone: string): Promise<Array<{ body: string }>> {
-  const inbox = (await (await fetch(`${platform.urls.sandbox}/inbox/api/sms?to=${encodeURIComponent(phone)}`)).json()) as { messages: Array<{ body: string }> };
+  const inbox = (await (await fetch(`${world.platform.urls.sandbox}/inbox/api/sms?to=${encodeURIComponent(phone)}`)).json()) as { messages: Array<{ body: string }> };
   return inbox.messages;
 }
 
@@ -74,7 +38,7 @@ const codeSentTo = (phone: string, after: number) =>
 /** Logs in with the ID number and the password on the Arabic login page. */
 async function logIn(page: Page) {
   expect(await page.getAttribute('html', 'dir')).toBe('rtl');
-  await screenshot(page, 'login');
+  await world.screenshot(page, 'login');
   await page.getByLabel('رقم الهوية').fill(citizen.nationalId);
   await page.getByLabel('كلمة المرور').fill(citizen.password);
   await page.getByRole('button', { name: 'دخول' }).click();
@@ -84,21 +48,21 @@ const timeStep = (epochS: number) => Math.floor(epochS / 30);
 
 describe('a citizen at urn:tamkeen:loa:high, in Arabic, in a real browser', () => {
   it('links an authenticator app during the first high login (password, SMS code, QR code), then logs in with the app alone', async () => {
-    const first = await browser.newContext({ locale: 'ar' });
+    const first = await world.browser.newContext({ locale: 'ar' });
     const page = await first.newPage();
     const finish = await authorizeHigh(page);
     await logIn(page);
 
     // The SMS code comes first: it proves the phone before an app is linked to the account.
     await page.getByRole('heading', { name: 'أدخل رمز التحقق' }).waitFor();
-    await screenshot(page, 'sms-code');
+    await world.screenshot(page, 'sms-code');
     await page.getByLabel('رمز التحقق').fill(await codeSentTo(citizen.phone, 0));
     await page.getByRole('button', { name: 'تحقّق' }).click();
 
     // No app yet: the set-up page, with its QR code and the key to type in instead.
     await page.getByRole('heading', { name: 'اربط تطبيق مصادقة' }).waitFor();
     expect(await page.getByRole('img', { name: 'رمز QR لربط تطبيق المصادقة بحساب تمكين' }).locator('svg').isVisible()).toBe(true);
-    await screenshot(page, 'authenticator-setup');
+    await world.screenshot(page, 'authenticator-setup');
     const shownKey = (await page.locator('#authenticator_key').textContent())!.trim();
     expect(/^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$/.test(shownKey)).toBe(true);
     // The "app": the key as a person types it in, without the spaces.
@@ -107,18 +71,18 @@ describe('a citizen at urn:tamkeen:loa:high, in Arabic, in a real browser', () =
     await page.getByLabel('الرمز الذي يظهره التطبيق الآن').fill(await generate({ secret: key, epoch: linkedAt }));
     await page.getByRole('button', { name: 'اربط التطبيق' }).click();
     const linked = await finish();
-    await screenshot(page, 'back-at-the-ministry');
+    await world.screenshot(page, 'back-at-the-ministry');
     expect(linked.claims()).toMatchObject({ acr: HIGH, amr: ['pwd', 'sms', 'otp'], name: 'عمر خالد يوسف نصار', phone_number: citizen.phone });
     await first.close();
 
     // Another day, another browser: the password, then the app's code; no SMS is sent.
     const smsSoFar = (await smsTo(citizen.phone)).length;
-    const later = await browser.newContext({ locale: 'ar' });
+    const later = await world.browser.newContext({ locale: 'ar' });
     const day2 = await later.newPage();
     const finishAgain = await authorizeHigh(day2);
     await logIn(day2);
     await day2.getByRole('heading', { name: 'أدخل الرمز من تطبيق المصادقة' }).waitFor();
-    await screenshot(day2, 'app-code');
+    await world.screenshot(day2, 'app-code');
     expect(await day2.getByLabel('رمز التحقق').count()).toBe(0);
     // High never takes an SMS code, so the page offers none instead.
     expect(await day2.getByRole('link', { name: /رسالة نصية/ }).count()).toBe(0);

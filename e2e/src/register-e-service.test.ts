@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { schemaViolations } from '@tamkeen/testing';
+import { schemaViolations, testBrowser } from '@tamkeen/testing';
 import * as oidc from 'openid-client';
 import { generate } from 'otplib';
-import { aPage, backAtRelyingParty, formBrowser } from './form-browser.js';
 import { startPlatform, type RunningPlatform } from './platform.js';
 
 // README, "For a ministry developer" → "Register your e-service yourself": the operator adds the
@@ -21,6 +20,19 @@ const admin = (args: string[]) => platform.command('identity', 'admin.js', args)
 const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 const claimsOf = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString()) as Record<string, unknown>;
 const violations = (schema: string, body: unknown) => schemaViolations('identity.yaml', `#/components/schemas/${schema}`, body);
+/** The page the browser stopped at, or fails saying it was sent back to the relying party instead. */
+async function aPage(result: Response | string, expected: string) {
+  if (typeof result === 'string') throw new Error(`expected ${expected}, but the browser was sent back to the relying party`);
+  return { url: result.url, status: result.status, html: await result.text() };
+}
+/** The relying party's address, or fails with the page the browser stopped at instead. */
+async function backAtRelyingParty(result: Response | string): Promise<string> {
+  if (typeof result !== 'string') {
+    const html = await result.text();
+    throw new Error(`expected to be sent back to the relying party, but stopped at ${result.url} (${result.status}): ${/<h1>([^<]*)<\/h1>/.exec(html)?.[1] ?? ''} ${/role="alert"[^>]*>([^<]*)</.exec(html)?.[1] ?? ''}`);
+  }
+  return result;
+}
 /** An answer as an assertion may print it: never a secret. */
 const shown = ({ status, body }: { status: number; body?: Record<string, unknown> }) => ({ status, body: body && { ...body, client_secret: body.client_secret === undefined ? undefined : '(a secret)' } });
 
@@ -44,16 +56,16 @@ describe('a ministry developer registers their e-service by themselves, as the R
     const authorizationUrl =
       `${platform.gateway}/auth/enterprise/auth?client_id=${console_.client_id}&response_type=code&scope=openid%20clients%3Aread%20clients%3Awrite` +
       `&resource=${encodeURIComponent(identityApi)}&redirect_uri=http%3A%2F%2Flocalhost%3A3000%2Fcallback&code_challenge=${challenge}&code_challenge_method=S256`;
-    const browser = formBrowser('http://localhost:3000/callback');
-    const login = aPage(await browser.open(authorizationUrl), 'the staff login page');
+    const browser = testBrowser(platform.gateway, 'http://localhost:3000/callback');
+    const login = await aPage(await browser.follow(await browser.go(authorizationUrl)), 'the staff login page');
     expect(login.status).toBe(200);
     expect(login.html).toContain('دخول الموظفين');
-    const setup = aPage(await browser.submit(login, { email, password }), 'the authenticator app set-up');
+    const setup = await aPage(await browser.submit(login.html, { email, password }), 'the authenticator app set-up');
     expect(setup.html).toContain('اربط تطبيق مصادقة');
     // The key under the QR code, in groups of four, typed into the "app".
     const key = /id="authenticator_key">([A-Z2-7 ]+)</.exec(setup.html)?.[1];
     expect(/^[A-Z2-7]{4}( [A-Z2-7]{1,4})+$/.test(key ?? '')).toBe(true);
-    const landed = new URL(backAtRelyingParty(await browser.submit(setup, { code: await generate({ secret: key!.replace(/ /g, '') }) })));
+    const landed = new URL(await backAtRelyingParty(await browser.submit(setup.html, { code: await generate({ secret: key!.replace(/ /g, '') }) })));
     const code = landed.searchParams.get('code');
     expect(code === null).toBe(false);
 
@@ -92,10 +104,10 @@ describe('a ministry developer registers their e-service by themselves, as the R
     const citizenVerifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const citizenUrl = oidc.buildAuthorizationUrl(config, { redirect_uri: callback, scope: 'openid profile phone', code_challenge: await oidc.calculatePKCECodeChallenge(citizenVerifier), code_challenge_method: 'S256', state });
-    const citizen = formBrowser(callback);
-    const citizenLogin = aPage(await citizen.open(citizenUrl.toString()), 'the citizen login page');
+    const citizen = testBrowser(platform.gateway, callback);
+    const citizenLogin = await aPage(await citizen.follow(await citizen.go(citizenUrl.toString())), 'the citizen login page');
     expect(citizenLogin.html).toContain('رقم الهوية');
-    const back = backAtRelyingParty(await citizen.submit(citizenLogin, { national_id: '900000019', password: 'zaytoun-tree-1990' }));
+    const back = await backAtRelyingParty(await citizen.submit(citizenLogin.html, { national_id: '900000019', password: 'zaytoun-tree-1990' }));
     const tokens = await oidc.authorizationCodeGrant(config, new URL(back), { pkceCodeVerifier: citizenVerifier, expectedState: state });
     expect(tokens.claims()).toMatchObject({ aud: rp.id, name: 'ليلى أحمد محمود حداد', phone_number: '+970599123456', acr: 'urn:tamkeen:loa:low', amr: ['pwd'] });
     // `sub` is never the ID number.

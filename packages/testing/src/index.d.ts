@@ -63,3 +63,20 @@ export function startBuiltService(options: {
 
 /** Runs a built file to its end and gives its standard output; a non-zero exit rejects with its standard error. */
 export function runBuiltFile(file: string, args: string[], env: Record<string, string | undefined>): Promise<string>;
+
+/** What a {@link testBrowser} offers: requests, redirects followed by hand, forms submitted. */
+export interface TestBrowser {
+  /** Requests an address (resolved against the origin), POSTing `form` when given; keeps its cookies, follows no redirect. */
+  go(url: string, form?: Record<string, string>): Promise<Response>;
+  /** Follows redirects: the page at the end, or the relying party's address the browser was sent to. */
+  follow(response: Response): Promise<Response | string>;
+  /** Submits the page's form (the first whose action matches `actionMatching`, if given) with these fields and its CSRF token, then follows. */
+  submit(html: string, fields: Record<string, string>, actionMatching?: RegExp): Promise<Response | string>;
+}
+
+/**
+ * A browser without JavaScript, for tests of the login pages: follows redirects by hand, keeps the
+ * cookies, submits forms with their CSRF field, and stops at a relying party's address (returned as
+ * a string): `relyingParty` (by default http://rp.test/), or any of them.
+ */
+export function testBrowser(origin: string, relyingParty?: string | string[]): TestBrowser;

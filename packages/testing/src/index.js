@@ -103,3 +103,4 @@ export { schemaViolations } from './openapi.js';
 export { startTestIssuer } from './test-issuer.js';
 export { freePort } from './free-port.js';
 export { runBuiltFile, startBuiltService } from './built-service.js';
+export { testBrowser } from './test-browser.js';

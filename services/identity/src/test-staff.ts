@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
 import { generate } from 'otplib';
-import { testBrowser } from './test-browser.js';
+import { testBrowser } from '@tamkeen/testing';
 import type { TestIdentity } from './test-identity.js';
 
 /** Every relying party of these tests answers under this origin (the browser stops there). */

@@ -2,12 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
 import { generate } from 'otplib';
 import * as argon2 from '@node-rs/argon2';
+import { testBrowser } from '@tamkeen/testing';
 import { citizenAccounts } from '../accounts/citizen-accounts.js';
 import { hashPassword } from '../accounts/password.js';
 import { addOrganisation, addRelyingParty } from '../clients/client-registry.js';
 import { authenticators } from '../authenticators/authenticators.js';
 import { secretBox } from '../keys/secret-box.js';
-import { testBrowser } from '../test-browser.js';
 import { testIdentity, type TestIdentity } from '../test-identity.js';
 
 let identity: TestIdentity;

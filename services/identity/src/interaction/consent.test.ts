@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as oidc from 'openid-client';
+import { testBrowser } from '@tamkeen/testing';
 import { citizenAccounts } from '../accounts/citizen-accounts.js';
 import { hashPassword } from '../accounts/password.js';
 import { addOrganisation, addRelyingParty } from '../clients/client-registry.js';
-import { testBrowser } from '../test-browser.js';
 import { testIdentity, type TestIdentity } from '../test-identity.js';
 
 let identity: TestIdentity;

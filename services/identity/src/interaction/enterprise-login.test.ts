@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { generate } from 'otplib';
+import { testBrowser } from '@tamkeen/testing';
 import { enterpriseUsers } from '../accounts/enterprise-users.js';
 import { hashPassword } from '../accounts/password.js';
 import { addOrganisation, addRelyingParty } from '../clients/client-registry.js';
-import { testBrowser } from '../test-browser.js';
 import { testIdentity, type TestIdentity } from '../test-identity.js';
 
 let identity: TestIdentity;
