@@ -3,7 +3,7 @@ import type Provider from 'oidc-provider';
 import type { IdentityConfig } from './config.js';
 import { citizenAccounts } from './accounts/citizen-accounts.js';
 import { citizenClaims } from './accounts/citizen-claims.js';
-import { enterpriseClaims, enterpriseUsers, scopesOfRoles, type Role } from './accounts/enterprise-users.js';
+import { enterpriseClaims, enterpriseUsers, staffApiScopes, type Role } from './accounts/enterprise-users.js';
 import { signingKeys } from './keys/signing-keys.js';
 import { createProvider, type IssuerKind } from './oidc/provider.js';
 import { apiResources } from './oidc/resource-servers.js';
@@ -30,14 +30,17 @@ export async function identityProviders(config: IdentityConfig, knex: Knex): Pro
       resources,
       accessTokenTtlS: config.ACCESS_TOKEN_TTL_S,
       ...(kind === 'citizen'
-        ? { findAccount: citizenClaims(accounts) }
+        ? // Citizens' logins carry no API scopes: the APIs are for organisations.
+          { findAccount: citizenClaims(accounts), resourceScopePolicy: async () => () => false }
         : {
             findAccount: enterpriseClaims(users),
             accountClaimsInAccessTokens: ['organisation_id', 'roles'],
-            // A staff member is granted only the API scopes their roles allow.
+            // A staff member is granted only the API scopes their roles allow, and only through
+            // their own organisation's relying parties.
             resourceScopePolicy: async (ctx) => {
-              const { roles } = (await ctx.oidc.account!.claims('id_token', 'openid', {}, [])) as { roles?: Role[] };
-              const allowed = scopesOfRoles(roles ?? []);
+              const { roles = [], organisation_id: organisationId } = (await ctx.oidc.account!.claims('id_token', 'openid', {}, [])) as { roles?: Role[]; organisation_id?: string };
+              const clientOrganisation = (ctx.oidc.client as unknown as { organisation_id?: string } | undefined)?.organisation_id;
+              const allowed = organisationId ? staffApiScopes({ organisationId, roles }, clientOrganisation) : new Set<string>();
               return (scope) => allowed.has(scope);
             },
           }),

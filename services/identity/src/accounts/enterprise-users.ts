@@ -16,6 +16,15 @@ export const ROLE_SCOPES: Record<Role, readonly string[]> = {
 
 export const scopesOfRoles = (roles: readonly Role[]) => new Set(roles.flatMap((role) => ROLE_SCOPES[role]));
 
+/**
+ * The API scopes a staff member may be granted through a relying party of `clientOrganisationId`:
+ * those their roles allow, and none at all through another organisation's relying party (a
+ * business's console must not obtain tokens that act for a ministry's staff).
+ */
+export function staffApiScopes(staff: { organisationId: string; roles: readonly Role[] }, clientOrganisationId: string | undefined): Set<string> {
+  return staff.organisationId === clientOrganisationId ? scopesOfRoles(staff.roles) : new Set();
+}
+
 export interface EnterpriseUser {
   id: string;
   organisationId: string;

@@ -44,4 +44,10 @@ describe('authenticator app codes at login', () => {
   it('say there is no app for a subject who has none', async () => {
     expect(await apps.check('nobody', '123456')).toEqual({ ok: false, reason: 'none' });
   });
+
+  it('take a code as wrong, not as a failure, when the last code used is ahead of this server’s clock', async () => {
+    const secret = await linkedApp('clock-behind');
+    await stores.knex('authenticators').where({ subject: 'clock-behind' }).update({ last_time_step: Math.floor(Date.now() / 30_000) + 10 });
+    expect(await apps.check('clock-behind', await generate({ secret }))).toEqual({ ok: false, reason: 'wrong' });
+  });
 });

@@ -85,6 +85,15 @@ describe('citizen login with ID number and password (urn:tamkeen:loa:low)', () =
     expect(resumed.headers.get('location')).toMatch(/^http:\/\/rp\.test\/callback\?code=/);
   });
 
+  it('gives a citizen’s login no API scopes, whatever the relying party asks for', async () => {
+    const { config, verifier, state, agent, html } = await startLogin({ scope: 'openid payments:write', resource: `${identity.url}/payments/v1` });
+    // Omar: Layla's logins in this file are near the ten-a-minute password throttle.
+    const callback = await agent.submit(html, { national_id: '900000027', password: PASSWORD });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback as string), { pkceCodeVerifier: verifier, expectedState: state });
+    const granted = tokens.access_token.split('.').length === 3 ? String(JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()).scope ?? '') : '';
+    expect(granted.split(' ')).not.toContain('payments:write');
+  });
+
   it('refuses a wrong password on the same page, saying so, without saying whether the account exists', async () => {
     const { agent, html } = await startLogin();
     const form = formOf(html);

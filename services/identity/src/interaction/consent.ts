@@ -13,7 +13,7 @@ type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
  * granted, except API scopes that `allowsResourceScope` refuses (those are rejected, so that they
  * are not asked for again). A business's relying party asks the citizen first: `thirdPartyConsent`.
  */
-export async function grantWhatWasAsked(provider: Provider, res: Response, details: Interaction, allowsResourceScope: (scope: string) => boolean = () => true): Promise<void> {
+export async function grantWhatWasAsked(provider: Provider, res: Response, details: Interaction, allowsResourceScope: (scope: string) => boolean = () => false): Promise<void> {
   const { prompt, params, session, grantId } = details;
   const grant = (grantId ? await provider.Grant.find(grantId) : undefined) ?? new provider.Grant({ accountId: session!.accountId, clientId: params.client_id as string });
   const missing = prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };

@@ -100,6 +100,28 @@ describe('staff login on the enterprise issuer: e-mail, password and a mandatory
     expect(tokens.claims()).toMatchObject({ acr: 'urn:tamkeen:loa:high', roles: ['developer'] });
   });
 
+  it("gives no API scopes through another organisation's relying party: a business's console cannot act for a ministry's staff", async () => {
+    const { knex } = identity.stores;
+    await addOrganisation(knex, { id: 'shop', nameAr: 'متجر', nameEn: 'A shop', kind: 'business' });
+    const theirs = await addRelyingParty(knex, { organisationId: 'shop', name: 'Shop console', redirectUris: ['http://shop.test/callback'], issuer: 'enterprise' });
+    const agent = testBrowser(identity.url, 'http://shop.test/');
+    const config = await oidc.discovery(new URL(`${identity.url}/auth/enterprise`), theirs.clientId, theirs.clientSecret, undefined, { execute: [oidc.allowInsecureRequests] });
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = oidc.buildAuthorizationUrl(config, { redirect_uri: 'http://shop.test/callback', scope: 'openid payments:read reconciliation:read', resource: `${identity.url}/payments/v1`, code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', state: 's' });
+    const page = await ((await agent.follow(await agent.go(url.toString()))) as Response).text();
+    const appPage = await ((await agent.submit(page, { email: 'amal.haddad@mof.gov.ps', password: PASSWORD })) as Response).text();
+    // Amal's app, its last code forgotten so that this step's code counts.
+    const amal = (await enterpriseUsers(knex).byEmail('amal.haddad@mof.gov.ps'))!;
+    await knex('authenticators').where({ subject: amal.id }).update({ last_time_step: null });
+    const callback = await agent.submit(appPage, { code: await generate({ secret: key }) });
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(callback as string), { pkceCodeVerifier: verifier, expectedState: 's' });
+    expect(tokens.claims()).toMatchObject({ sub: amal.id, organisation_id: 'mof' });
+    // The access token (if one is given for the API at all) carries none of its scopes.
+    const granted = tokens.access_token.split('.').length === 3 ? String(JSON.parse(Buffer.from(tokens.access_token.split('.')[1]!, 'base64url').toString()).scope ?? '') : '';
+    expect(granted.split(' ')).not.toContain('payments:read');
+    expect(granted.split(' ')).not.toContain('reconciliation:read');
+  });
+
   it('refuses a wrong password and an unknown address alike', async () => {
     for (const email of ['amal.haddad@mof.gov.ps', 'nobody@mof.gov.ps']) {
       const login = await startLogin();

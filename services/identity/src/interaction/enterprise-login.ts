@@ -2,7 +2,7 @@ import type { Redis, TokenBucket } from '@tamkeen/db';
 import type { Logger } from '@tamkeen/http-kit';
 import type { IRouter, Response } from 'express';
 import type Provider from 'oidc-provider';
-import { normalisedEmail, scopesOfRoles, type EnterpriseUsers } from '../accounts/enterprise-users.js';
+import { normalisedEmail, staffApiScopes, type EnterpriseUsers } from '../accounts/enterprise-users.js';
 import { passwordMatches, spendDecoyCheck } from '../accounts/password.js';
 import type { Authenticators } from '../authenticators/authenticators.js';
 import { authenticatorSteps, pendingSteps } from './authenticator-steps.js';
@@ -59,7 +59,8 @@ export function enterpriseLoginRoutes(router: IRouter, { provider, users, authen
     // Consent: what was asked for, except API scopes the staff member's roles do not allow.
     const user = await users.byId(details.session!.accountId);
     if (!user || user.disabled) return refuse(res, 403, `${base}/${details.uid}`, lang, 'staffWrong');
-    const allowed = scopesOfRoles(user.roles);
+    const client = await provider.Client.find(String(details.params.client_id));
+    const allowed = staffApiScopes(user, (client as unknown as { organisation_id?: string } | undefined)?.organisation_id);
     await grantWhatWasAsked(provider, res, details, (scope) => allowed.has(scope));
   });
 

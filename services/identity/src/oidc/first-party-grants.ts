@@ -22,7 +22,7 @@ const ALWAYS_RELEASED = new Set(['sub', 'sid', 'auth_time', 'acr', 'amr', 'iss']
  * scopes and claims considered are the ones oidc-provider's consent prompt checks, so that prompt
  * is never needed for what is granted here.
  */
-export function firstPartyGrants(allowsResourceScope: ResourceScopePolicy = async () => () => true, thirdParty: (client: Client) => boolean = () => false) {
+export function firstPartyGrants(allowsResourceScope: ResourceScopePolicy = async () => () => false, thirdParty: (client: Client) => boolean = () => false) {
   return async (ctx: KoaContextWithOIDC): Promise<Grant | undefined> => {
     const { oidc } = ctx;
     const { provider, client, session, account } = oidc;

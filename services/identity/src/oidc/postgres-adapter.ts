@@ -38,7 +38,7 @@ export function postgresAdapter(knex: Knex, issuer: 'citizen' | 'enterprise', { 
     constructor(private readonly kind: string) {}
 
     async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-      const expiresAt = expiresIn ? new Date(Date.now() + expiresIn * 1000) : null;
+      const expiresAt = expiresIn !== undefined ? new Date(Date.now() + expiresIn * 1000) : null;
       await knex.raw(UPSERT, [this.kind, id, payload, payload.grantId ?? null, payload.userCode ?? null, payload.uid ?? null, expiresAt]).options({ name: 'oidc-models-upsert' });
     }
 

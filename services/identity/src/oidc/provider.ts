@@ -25,7 +25,7 @@ export interface ProviderOptions {
   findAccount?: Configuration['findAccount'];
   /** The account's claims that go into its access tokens too (the enterprise issuer: organisation and roles). */
   accountClaimsInAccessTokens?: readonly string[];
-  /** Which API scopes a logged-in account may be granted (the enterprise issuer: by roles); all when absent. */
+  /** Which API scopes a logged-in account may be granted (the enterprise issuer: by roles, own organisation only); none when absent. */
   resourceScopePolicy?: ResourceScopePolicy;
 }
 

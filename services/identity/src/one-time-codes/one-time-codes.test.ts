@@ -74,4 +74,36 @@ describe('one-time codes', () => {
     expect(await codes.check(ids[3]!, 'login', 'sms', bySms.code)).toMatchObject({ ok: false, reason: 'locked' });
     expect(await codes.issue(ids[3]!, 'login', 'sms')).toMatchObject({ issued: false, reason: 'locked' });
   });
+
+  it('give no more guesses for asking for a new code or switching channel: five wrong in all lock them all', async () => {
+    await stores.knex('one_time_codes').where({ subject: ids[0] }).delete();
+    const wrongFor = (code: string) => (code === '000000' ? '111111' : '000000');
+    const first = await codes.issue(ids[0]!, 'login', 'sms');
+    if (!first.issued) throw new Error('not issued');
+    for (let i = 0; i < 2; i++) expect(await codes.check(ids[0]!, 'login', 'sms', wrongFor(first.code))).toMatchObject({ reason: 'wrong' });
+    // A minute later, a new code by SMS: the two wrong tries stand.
+    await stores.knex('one_time_codes').where({ subject: ids[0] }).update({ sent_at: stores.knex.raw("now() - interval '61 seconds'") });
+    const second = await codes.issue(ids[0]!, 'login', 'sms');
+    if (!second.issued) throw new Error('not issued');
+    expect(await codes.check(ids[0]!, 'login', 'sms', wrongFor(second.code))).toMatchObject({ reason: 'wrong', triesLeft: 2 });
+    // Then by e-mail: its wrong tries add to them.
+    const byEmail = await codes.issue(ids[0]!, 'login', 'email');
+    if (!byEmail.issued) throw new Error('not issued');
+    expect(await codes.check(ids[0]!, 'login', 'email', wrongFor(byEmail.code))).toMatchObject({ reason: 'wrong', triesLeft: 1 });
+    expect(await codes.check(ids[0]!, 'login', 'email', wrongFor(byEmail.code))).toMatchObject({ reason: 'locked' });
+    expect(await codes.check(ids[0]!, 'login', 'sms', second.code)).toMatchObject({ reason: 'locked' });
+  });
+
+  it('forget wrong tries after a right code', async () => {
+    await stores.knex('one_time_codes').where({ subject: ids[1] }).delete();
+    const issued = await codes.issue(ids[1]!, 'login', 'sms');
+    if (!issued.issued) throw new Error('not issued');
+    const wrong = issued.code === '000000' ? '111111' : '000000';
+    for (let i = 0; i < 4; i++) await codes.check(ids[1]!, 'login', 'sms', wrong);
+    expect(await codes.check(ids[1]!, 'login', 'sms', issued.code)).toEqual({ ok: true });
+    await stores.knex('one_time_codes').where({ subject: ids[1] }).update({ sent_at: stores.knex.raw("now() - interval '61 seconds'") });
+    const next = await codes.issue(ids[1]!, 'login', 'sms');
+    if (!next.issued) throw new Error('not issued');
+    expect(await codes.check(ids[1]!, 'login', 'sms', next.code === '000000' ? '111111' : '000000')).toMatchObject({ reason: 'wrong', triesLeft: 4 });
+  });
 });

@@ -22,11 +22,15 @@ interface Row {
 /** When the subject's codes for this purpose are locked until, on any channel (0: not locked). */
 const lockedUntil = (rows: Row[]) => Math.max(0, ...rows.map((r) => r.locked_until?.getTime() ?? 0));
 
+/** Wrong tries made at codes sent within this window count together (older ones are forgotten). */
+const WRONG_TRIES_WINDOW_MS = CODE_RULES.lockForMs;
+
 /**
  * One-time codes per subject (an account, or an enrolment), purpose and channel (SMS or e-mail).
  * `secret` keys the HMAC they are kept as. Each channel has its own code and its own resend
- * throttle; a lock (five wrong tries at one code) stops every channel's codes for that subject
- * and purpose, so switching channel gives no more guesses.
+ * throttle. Wrong tries count together across channels and across new codes (a resend does not
+ * give five more guesses, nor does switching channel): the fifth within 15 minutes locks every
+ * channel's codes for that subject and purpose for 15 minutes; a right code clears the count.
  */
 export function oneTimeCodes(knex: Knex, secret: string) {
   const hmac = (subject: string, purpose: Purpose, code: string) => createHmac('sha256', secret).update(`${subject}:${purpose}:${code}`).digest('base64url');
@@ -44,8 +48,12 @@ export function oneTimeCodes(knex: Knex, secret: string) {
         const last = rows.find((r) => r.channel === channel);
         if (last && !last.used_at && now - last.sent_at.getTime() < CODE_RULES.resendAfterMs) return { issued: false, reason: 'too_soon', retryAfterMs: CODE_RULES.resendAfterMs - (now - last.sent_at.getTime()) };
         const code = String(randomInt(0, 10 ** CODE_RULES.digits)).padStart(CODE_RULES.digits, '0');
-        const row = { code_hmac: hmac(subject, purpose, code), sent_at: new Date(now), expires_at: new Date(now + CODE_RULES.validForMs), wrong_tries: 0, locked_until: null, used_at: null };
+        // The wrong tries at this channel's earlier code stand, unless they are old or a lock has run out.
+        const keepsTries = last && !last.locked_until && now - last.sent_at.getTime() < WRONG_TRIES_WINDOW_MS;
+        const row = { code_hmac: hmac(subject, purpose, code), sent_at: new Date(now), expires_at: new Date(now + CODE_RULES.validForMs), wrong_tries: keepsTries ? last.wrong_tries : 0, locked_until: null, used_at: null };
         await trx('one_time_codes').insert({ subject, purpose, channel, ...row }).onConflict(['subject', 'purpose', 'channel']).merge();
+        // A lock that has run out is forgotten on the other channels too.
+        if (until > 0) await trx('one_time_codes').where({ subject, purpose }).whereNot({ channel }).update({ locked_until: null, wrong_tries: 0 });
         return { issued: true, code };
       });
     },
@@ -65,12 +73,15 @@ export function oneTimeCodes(knex: Knex, secret: string) {
         const key = { subject, purpose, channel };
         if (given.length === stored.length && timingSafeEqual(given, stored)) {
           await trx('one_time_codes').where(key).update({ used_at: new Date(now) });
+          await trx('one_time_codes').where({ subject, purpose }).update({ wrong_tries: 0 });
           return { ok: true };
         }
+        // Every channel's recent wrong tries count: five in all lock them all.
+        const recent = rows.filter((r) => r.channel !== channel && now - r.sent_at.getTime() < WRONG_TRIES_WINDOW_MS).reduce((sum, r) => sum + r.wrong_tries, 0);
         const wrongTries = row.wrong_tries + 1;
-        const locked = wrongTries >= CODE_RULES.maxWrongTries;
+        const locked = recent + wrongTries >= CODE_RULES.maxWrongTries;
         await trx('one_time_codes').where(key).update({ wrong_tries: wrongTries, locked_until: locked ? new Date(now + CODE_RULES.lockForMs) : null });
-        return locked ? { ok: false, reason: 'locked', retryAfterMs: CODE_RULES.lockForMs } : { ok: false, reason: 'wrong', triesLeft: CODE_RULES.maxWrongTries - wrongTries };
+        return locked ? { ok: false, reason: 'locked', retryAfterMs: CODE_RULES.lockForMs } : { ok: false, reason: 'wrong', triesLeft: CODE_RULES.maxWrongTries - recent - wrongTries };
       });
     },
   };
