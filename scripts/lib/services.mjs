@@ -60,6 +60,7 @@ export function environmentFor(service, { databaseUrl, redisUrl, ports = default
     env.ACCESS_TOKEN_ISSUER = `${publicUrl}/auth/enterprise`;
     env.ACCESS_TOKEN_AUDIENCE = `${publicUrl}/${service.name}/v1`;
   }
+  if (service.name === 'payments') env.PUBLIC_URL = publicUrl;
   if (service.name === 'identity') {
     // Development only: a fixed secret, so that logins survive a restart of npm start.
     env.COOKIE_KEYS = base.COOKIE_KEYS ?? 'development-cookie-key-not-for-production-0001';

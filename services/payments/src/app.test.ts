@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { closeRedis, createRedis } from '@tamkeen/db';
 import { openTestStores, type TestStores } from '@tamkeen/db/testing';
-import { createLogger, PROBLEM_CONTENT_TYPE } from '@tamkeen/http-kit';
+import { accessTokenVerifier, createLogger, PROBLEM_CONTENT_TYPE } from '@tamkeen/http-kit';
 import { logCapture } from '@tamkeen/testing';
 import request from 'supertest';
 import { createApp } from './app.js';
@@ -18,8 +18,16 @@ beforeAll(async () => {
 afterAll(() => stores.close());
 
 function app(redis = stores.redis) {
-  const config = loadConfig('payments', paymentsConfig, { DATABASE_URL: stores.db.url, REDIS_URL: 'redis://127.0.0.1:6379', BODY_LIMIT: '1kb' });
-  return createApp({ config, logger: createLogger({ service: 'payments', destination: logs.destination }), knex: stores.knex, redis });
+  const config = loadConfig('payments', paymentsConfig, {
+    DATABASE_URL: stores.db.url,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    BODY_LIMIT: '1kb',
+    ACCESS_TOKEN_JWKS_URL: 'http://127.0.0.1:1/jwks',
+    ACCESS_TOKEN_ISSUER: 'http://issuer.test/auth/enterprise',
+    ACCESS_TOKEN_AUDIENCE: 'http://localhost:8080/payments/v1',
+  });
+  const verifyAccessToken = accessTokenVerifier({ jwksUrl: config.ACCESS_TOKEN_JWKS_URL, issuer: config.ACCESS_TOKEN_ISSUER, audience: config.ACCESS_TOKEN_AUDIENCE });
+  return createApp({ config, logger: createLogger({ service: 'payments', destination: logs.destination }), knex: stores.knex, redis, verifyAccessToken });
 }
 
 describe('payments service skeleton', () => {
@@ -42,7 +50,7 @@ describe('payments service skeleton', () => {
     }
   });
 
-  it.each(['/payments/v1/anything', '/pay/pay_1', '/finance'])('answers %s with 501 until it is built, and logs the request id', async (path) => {
+  it.each(['/payments/v1/refunds', '/pay/pay_1', '/finance'])('answers %s with 501 until it is built, and logs the request id', async (path) => {
     const response = await request(app()).get(path).set('X-Request-Id', 'abc');
     expect(response.status).toBe(501);
     expect(response.headers['content-type']).toBe(PROBLEM_CONTENT_TYPE);

@@ -1,10 +1,14 @@
 import { loadConfigOrExit } from '@tamkeen/config';
 import { openStores } from '@tamkeen/db';
-import { createLogger, startService } from '@tamkeen/http-kit';
+import { accessTokenVerifier, createLogger, startService } from '@tamkeen/http-kit';
 import { createApp } from './app.js';
 import { paymentsConfig } from './config.js';
+import { startExpirySweep } from './payments/payment-expiry.js';
+import { paymentRepository } from './payments/payment-repository.js';
 
 const config = loadConfigOrExit('payments', paymentsConfig);
 const logger = createLogger({ service: 'payments', level: config.LOG_LEVEL });
 const stores = openStores(config, 'payments', logger);
-await startService(createApp({ config, logger, ...stores }), config, logger, [stores.close]);
+const verifyAccessToken = accessTokenVerifier({ jwksUrl: config.ACCESS_TOKEN_JWKS_URL, issuer: config.ACCESS_TOKEN_ISSUER, audience: config.ACCESS_TOKEN_AUDIENCE });
+const expirySweep = startExpirySweep(paymentRepository(stores.knex), (error) => logger.error({ err: error }, 'the payment expiry sweep failed; it runs again in a minute'));
+await startService(createApp({ config, logger, ...stores, verifyAccessToken }), config, logger, [expirySweep.stop, stores.close]);

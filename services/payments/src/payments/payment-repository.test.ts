@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestDatabase, type TestDatabase } from '@tamkeen/db/testing';
 import { migrations } from '../db/migrations/index.js';
@@ -25,12 +26,15 @@ const newPayment = (overrides: Partial<NewPayment> = {}): NewPayment => ({
   phoneNumber: '+970599123456',
   metadata: {},
   expiresAt: new Date(Date.now() + 90 * 60_000),
+  idempotencyKey: randomUUID(),
+  requestHash: 'h',
   ...overrides,
 });
+const create = async (overrides: Partial<NewPayment> = {}) => (await payments.create(newPayment(overrides))).payment;
 
 /** A payment brought to `status` by legal events. */
 async function paymentIn(status: 'created' | 'started' | 'submitted') {
-  const payment = await payments.create(newPayment());
+  const payment = await create();
   for (const event of (['start', 'submit'] as const).slice(0, ['created', 'started', 'submitted'].indexOf(status))) {
     expect((await payments.transition(payment.id, event)).outcome).toBe('applied');
   }
@@ -107,20 +111,30 @@ describe('payment states', () => {
   });
 
   it('are checked by the database too: no unknown status, currency or a non-positive amount', async () => {
-    const payment = await payments.create(newPayment());
+    const payment = await create();
     await expect(db.knex('payments').where({ id: payment.id }).update({ status: 'paid' })).rejects.toThrow(/payments_status/);
     await expect(payments.create(newPayment({ currency: 'EUR' as 'ILS' }))).rejects.toThrow(/payments_currency/);
     await expect(payments.create(newPayment({ amount: 0 }))).rejects.toThrow(/payments_amount/);
   });
 
+  it('are created once per Idempotency-Key, even by racing requests; the key with another request is reported', async () => {
+    const idempotencyKey = randomUUID();
+    const results = await Promise.all(Array.from({ length: 5 }, () => payments.create(newPayment({ idempotencyKey, requestHash: 'same' }))));
+    expect(results.map((r) => r.outcome).sort()).toEqual(['created', 'repeated', 'repeated', 'repeated', 'repeated']);
+    expect(new Set(results.map((r) => r.payment.id)).size).toBe(1);
+    expect((await payments.create(newPayment({ idempotencyKey, requestHash: 'other' }))).outcome).toBe('key reused');
+    // Another organisation's key space is its own.
+    expect((await payments.create(newPayment({ idempotencyKey, requestHash: 'other', organisationId: 'moh' }))).outcome).toBe('created');
+  });
+
   it('are one organisation’s: another organisation does not find them', async () => {
-    const payment = await payments.create(newPayment());
+    const payment = await create();
     expect(await payments.find('moh', payment.id)).toBeUndefined();
     expect((await payments.find('moi', payment.id))!.amount).toBe(15_000);
   });
 
   it('expire when their time is past, and only unfinished ones', async () => {
-    const late = await payments.create(newPayment({ expiresAt: new Date(Date.now() - 1_000) }));
+    const late = await create({ expiresAt: new Date(Date.now() - 1_000) });
     const submitted = await paymentIn('submitted');
     await db.knex('payments').where({ id: submitted.id }).update({ expires_at: new Date(Date.now() - 1_000) });
     const due = await payments.dueToExpire(new Date(), 100);

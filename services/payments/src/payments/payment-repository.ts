@@ -63,7 +63,21 @@ const toPayment = (r: Row): Payment => ({
   updatedAt: r.updated_at,
 });
 
-export type NewPayment = Pick<Payment, 'organisationId' | 'clientId' | 'amount' | 'currency' | 'reference' | 'description' | 'returnUrl' | 'email' | 'phoneNumber' | 'metadata'> & { expiresAt: Date };
+export type NewPayment = Pick<Payment, 'organisationId' | 'clientId' | 'amount' | 'currency' | 'reference' | 'description' | 'returnUrl' | 'email' | 'phoneNumber' | 'metadata'> & {
+  expiresAt: Date;
+  idempotencyKey: string;
+  requestHash: string;
+};
+
+/** What a create did: made the payment, found it made by the same request before, or found the key used by another request. */
+export type Created = { outcome: 'created' | 'repeated' | 'key reused'; payment: Payment };
+
+export interface PaymentFilter {
+  status?: PaymentStatus;
+  reference?: string;
+  from?: Date;
+  to?: Date;
+}
 
 export interface PaymentEventRecord {
   event: PaymentEvent | 'create';
@@ -79,7 +93,11 @@ export type TransitionResult = { outcome: 'applied' | 'already' | 'refused'; pay
 /** Payments in PostgreSQL: created with their first event; every later change is a transition. */
 export function paymentRepository(knex: Knex) {
   return {
-    async create(payment: NewPayment): Promise<Payment> {
+    /**
+     * Creates the payment once per Idempotency-Key: one statement decides a race between requests
+     * with the same key (the loser inserts nothing and gets the first request's payment).
+     */
+    async create(payment: NewPayment): Promise<Created> {
       return knex.transaction(async (trx) => {
         const [row] = await trx('payments')
           .insert({
@@ -95,11 +113,32 @@ export function paymentRepository(knex: Knex) {
             phone_number: payment.phoneNumber,
             metadata: payment.metadata,
             expires_at: payment.expiresAt,
+            idempotency_key: payment.idempotencyKey,
+            request_hash: payment.requestHash,
           })
+          .onConflict(['organisation_id', 'idempotency_key'])
+          .ignore()
           .returning<Row[]>('*');
-        await trx('payment_events').insert({ payment_id: row!.id, event: 'create', from_status: null, to_status: 'created' });
-        return toPayment(row!);
+        if (!row) {
+          const first = await trx('payments').where({ organisation_id: payment.organisationId, idempotency_key: payment.idempotencyKey }).first<Row & { request_hash: string }>();
+          if (!first) throw new Error('an insert that conflicted on its Idempotency-Key found no payment with that key');
+          return { outcome: first.request_hash === payment.requestHash ? 'repeated' : 'key reused', payment: toPayment(first) };
+        }
+        await trx('payment_events').insert({ payment_id: row.id, event: 'create', from_status: null, to_status: 'created' });
+        return { outcome: 'created', payment: toPayment(row) };
       });
+    },
+
+    /** Newest first, a page at a time: `after` is the last payment of the previous page. */
+    async list(organisationId: string, filter: PaymentFilter, limit: number, after?: { createdAt: Date; id: string }): Promise<Payment[]> {
+      const query = knex('payments').where({ organisation_id: organisationId });
+      if (filter.status) query.where('status', filter.status);
+      if (filter.reference) query.where('reference', filter.reference);
+      if (filter.from) query.where('created_at', '>=', filter.from);
+      if (filter.to) query.where('created_at', '<', filter.to);
+      if (after) query.whereRaw('(created_at, id) < (?, ?)', [after.createdAt, after.id]);
+      const rows = await query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+      return (rows as Row[]).map(toPayment);
     },
 
     /** One organisation's payment; another organisation's is not found. */

@@ -24,11 +24,16 @@ export const payments: Migration = {
       t.text('status').notNullable().defaultTo('created');
       t.text('psp_payment_intent_id').unique();
       t.text('paid_by');
+      // The ministry's Idempotency-Key and a hash of its request: the same key and request get the
+      // first answer, the same key with another request a 422.
+      t.text('idempotency_key').notNullable();
+      t.text('request_hash').notNullable();
       t.timestamp('expires_at', { useTz: true }).notNullable();
       t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
       t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
       t.index(['organisation_id', 'created_at', 'id'], 'payments_by_organisation');
       t.index(['organisation_id', 'reference'], 'payments_by_reference');
+      t.unique(['organisation_id', 'idempotency_key'], { indexName: 'payments_idempotency_key' });
     });
     await knex.raw(`alter table payments add constraint payments_amount check (amount > 0)`);
     await knex.raw(`alter table payments add constraint payments_currency check (currency in ('ILS', 'USD', 'JOD'))`);

@@ -1,0 +1,33 @@
+import type { PaymentRepository } from './payment-repository.js';
+
+/**
+ * Expires unfinished payments past their time, `batch` at a time, every `everyMs`. Every instance
+ * may run it: each expiry is a transition under a row lock, so two sweeps never expire one payment
+ * twice, and a citizen submitting at that moment wins or loses cleanly (payment-repository.ts).
+ */
+export function startExpirySweep(payments: PaymentRepository, onError: (error: unknown) => void, { everyMs = 60_000, batch = 500, now = () => new Date() } = {}): { stop(): Promise<void> } {
+  let running: Promise<void> | undefined;
+  const sweep = async () => {
+    await expireDuePayments(payments, now(), batch);
+  };
+  const timer = setInterval(() => {
+    running ??= sweep()
+      .catch(onError)
+      .finally(() => (running = undefined));
+  }, everyMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+/** One sweep now (for tests and operators). */
+export async function expireDuePayments(payments: PaymentRepository, now = new Date(), batch = 500): Promise<number> {
+  const due = await payments.dueToExpire(now, batch);
+  let expired = 0;
+  for (const id of due) if ((await payments.transition(id, 'expire', { data: { reason: 'not completed in time' } })).outcome === 'applied') expired++;
+  return expired;
+}
