@@ -14,9 +14,14 @@ function validatorFor(specFile) {
   if (!ajv) {
     ajv = new Ajv2020({ strict: false, allErrors: true });
     addFormats.default(ajv);
-    // Specs refer to each other (`platform.yaml#/components/...`): load them all under their file names.
-    for (const file of readdirSync(openapiDir).filter((f) => f.endsWith('.yaml'))) {
-      ajv.addSchema(parse(readFileSync(join(openapiDir, file), 'utf8')), file);
+    if (specFile.includes('/')) {
+      // A provider's API in a subfolder (`psp/stripe.yaml`) stands alone: loaded by its path, without the platform's specs.
+      ajv.addSchema(parse(readFileSync(join(openapiDir, specFile), 'utf8')), specFile);
+    } else {
+      // Specs refer to each other (`platform.yaml#/components/...`): load them all under their file names.
+      for (const file of readdirSync(openapiDir).filter((f) => f.endsWith('.yaml'))) {
+        ajv.addSchema(parse(readFileSync(join(openapiDir, file), 'utf8')), file);
+      }
     }
     validators.set(specFile, ajv);
   }
@@ -25,7 +30,7 @@ function validatorFor(specFile) {
 
 /**
  * The ways `value` breaks the schema at `pointer` of `openapi/<specFile>`; empty when it conforms.
- * @param {string} specFile e.g. 'platform.yaml'
+ * @param {string} specFile e.g. 'platform.yaml', or 'psp/stripe.yaml' under openapi/
  * @param {string} pointer e.g. '#/components/schemas/Problem'
  * @param {unknown} value
  * @returns {string[]}

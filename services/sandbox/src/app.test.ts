@@ -14,9 +14,9 @@ describe('sandbox skeleton', () => {
     expect((await request(app()).get('/readyz')).body).toEqual({ status: 'ready', checks: {} });
   });
 
-  it('answers the PSP with 501 until it is built', async () => {
+  it('answers the PSP as Stripe does: without an API key, a 401 in Stripe\'s error shape', async () => {
     const response = await request(app()).post('/v1/payment_intents');
-    expect(response.status).toBe(501);
-    expect(response.body.detail).toMatch(/PSP \(issue 5\)/);
+    expect(response.status).toBe(401);
+    expect(response.body.error).toMatchObject({ type: 'invalid_request_error', message: expect.stringMatching(/did not provide an API key/) });
   });
 });

@@ -1,8 +1,8 @@
-import { httpServiceVariables, port, z } from '@tamkeen/config';
+import { httpServiceVariables, httpUrl, port, z } from '@tamkeen/config';
 
 /**
- * The sandbox keeps nothing durable: no database, no Redis. Its Twilio account is a development
- * credential: the notifications service is configured with the same SID and token.
+ * The sandbox keeps nothing durable: no database, no Redis. Its Twilio account and Stripe keys are
+ * development credentials: the notifications and payments services are configured with the same.
  */
 export const sandboxConfig = z.object({
   ...httpServiceVariables(4005),
@@ -15,6 +15,23 @@ export const sandboxConfig = z.object({
   SMTP_PORT: port(2525),
   /** Pause between a message's statuses (queued → sent → delivered), as a network would take. */
   SMS_STEP_DELAY_MS: z.coerce.number().int().min(0, { message: 'must be 0 or more' }).default(200),
+  /** The PSP account's secret key: the payments service calls the Stripe-compatible API with it. */
+  STRIPE_SECRET_KEY: z
+    .string()
+    .regex(/^sk_test_[0-9A-Za-z_]{8,}$/, { message: 'must be sk_test_ followed by at least 8 letters or digits' })
+    .default('sk_test_sandbox_0000000000000000'),
+  /** Its publishable key: the hosted payment page tokenises cards with it (creating PaymentMethods only). */
+  STRIPE_PUBLISHABLE_KEY: z
+    .string()
+    .regex(/^pk_test_[0-9A-Za-z_]{8,}$/, { message: 'must be pk_test_ followed by at least 8 letters or digits' })
+    .default('pk_test_sandbox_0000000000000000'),
+  /** Days from a payment to its funds' `available_on` (Stripe's payout schedule). */
+  STRIPE_AVAILABLE_AFTER_DAYS: z.coerce.number().int().min(0, { message: 'must be 0 or more' }).max(30, { message: 'must be 30 or less' }).default(2),
+  /**
+   * Where a citizen's browser reaches the sandbox (the 3-D Secure page). Unset: the origin the PSP
+   * API was called at, which is right when the caller and the browser see the same address.
+   */
+  SANDBOX_PUBLIC_URL: httpUrl().optional(),
 });
 
 export type SandboxConfig = z.output<typeof sandboxConfig>;

@@ -1,0 +1,206 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Logger } from '@tamkeen/http-kit';
+import type { ErrorRequestHandler, IRouter, Request, Response } from 'express';
+import { CHALLENGE_PATH, challengePage } from './challenge-page.js';
+import type { ChargeContext } from './charges.js';
+import { authentication, invalidRequest, publishableKeyRefused, resourceMissing, StripeApiError, unrecognizedUrl } from './errors.js';
+import { IdempotencyStore, type SavedResponse } from './idempotency.js';
+import { listOf } from './lists.js';
+import { canonical, decodeParams, listParam, onlyKnown, stringParam, type Params } from './params.js';
+import { cancelPaymentIntent, confirmPaymentIntent, createPaymentIntent, paymentIntentOf, updatePaymentIntent, type IntentContext } from './payment-intents.js';
+import { createPaymentMethod, paymentMethodOf } from './payment-methods.js';
+import { balanceTransactionObject, chargeObject, expand, paymentIntentObject, paymentMethodObject, type StripeObject } from './resources.js';
+import { StripeState, stripeId } from './state.js';
+
+export interface StripeApiOptions {
+  /** The account's secret key (`sk_test_…`): every endpoint. */
+  secretKey: string;
+  /** Its publishable key (`pk_test_…`): creating PaymentMethods only, as Stripe.js does in the browser. */
+  publishableKey: string;
+  /** Where browsers reach the sandbox (the 3-D Secure page); by default the origin the API was called at. */
+  publicUrl?: string;
+  /** Days from a charge to its funds' `available_on`. */
+  availableAfterDays: number;
+  logger: Logger;
+  state?: StripeState;
+  /** Milliseconds since the epoch; tests move time. */
+  clock?: () => number;
+}
+
+type Method = 'get' | 'post';
+
+interface Call {
+  req: Request;
+  params: Params;
+  id: string;
+  now: number;
+  expandPaths: string[] | undefined;
+}
+
+type Handler = (call: Call) => StripeObject;
+
+interface ApiKey {
+  value: string;
+  kind: 'secret' | 'publishable';
+}
+
+function same(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function masked(key: string): string {
+  return key.length > 12 ? `${key.slice(0, key.indexOf('_', 3) + 1 || 3)}${'*'.repeat(Math.min(key.length - 12, 24))}${key.slice(-4)}` : '****';
+}
+
+const NO_KEY =
+  "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.";
+
+function apiKeyOf(req: Request, options: StripeApiOptions): ApiKey {
+  const header = req.get('authorization') ?? '';
+  let value: string | undefined;
+  if (/^bearer\s/i.test(header)) value = header.slice(7).trim();
+  else if (/^basic\s/i.test(header)) value = Buffer.from(header.slice(6).trim(), 'base64').toString().split(':')[0];
+  if (!value) throw authentication(NO_KEY);
+  if (same(value, options.secretKey)) return { value, kind: 'secret' };
+  if (same(value, options.publishableKey)) return { value, kind: 'publishable' };
+  throw authentication(`Invalid API Key provided: ${masked(value)}`);
+}
+
+/**
+ * The Stripe-compatible PSP (a subset of Stripe's v1 API): PaymentMethods, PaymentIntents,
+ * Charges (read) and BalanceTransactions, with Stripe's form encoding, keys, errors and
+ * idempotency, so that the official `stripe` library works against it unchanged.
+ */
+export function stripeApi(router: IRouter, options: StripeApiOptions): StripeState {
+  const state = options.state ?? new StripeState();
+  const clock = options.clock ?? Date.now;
+  const idempotency = new IdempotencyStore(clock);
+  const nowSeconds = () => Math.floor(clock() / 1000);
+  const chargeContext = (): ChargeContext => ({ now: nowSeconds(), availableAfterDays: options.availableAfterDays });
+  const intentContext = (req: Request): IntentContext => {
+    const base = options.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+    return { ...chargeContext(), challengeUrl: (challengeId) => `${base}${CHALLENGE_PATH}/${challengeId}` };
+  };
+  const respond = (call: Call, object: StripeObject) => expand(object, call.expandPaths, state, call.now);
+
+  function send(res: Response, response: SavedResponse, replayed: boolean): void {
+    if (replayed) {
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.setHeader('Original-Request', response.requestId);
+    }
+    res.status(response.status).json(response.body);
+  }
+
+  function endpoint(method: Method, path: string, handler: Handler, { publishable = false } = {}): void {
+    router[method](`/v1${path}`, (req, res) => {
+      const requestId = stripeId('req', 14);
+      res.setHeader('Request-Id', requestId);
+      res.setHeader('Cache-Control', 'no-cache, no-store');
+      let held: { apiKey: string; key: string } | undefined;
+      let response: SavedResponse;
+      try {
+        const apiKey = apiKeyOf(req, options);
+        if (apiKey.kind === 'publishable' && !publishable) throw publishableKeyRefused();
+        const params = decodeParams(method === 'get' ? req.query : req.body);
+        const key = method === 'post' ? req.get('idempotency-key') : undefined;
+        if (key !== undefined) {
+          res.setHeader('Idempotency-Key', key);
+          const saved = idempotency.begin(apiKey.value, key, req.path, canonical(params));
+          if (saved) return send(res, saved, true);
+          held = { apiKey: apiKey.value, key };
+        }
+        const expandPaths = listParam(params, 'expand');
+        const body = handler({ req, params, id: String((req.params as Record<string, string | undefined>).id ?? ''), now: nowSeconds(), expandPaths });
+        response = { status: 200, body, requestId };
+      } catch (error) {
+        if (error instanceof StripeApiError) {
+          response = { status: error.status, body: { error: error.body }, requestId };
+        } else {
+          // Logged by what it is (the logger keeps type and message only); never with the request's body.
+          options.logger.error({ err: error, requestId }, 'sandbox PSP failed');
+          response = { status: 500, body: { error: { type: 'api_error', message: 'An unknown error occurred in the sandbox PSP.' } }, requestId };
+        }
+      }
+      if (held) idempotency.finish(held.apiKey, held.key, response);
+      send(res, response, false);
+    });
+  }
+
+  // PaymentMethods
+  endpoint('post', '/payment_methods', (call) => respond(call, paymentMethodObject(createPaymentMethod(state, call.params, { now: call.now, fingerprintSecret: options.secretKey }))), {
+    publishable: true,
+  });
+  endpoint('get', '/payment_methods/:id', (call) => {
+    onlyKnown(call.params, ['expand']);
+    return respond(call, paymentMethodObject(paymentMethodOf(state, call.id)));
+  });
+
+  // PaymentIntents
+  endpoint('post', '/payment_intents', (call) => respond(call, paymentIntentObject(createPaymentIntent(state, call.params, intentContext(call.req)), state)));
+  endpoint('get', '/payment_intents', (call) =>
+    respond(
+      call,
+      listOf(state.paymentIntents.values(), call.params, '/v1/payment_intents', (pi) => paymentIntentObject(pi, state)),
+    ),
+  );
+  endpoint('get', '/payment_intents/:id', (call) => {
+    onlyKnown(call.params, ['expand', 'client_secret']);
+    return respond(call, paymentIntentObject(paymentIntentOf(state, call.id), state));
+  });
+  endpoint('post', '/payment_intents/:id', (call) => respond(call, paymentIntentObject(updatePaymentIntent(state, paymentIntentOf(state, call.id), call.params), state)));
+  endpoint('post', '/payment_intents/:id/confirm', (call) =>
+    respond(call, paymentIntentObject(confirmPaymentIntent(state, paymentIntentOf(state, call.id), call.params, intentContext(call.req)), state)),
+  );
+  endpoint('post', '/payment_intents/:id/cancel', (call) =>
+    respond(call, paymentIntentObject(cancelPaymentIntent(state, paymentIntentOf(state, call.id), call.params, call.now), state)),
+  );
+
+  // Charges (read): made by confirming PaymentIntents.
+  endpoint('get', '/charges/:id', (call) => {
+    onlyKnown(call.params, ['expand']);
+    const charge = state.charges.get(call.id);
+    if (!charge) throw resourceMissing('charge', call.id, 'id');
+    return respond(call, chargeObject(charge));
+  });
+
+  // BalanceTransactions
+  endpoint('get', '/balance_transactions', (call) => {
+    const type = stringParam(call.params, 'type');
+    const source = stringParam(call.params, 'source');
+    const currency = stringParam(call.params, 'currency')?.toLowerCase();
+    return respond(
+      call,
+      listOf(
+        state.balanceTransactions.values(),
+        call.params,
+        '/v1/balance_transactions',
+        (txn) => balanceTransactionObject(txn, call.now),
+        ['type', 'source', 'currency'],
+        (txn) => (type === undefined || txn.type === type) && (source === undefined || txn.sourceId === source) && (currency === undefined || txn.currency === currency),
+      ),
+    );
+  });
+  endpoint('get', '/balance_transactions/:id', (call) => {
+    onlyKnown(call.params, ['expand']);
+    const txn = state.balanceTransactions.get(call.id);
+    if (!txn) throw resourceMissing('balance transaction', call.id, 'id');
+    return respond(call, balanceTransactionObject(txn, call.now));
+  });
+
+  // Anything else under /v1 is answered as Stripe answers an unknown URL, body errors too.
+  router.all('/v1/{*rest}', (req, res) => {
+    res.status(404).json({ error: unrecognizedUrl(req.method, req.path).body });
+  });
+  const bodyErrors: ErrorRequestHandler = (error: { status?: number; type?: string }, req, res, next) => {
+    if (res.headersSent || !req.path.startsWith('/v1/')) return next(error);
+    const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 400;
+    const message = error.type === 'entity.too.large' ? 'The request body is too large.' : 'The request body could not be read as form-encoded parameters.';
+    res.status(status).json({ error: invalidRequest(message).body });
+  };
+  router.use(bodyErrors);
+
+  challengePage(router, state, chargeContext);
+  return state;
+}

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import type { Metadata } from './params.js';
+import type { CardOutcome } from './test-cards.js';
+
+const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+/** Stripe-style ids and secrets: a prefix and random base-62 characters. */
+export function stripeId(prefix: string, length = 24): string {
+  const bytes = randomBytes(length);
+  let id = '';
+  for (const byte of bytes) id += ALPHABET[byte % 62];
+  return `${prefix}_${id}`;
+}
+
+export interface BillingDetails {
+  address: { city: string | null; country: string | null; line1: string | null; line2: string | null; postal_code: string | null; state: string | null };
+  email: string | null;
+  name: string | null;
+  phone: string | null;
+}
+
+/** What is kept of a card: never its number or CVC. */
+export interface StoredCard {
+  brand: string;
+  last4: string;
+  fingerprint: string;
+  exp_month: number;
+  exp_year: number;
+  funding: string;
+  country: string;
+  /** What the test card does on confirmation (decided from the number when it was tokenised). */
+  outcome: CardOutcome;
+}
+
+export interface PaymentMethodRecord {
+  id: string;
+  created: number;
+  card: StoredCard;
+  billingDetails: BillingDetails;
+  metadata: Metadata;
+}
+
+export type PaymentIntentStatus = 'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'succeeded' | 'canceled';
+
+export interface LastPaymentError {
+  type: 'card_error' | 'invalid_request_error';
+  code: string;
+  message: string;
+  decline_code?: string;
+  param?: string;
+  doc_url: string;
+  charge?: string;
+  paymentMethodId: string;
+}
+
+export interface PaymentIntentRecord {
+  id: string;
+  seq: number;
+  created: number;
+  amount: number;
+  currency: string;
+  status: PaymentIntentStatus;
+  clientSecret: string;
+  description: string | null;
+  metadata: Metadata;
+  receiptEmail: string | null;
+  returnUrl: string | null;
+  paymentMethodId: string | null;
+  latestChargeId: string | null;
+  amountReceived: number;
+  lastPaymentError: LastPaymentError | null;
+  canceledAt: number | null;
+  cancellationReason: string | null;
+  /** The 3-D Secure challenge waiting for the cardholder, while status is requires_action. */
+  challenge: { id: string; url: string } | null;
+}
+
+export interface ChargeRecord {
+  id: string;
+  seq: number;
+  created: number;
+  amount: number;
+  currency: string;
+  status: 'succeeded' | 'failed';
+  paymentIntentId: string;
+  paymentMethodId: string;
+  card: StoredCard;
+  billingDetails: BillingDetails;
+  description: string | null;
+  metadata: Metadata;
+  receiptEmail: string | null;
+  failure: { code: string; message: string; declineCode: string | null } | null;
+  balanceTransactionId: string | null;
+  threeDSecure: boolean;
+  disputed: boolean;
+  /**
+   * A dispute the card's issuer will open (test card 4000000000000259); the Disputes resource
+   * (next) turns it into a Dispute object and its balance transaction.
+   */
+  pendingDispute: { reason: string } | null;
+}
+
+export interface FeeDetail {
+  amount: number;
+  application: null;
+  currency: string;
+  description: string;
+  type: 'stripe_fee';
+}
+
+export interface BalanceTransactionRecord {
+  id: string;
+  seq: number;
+  created: number;
+  amount: number;
+  currency: string;
+  fee: number;
+  feeDetails: FeeDetail[];
+  net: number;
+  availableOn: number;
+  sourceId: string;
+  type: 'charge';
+  reportingCategory: 'charge';
+  description: string | null;
+}
+
+/**
+ * The sandbox PSP's whole state, in memory (the sandbox keeps nothing durable). Records keep the
+ * order they were created in (`seq`), which lists use to page.
+ */
+export class StripeState {
+  readonly paymentMethods = new Map<string, PaymentMethodRecord>();
+  readonly paymentIntents = new Map<string, PaymentIntentRecord>();
+  readonly charges = new Map<string, ChargeRecord>();
+  readonly balanceTransactions = new Map<string, BalanceTransactionRecord>();
+  /** Challenge id → PaymentIntent id. */
+  readonly challenges = new Map<string, string>();
+  private seq = 0;
+
+  nextSeq(): number {
+    return ++this.seq;
+  }
+}
