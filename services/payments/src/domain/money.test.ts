@@ -14,6 +14,9 @@ describe('money', () => {
     expect(amountProblem('100', 'USD')).toMatch(/whole number/);
     expect(amountProblem(0, 'USD')).toBe('must be at least 1');
     expect(amountProblem(100_000_000, 'USD')).toMatch(/at most/);
+    // Dinars are charged in tens of fils.
+    expect(amountProblem(2_500, 'JOD')).toBeUndefined();
+    expect(amountProblem(2_505, 'JOD')).toMatch(/multiple of 10/);
   });
 
   it('is written with the currency’s own decimals, in Arabic by default or English', () => {

@@ -21,6 +21,9 @@ export function amountProblem(amount: unknown, currency: Currency): string | und
   if (typeof amount !== 'number' || !Number.isInteger(amount)) return `must be a whole number of minor units (${currency} has ${CURRENCIES[currency]} decimals: ${exampleOf(currency)})`;
   if (amount < 1) return 'must be at least 1';
   if (amount > MAX_AMOUNT) return `must be at most ${MAX_AMOUNT}`;
+  // Card payments in three-decimal currencies settle in tens of the minor unit (Stripe's rule for
+  // JOD, BHD, KWD...): 2.505 JOD cannot be charged, 2.500 or 2.510 can.
+  if (CURRENCIES[currency] === 3 && amount % 10 !== 0) return `must be a multiple of 10 in ${currency} (card payments are in hundredths of a dinar: 2.505 ${currency} cannot be charged, 2.500 or 2.510 can)`;
   return undefined;
 }
 

@@ -35,10 +35,13 @@ describe('creating a payment', () => {
     expect(Date.parse(created.body.expires_at) - Date.parse(created.body.created_at)).toBeGreaterThan(89 * 60_000);
   });
 
-  it('takes dinars with three decimals', async () => {
-    const created = await create({ ...passport, amount: 2_505, currency: 'JOD' });
+  it('takes dinars with three decimals, in the tens of fils cards can be charged', async () => {
+    const created = await create({ ...passport, amount: 2_510, currency: 'JOD' });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ amount: 2_505, currency: 'JOD' });
+    expect(created.body).toMatchObject({ amount: 2_510, currency: 'JOD' });
+    const refused = await create({ ...passport, amount: 2_505, currency: 'JOD' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.invalid_params).toEqual([expect.objectContaining({ name: 'amount', reason: expect.stringMatching(/multiple of 10/) })]);
   });
 
   it('answers the same key and request with the first answer, and the same key with another request with a 422', async () => {
