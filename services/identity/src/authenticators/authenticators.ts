@@ -101,7 +101,8 @@ export function authenticators(knex: Knex, box: SecretBox, issuer = 'Tamkeen') {
     /** The first code from the app being set up in this attempt: right, and the app becomes the subject's. */
     async confirm(subject: string, typed: string, attempt: string): Promise<AuthenticatorCheck> {
       return knex.transaction(async (trx) => {
-        if (!(await trx('authenticators').where({ subject, state: 'pending', attempt }).first('subject'))) return { ok: false, reason: 'none' };
+        // Locked until the end: another attempt cannot swap the pending secret between this check and the switch.
+        if (!(await trx('authenticators').where({ subject, state: 'pending', attempt }).forUpdate().first('subject'))) return { ok: false, reason: 'none' };
         const checked = await checkRow(trx, subject, 'pending', typed);
         if (!checked.ok) return checked;
         await trx('authenticators').where({ subject, state: 'active' }).delete();

@@ -100,6 +100,8 @@ export function citizenLoginRoutes(router: IRouter, { provider, codes, codeSende
     if (!opened) return;
     const { details, lang } = opened;
     const body = (req.body ?? {}) as Record<string, string>;
+    // The password answers a login prompt only (a consent step is not a second chance to log in as someone else).
+    if (details.prompt.name !== 'login') return refuse(res, 400, details.uid, lang, 'expired');
     const typed = String(body.national_id ?? '');
     const parsed = parseNationalId(typed);
     // A valid number as the register writes it; anything else as typed (the form shows it again).

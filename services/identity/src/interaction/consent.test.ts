@@ -90,6 +90,10 @@ describe("a business's relying party (third party) on the citizen issuer", () =>
     const { landed } = await afterPassword(bank, 'http://bank.test/callback', agent);
     const action = /<form method="post" action="([^"]+)"/.exec(landed)![1]!.replace(/&amp;/g, '&');
     expect((await agent.go(action, { csrf: 'forged', decision: 'allow' })).status).toBe(403);
+    // Nor is the consent step a second chance to log in (as someone else): the login form is refused there.
+    const csrf = /name="csrf" value="([^"]+)"/.exec(landed)![1]!;
+    const relogin = await agent.go(action.replace(/\/consent\?/, '/login?'), { csrf, national_id: '900000019', password: PASSWORD });
+    expect(relogin.status).toBe(400);
 
     const silent = await afterPassword(bank, 'http://bank.test/callback', testBrowser(identity.url, 'http://bank.test/'), { prompt: 'none' });
     expect(new URL(silent.landed).searchParams.get('error')).toBe('login_required');

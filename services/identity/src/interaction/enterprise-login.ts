@@ -69,6 +69,8 @@ export function enterpriseLoginRoutes(router: IRouter, { provider, users, authen
     if (!opened) return;
     const { details, lang } = opened;
     const body = (req.body ?? {}) as Record<string, string>;
+    // The password answers a login prompt only (a consent step is not a second chance to log in as someone else).
+    if (details.prompt.name !== 'login') return refuse(res, 400, `${base}/${details.uid}`, lang, 'expired');
     const email = normalisedEmail(String(body.email ?? ''));
     if (!csrf.matches(details.uid, body.csrf)) return loginForm(res, 403, details.uid, lang, 'csrf', email);
     const [perAccount, perAddress] = await Promise.all([attempts.take(`staff-login:email:${email}`, triesPerMinute.perAccount), attempts.take(`staff-login:ip:${req.ip ?? 'unknown'}`, triesPerMinute.perAddress)]);
