@@ -7,3 +7,4 @@ export { openStores, storeChecks, type StoreLogger, type Stores } from './stores
 export { runMigrateCommand } from './migrate-command.js';
 export { batched, type BatchOptions } from './batched.js';
 export { tokenBucket, type TokenBucket, type Turn } from './token-bucket.js';
+export { newestFirst, type NewestFirstPage } from './newest-first.js';

@@ -13,6 +13,6 @@ export { createServiceApp, type ServiceAppOptions } from './service-app.js';
 export { propagationHeaders, upstreamFetch, type UpstreamInit } from './upstream.js';
 export { invalidParamsOf, validate } from './validation.js';
 export { idempotencyKeyOf, requestHash } from './idempotency.js';
-export { cursorParam, encodeCursor, pageOf, type PageCursor } from './pagination.js';
+export { cursorParam, encodeCursor, listQueryFields, pageOf, type PageCursor } from './pagination.js';
 export { startService, type ListenConfig } from './start-service.js';
 export { accessTokenVerifier, bearerTokenOf, callerOf, insufficientScope, keysUnavailable, requireScope, type AccessTokenOptions, type AccessTokenVerifier, type Caller } from './bearer-auth.js';

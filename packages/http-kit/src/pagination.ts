@@ -27,3 +27,15 @@ export function pageOf<T extends PageCursor, V>(fetched: T[], limit: number, vie
   const last = shown.at(-1);
   return { items: shown.map(view), next_cursor: fetched.length > limit && last ? encodeCursor(last) : null };
 }
+
+/**
+ * The query parameters every newest-first list takes: `reference`, a `from`/`to` creation window,
+ * `limit` (1–100, 50) and the `cursor` of the previous page. Spread into a list's own schema.
+ */
+export const listQueryFields = {
+  reference: z.string().min(1).max(255).optional(),
+  from: z.coerce.date({ message: 'must be a date-time (ISO 8601)' }).optional(),
+  to: z.coerce.date({ message: 'must be a date-time (ISO 8601)' }).optional(),
+  limit: z.coerce.number().int().min(1).max(100, { message: 'must be 1 to 100' }).default(50),
+  cursor: cursorParam.optional(),
+};

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { batched, type Knex } from '@tamkeen/db';
+import { batched, newestFirst, type Knex } from '@tamkeen/db';
 import type { Lane } from '../delivery/lanes.js';
 
 export type NotificationType = 'sms' | 'email';
@@ -156,10 +156,7 @@ export function notificationRepository(knex: Knex) {
       if (filter.status) query.where('status', filter.status);
       if (filter.type) query.where('type', filter.type);
       if (filter.reference) query.where('reference', filter.reference);
-      if (filter.from) query.where('created_at', '>=', filter.from);
-      if (filter.to) query.where('created_at', '<', filter.to);
-      if (after) query.whereRaw('(created_at, id) < (?, ?)', [after.createdAt, after.id]);
-      const rows = await query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+      const rows = await newestFirst(query, { from: filter.from, to: filter.to, after, limit });
       return (rows as Row[]).map(toNotification);
     },
 

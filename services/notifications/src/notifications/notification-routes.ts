@@ -1,4 +1,4 @@
-import { callerOf, Conflict, cursorParam, idempotencyKeyOf, NotFound, pageOf as pageOfItems, requestHash, TooManyRequests, type Logger, requireScope, resource, UnprocessableContent, validate, ValidationFailed, type AccessTokenVerifier } from '@tamkeen/http-kit';
+import { callerOf, Conflict, idempotencyKeyOf, listQueryFields, NotFound, pageOf as pageOfItems, requestHash, TooManyRequests, type Logger, requireScope, resource, UnprocessableContent, validate, ValidationFailed, type AccessTokenVerifier } from '@tamkeen/http-kit';
 import { smsSegments } from '@tamkeen/sms-text';
 import type { IRouter, Request } from 'express';
 import { z } from 'zod';
@@ -19,11 +19,7 @@ const listQuery = z
   .object({
     status: z.enum(STATUSES, { message: `must be one of ${STATUSES.join(', ')}` }).optional(),
     type: z.enum(['sms', 'email'], { message: 'must be sms or email' }).optional(),
-    reference: z.string().min(1).max(255).optional(),
-    from: z.coerce.date({ message: 'must be a date-time (ISO 8601)' }).optional(),
-    to: z.coerce.date({ message: 'must be a date-time (ISO 8601)' }).optional(),
-    limit: z.coerce.number().int().min(1).max(100, { message: 'must be 1 to 100' }).default(50),
-    cursor: cursorParam.optional(),
+    ...listQueryFields,
   })
   .strict();
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Knex } from '@tamkeen/db';
+import { newestFirst, type Knex } from '@tamkeen/db';
 import type { Currency } from '../domain/money.js';
 import { outcomeOf, PAYMENT_EVENTS, type PaymentEvent, type PaymentStatus } from './payment-state.js';
 
@@ -134,10 +134,7 @@ export function paymentRepository(knex: Knex) {
       const query = knex('payments').where({ organisation_id: organisationId });
       if (filter.status) query.where('status', filter.status);
       if (filter.reference) query.where('reference', filter.reference);
-      if (filter.from) query.where('created_at', '>=', filter.from);
-      if (filter.to) query.where('created_at', '<', filter.to);
-      if (after) query.whereRaw('(created_at, id) < (?, ?)', [after.createdAt, after.id]);
-      const rows = await query.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+      const rows = await newestFirst(query, { from: filter.from, to: filter.to, after, limit });
       return (rows as Row[]).map(toPayment);
     },
 

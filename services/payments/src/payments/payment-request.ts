@@ -1,9 +1,8 @@
 import { mobileNumber } from '@tamkeen/citizen-input';
-import { validate, ValidationFailed } from '@tamkeen/http-kit';
+import { listQueryFields, validate, ValidationFailed } from '@tamkeen/http-kit';
 import { z } from 'zod';
 import { amountProblem, CURRENCIES, type Currency } from '../domain/money.js';
 import { PAYMENT_STATUSES } from './payment-state.js';
-import { cursorParam } from '@tamkeen/http-kit';
 
 const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -66,10 +65,6 @@ export function parseNewPayment(body: unknown): NewPaymentRequest {
 export const paymentListQuery = z
   .object({
     status: z.enum(PAYMENT_STATUSES, { message: `must be one of ${PAYMENT_STATUSES.join(', ')}` }).optional(),
-    reference: z.string().min(1).max(255).optional(),
-    from: z.coerce.date({ message: 'must be a date-time (ISO 8601)' }).optional(),
-    to: z.coerce.date({ message: 'must be a date-time (ISO 8601)' }).optional(),
-    limit: z.coerce.number().int().min(1).max(100, { message: 'must be 1 to 100' }).default(50),
-    cursor: cursorParam.optional(),
+    ...listQueryFields,
   })
   .strict();
