@@ -378,7 +378,20 @@ async function main() {
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   log(`Starting payments on ${paymentsPort} and the gateway on ${gatewayPort} (LOG_LEVEL=${settings.logLevel}, logs to /dev/null)...`);
   await Promise.all([
-    services.start('payments', 'services/payments/dist/main.js', serviceEnv('payments', paymentsPort), paymentsUrl),
+    services.start(
+      'payments',
+      'services/payments/dist/main.js',
+      serviceEnv('payments', paymentsPort, {
+        // Required, not exercised: the bench's path is not an API that checks tokens or calls the PSP.
+        ACCESS_TOKEN_JWKS_URL: `http://127.0.0.1:${identityPort}/auth/enterprise/jwks`,
+        ACCESS_TOKEN_ISSUER: 'http://localhost:8080/auth/enterprise',
+        ACCESS_TOKEN_AUDIENCE: 'http://localhost:8080/payments/v1',
+        PSP_API_URL: `http://127.0.0.1:${notificationsPort}`,
+        PSP_SECRET_KEY: 'sk_test_bench_0000000000000000',
+        PSP_PUBLISHABLE_KEY: 'pk_test_bench_0000000000000000',
+      }),
+      paymentsUrl,
+    ),
     services.start(
       'gateway',
       'services/gateway/dist/main.js',

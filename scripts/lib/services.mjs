@@ -60,7 +60,13 @@ export function environmentFor(service, { databaseUrl, redisUrl, ports = default
     env.ACCESS_TOKEN_ISSUER = `${publicUrl}/auth/enterprise`;
     env.ACCESS_TOKEN_AUDIENCE = `${publicUrl}/${service.name}/v1`;
   }
-  if (service.name === 'payments') env.PUBLIC_URL = publicUrl;
+  if (service.name === 'payments') {
+    env.PUBLIC_URL = publicUrl;
+    // Development wiring of payments to the sandbox's Stripe-compatible PSP and its default test keys.
+    env.PSP_API_URL = serviceUrl('sandbox');
+    env.PSP_SECRET_KEY = 'sk_test_sandbox_0000000000000000';
+    env.PSP_PUBLISHABLE_KEY = 'pk_test_sandbox_0000000000000000';
+  }
   if (service.name === 'identity') {
     // Development only: a fixed secret, so that logins survive a restart of npm start.
     env.COOKIE_KEYS = base.COOKIE_KEYS ?? 'development-cookie-key-not-for-production-0001';

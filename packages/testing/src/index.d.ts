@@ -1,3 +1,4 @@
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 
 export function jestPreset(configUrl: string, overrides?: Record<string, unknown>): Record<string, unknown>;
@@ -37,7 +38,7 @@ export function startTestIssuer(options?: { issuer?: string; audience?: string }
 export function freePort(options?: { avoid?: ReadonlySet<number> }): Promise<number>;
 
 export interface BuiltService {
-  child: import('node:child_process').ChildProcess;
+  child: ChildProcess;
   /** The address it was asked to answer at (its health URL's origin). */
   url: string;
   /** The end of what it wrote to standard error (when stdio pipes it). */
@@ -56,7 +57,7 @@ export function startBuiltService(options: {
   env: Record<string, string | undefined>;
   healthUrl: string;
   nodeArgs?: string[];
-  stdio?: import('node:child_process').StdioOptions;
+  stdio?: StdioOptions;
   timeoutMs?: number;
   stopTimeoutMs?: number;
 }): Promise<BuiltService>;

@@ -25,6 +25,8 @@ function app(redis = stores.redis) {
     ACCESS_TOKEN_JWKS_URL: 'http://127.0.0.1:1/jwks',
     ACCESS_TOKEN_ISSUER: 'http://issuer.test/auth/enterprise',
     ACCESS_TOKEN_AUDIENCE: 'http://localhost:8080/payments/v1',
+    PSP_SECRET_KEY: 'sk_test_payments_tests_000000',
+    PSP_PUBLISHABLE_KEY: 'pk_test_payments_tests_000000',
   });
   const verifyAccessToken = accessTokenVerifier({ jwksUrl: config.ACCESS_TOKEN_JWKS_URL, issuer: config.ACCESS_TOKEN_ISSUER, audience: config.ACCESS_TOKEN_AUDIENCE });
   return createApp({ config, logger: createLogger({ service: 'payments', destination: logs.destination }), knex: stores.knex, redis, verifyAccessToken });

@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import type { PaymentsConfig } from './config.js';
 import { paymentRepository } from './payments/payment-repository.js';
 import { paymentRoutes } from './payments/payment-routes.js';
+import type { PaymentProvider } from './psp/payment-provider.js';
 
 export interface PaymentsDeps {
   config: PaymentsConfig;
@@ -12,6 +13,8 @@ export interface PaymentsDeps {
   redis: Redis;
   /** Verifies the enterprise issuer's access tokens for this API. */
   verifyAccessToken: AccessTokenVerifier;
+  /** The PSP (the Stripe adapter; the hosted page will use it). */
+  psp?: PaymentProvider;
   /** The clock (tests move it). */
   now?: () => Date;
 }

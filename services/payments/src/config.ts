@@ -8,6 +8,14 @@ export const paymentsConfig = z.object({
   PUBLIC_URL: httpUrl().default('http://localhost:8080'),
   /** A payment not completed within this long expires (GOV.UK Pay: 90 minutes). */
   PAYMENT_EXPIRY_MINUTES: positiveInt(90),
+  /** The PSP's API: Stripe, or a compatible one (the sandbox under npm start, compose and tests). */
+  PSP_API_URL: httpUrl().default('https://api.stripe.com'),
+  /** The PSP account's secret key: sent to the PSP only, never logged. */
+  PSP_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[0-9A-Za-z_]{8,}$/, { message: 'must be a secret key: sk_test_, sk_live_ (or rk_ for a restricted key) followed by letters and digits' }),
+  /** The account's publishable key: the hosted payment page tokenises cards with it in the browser. */
+  PSP_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_[0-9A-Za-z_]{8,}$/, { message: 'must be a publishable key: pk_test_ or pk_live_ followed by letters and digits' }),
+  /** How long one call to the PSP may take before it counts as unavailable (under the gateway's 30 s). */
+  PSP_TIMEOUT_MS: positiveInt(20_000),
 });
 
 export type PaymentsConfig = z.output<typeof paymentsConfig>;

@@ -5,10 +5,12 @@ import { createApp } from './app.js';
 import { paymentsConfig } from './config.js';
 import { startExpirySweep } from './payments/payment-expiry.js';
 import { paymentRepository } from './payments/payment-repository.js';
+import { stripeAdapter } from './psp/stripe-adapter.js';
 
 const config = loadConfigOrExit('payments', paymentsConfig);
 const logger = createLogger({ service: 'payments', level: config.LOG_LEVEL });
 const stores = openStores(config, 'payments', logger);
 const verifyAccessToken = accessTokenVerifier({ jwksUrl: config.ACCESS_TOKEN_JWKS_URL, issuer: config.ACCESS_TOKEN_ISSUER, audience: config.ACCESS_TOKEN_AUDIENCE });
+const psp = stripeAdapter({ apiUrl: config.PSP_API_URL, secretKey: config.PSP_SECRET_KEY, timeoutMs: config.PSP_TIMEOUT_MS });
 const expirySweep = startExpirySweep(paymentRepository(stores.knex), (error) => logger.error({ err: error }, 'the payment expiry sweep failed; it runs again in a minute'));
-await startService(createApp({ config, logger, ...stores, verifyAccessToken }), config, logger, [expirySweep.stop, stores.close]);
+await startService(createApp({ config, logger, ...stores, verifyAccessToken, psp }), config, logger, [expirySweep.stop, stores.close]);

@@ -29,6 +29,8 @@ export async function testPayments(label: string): Promise<TestPayments> {
     ACCESS_TOKEN_JWKS_URL: issuer.jwksUrl,
     ACCESS_TOKEN_ISSUER: issuer.issuer,
     ACCESS_TOKEN_AUDIENCE: issuer.audience,
+    PSP_SECRET_KEY: 'sk_test_payments_tests_000000',
+    PSP_PUBLISHABLE_KEY: 'pk_test_payments_tests_000000',
   });
   const logs = logCapture();
   const clock = { now: new Date() };

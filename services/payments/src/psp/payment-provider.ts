@@ -1,0 +1,140 @@
+import type { Money } from '../domain/money.js';
+
+/**
+ * The payment service provider (PSP), in the payments domain's words: a payment at the PSP is an
+ * *intent* that the citizen's card confirms, directly or after the card issuer's authentication
+ * (3-D Secure). Card data never reaches this service: the hosted page tokenises the card at the
+ * PSP in the browser and gives the server the token (`paymentMethodId`).
+ *
+ * Every call that changes something carries an idempotency key derived from the payment and the
+ * step (see `intentKeys`), so that a call repeated after a crash or a timeout is the same call:
+ * the PSP answers it again rather than charging twice. Implemented by `stripeAdapter`.
+ */
+export interface PaymentProvider {
+  /** Opens an intent for a payment's amount: nothing is charged until it is confirmed. */
+  createIntent(input: CreateIntentInput): Promise<Intent>;
+  /** Charges the intent with a tokenised card: succeeded, declined, or waiting for 3-D Secure. */
+  confirmIntent(input: ConfirmIntentInput): Promise<ConfirmOutcome>;
+  /** The intent as the PSP has it now (after a 3-D Secure challenge, or to settle a timed-out call). */
+  retrieveIntent(intentId: string): Promise<IntentSnapshot>;
+  /** Cancels an intent that has not succeeded (the payment was cancelled or expired). */
+  cancelIntent(input: CancelIntentInput): Promise<IntentSnapshot>;
+}
+
+export interface CreateIntentInput {
+  /** The payment's id: kept with the intent (metadata `payment_id`) and the default idempotency key. */
+  paymentId: string;
+  amount: Money;
+  description: string;
+  /** Defaults to `intentKeys.create(paymentId)`. */
+  idempotencyKey?: string;
+}
+
+export interface ConfirmIntentInput {
+  intentId: string;
+  /** The card, tokenised at the PSP by the hosted page (`pm_…`). */
+  paymentMethodId: string;
+  /** Where the citizen's browser comes back after a 3-D Secure challenge (https, or http in development). */
+  returnUrl: string;
+  /** Defaults to `intentKeys.confirm(intentId, paymentMethodId)`: the same card again is the same call, another card a new one. */
+  idempotencyKey?: string;
+}
+
+export interface CancelIntentInput {
+  intentId: string;
+  reason?: 'abandoned' | 'duplicate' | 'requested_by_customer';
+  /** Defaults to `intentKeys.cancel(intentId)`. */
+  idempotencyKey?: string;
+}
+
+/**
+ * Where an intent is: waiting for a card (new, or after a decline or a failed authentication),
+ * waiting to be confirmed, waiting for the citizen's 3-D Secure challenge, being processed,
+ * succeeded (the money is taken), or cancelled.
+ */
+export type IntentStatus = 'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'succeeded' | 'cancelled';
+
+export interface Intent {
+  intentId: string;
+  /** For the browser only (the hosted page confirms or reads the intent with it); never logged. */
+  clientSecret: string;
+  status: IntentStatus;
+}
+
+export interface IntentSnapshot extends Intent {
+  amount: Money;
+  /** The payment id given at creation (metadata), if any. */
+  paymentId: string | null;
+  /** What confirming it has come to so far: the same outcomes as `confirmIntent`, or `open` before any confirmation. */
+  outcome: ConfirmOutcome | { kind: 'open'; intentId: string };
+}
+
+/**
+ * What confirming an intent came to:
+ * - `succeeded`: the card was charged (`chargeId` is the PSP's charge, for the ledger and reconciliation);
+ * - `requires_action`: the citizen must pass the issuer's 3-D Secure challenge at `redirectUrl`, then
+ *   comes back to the return URL; `retrieveIntent` says how it ended;
+ * - `declined`: the issuer or the PSP refused the card (`code` such as card_declined or expired_card,
+ *   `declineCode` such as insufficient_funds); the citizen may try another card on the same intent;
+ * - `failed`: not charged for another reason (the 3-D Secure challenge failed, the intent was
+ *   cancelled, or could not be confirmed in its state);
+ * - `processing`: the PSP has not decided yet (not for cards in practice); read it again later.
+ */
+export type ConfirmOutcome =
+  | { kind: 'succeeded'; intentId: string; chargeId: string | null }
+  | { kind: 'requires_action'; intentId: string; redirectUrl: string }
+  | { kind: 'declined'; intentId: string; code: string; declineCode: string | null; message: string }
+  | { kind: 'failed'; intentId: string; code: string; message: string }
+  | { kind: 'processing'; intentId: string };
+
+/** Any failure of a PSP call that is not an outcome of the payment. */
+export class PspError extends Error {
+  override readonly name: string = 'PspError';
+}
+
+/**
+ * The PSP could not be reached, did not answer in time, or answered that it could not serve the
+ * request now (5xx, 429, an idempotent request still in progress). Not a decline: whether a
+ * mutating call took effect is unknown, so repeat it with the same idempotency key, or read the
+ * intent, before telling the citizen anything.
+ */
+export class PspUnavailable extends PspError {
+  override readonly name = 'PspUnavailable';
+  constructor(
+    message: string,
+    /** The HTTP status, when the PSP answered. */
+    readonly status?: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The PSP refused the request itself (400, 401, 403, 404): a wrong key, an unknown intent or card
+ * token, parameters it does not accept, an idempotency key reused with other parameters. Repeating
+ * it gives the same answer. `type`, `code` and `param` are the PSP's.
+ */
+export class PspRequestRefused extends PspError {
+  override readonly name = 'PspRequestRefused';
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly type: string | undefined,
+    readonly code: string | undefined,
+    readonly param: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The default idempotency keys: one per payment and step, so that a retry after a crash repeats
+ * the same call. Confirming again with the same card token is the same call; with another card
+ * (the citizen tries again after a decline), a new one.
+ */
+export const intentKeys = {
+  create: (paymentId: string) => `tamkeen:payment:${paymentId}:create-intent`,
+  confirm: (intentId: string, paymentMethodId: string) => `tamkeen:intent:${intentId}:confirm:${paymentMethodId}`,
+  cancel: (intentId: string) => `tamkeen:intent:${intentId}:cancel`,
+};

@@ -1,0 +1,45 @@
+import { fileURLToPath } from 'node:url';
+import { freePort, startBuiltService } from '@tamkeen/testing';
+import { stripeForm } from './stripe-form.js';
+
+export interface RunningSandbox {
+  url: string;
+  secretKey: string;
+  publishableKey: string;
+  /** Tokenises a test card with the publishable key, as Stripe.js does in the citizen's browser: a `pm_…` id. */
+  tokenise(cardNumber: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+const sandboxMain = fileURLToPath(new URL('../../../sandbox/dist/main.js', import.meta.url));
+
+/** The real sandbox service (its build) on free ports, standing in for Stripe as under npm start. Resolves once it answers. */
+export async function startSandbox(): Promise<RunningSandbox> {
+  const secretKey = 'sk_test_payments_psp_tests_0001';
+  const publishableKey = 'pk_test_payments_psp_tests_0001';
+  const [port, smtpPort] = [await freePort(), await freePort()];
+  const url = `http://127.0.0.1:${port}`;
+  const sandbox = await startBuiltService({
+    name: 'the sandbox',
+    file: sandboxMain,
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), SMTP_PORT: String(smtpPort), STRIPE_SECRET_KEY: secretKey, STRIPE_PUBLISHABLE_KEY: publishableKey },
+    healthUrl: url,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return {
+    url,
+    secretKey,
+    publishableKey,
+    async tokenise(cardNumber) {
+      const response = await fetch(`${url}/v1/payment_methods`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${publishableKey}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: stripeForm({ type: 'card', card: { number: cardNumber, exp_month: 12, exp_year: new Date().getFullYear() + 3, cvc: '123' } }),
+      });
+      const body = (await response.json()) as { id?: string; error?: { message?: string } };
+      if (!response.ok || !body.id) throw new Error(`the sandbox refused to tokenise the card (${response.status}): ${body.error?.message ?? ''}`);
+      return body.id;
+    },
+    stop: sandbox.stop,
+  };
+}
