@@ -54,6 +54,8 @@ describe('createLogger', () => {
 describe('redactUrl', () => {
   it('hides OAuth codes and tokens in query strings, keeping the rest', () => {
     expect(redactUrl('/auth/citizen/cb?code=SplxlOBe&state=xyz&lang=ar')).toBe('/auth/citizen/cb?code=redacted&state=redacted&lang=ar');
+    // The PSP's return from 3-D Secure carries the intent's client secret.
+    expect(redactUrl('/pay/x/return?payment_intent=pi_1&payment_intent_client_secret=pi_1_secret_2')).toBe('/pay/x/return?payment_intent=pi_1&payment_intent_client_secret=redacted');
     expect(redactUrl('/payments/v1/payments?status=created')).toBe('/payments/v1/payments?status=created');
   });
 

@@ -65,7 +65,7 @@ export function createLogger({ service, level = 'info', destination }: LoggerOpt
   );
 }
 
-const SENSITIVE_QUERY = new Set(SENSITIVE_KEYS.map((key) => key.toLowerCase()).concat(['code', 'state', 'nonce', 'code_verifier', 'login_hint', 'id_token_hint']));
+const SENSITIVE_QUERY = new Set(SENSITIVE_KEYS.map((key) => key.toLowerCase()).concat(['code', 'state', 'nonce', 'code_verifier', 'login_hint', 'id_token_hint', 'payment_intent_client_secret']));
 
 /** A path segment shaped like a national ID number (nine digits). */
 const NATIONAL_ID_SEGMENT = /\/[0-9\u0660-\u0669\u06f0-\u06f9]{9}(?=\/|\?|$)/g;

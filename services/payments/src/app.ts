@@ -4,6 +4,7 @@ import type { Express } from 'express';
 import type { PaymentsConfig } from './config.js';
 import { paymentRepository } from './payments/payment-repository.js';
 import { paymentRoutes } from './payments/payment-routes.js';
+import { payRoutes } from './pay/pay-routes.js';
 import type { PaymentProvider } from './psp/payment-provider.js';
 
 export interface PaymentsDeps {
@@ -13,13 +14,13 @@ export interface PaymentsDeps {
   redis: Redis;
   /** Verifies the enterprise issuer's access tokens for this API. */
   verifyAccessToken: AccessTokenVerifier;
-  /** The PSP (the Stripe adapter; the hosted page will use it). */
+  /** The PSP (the Stripe adapter): the hosted payment page is served only with one. */
   psp?: PaymentProvider;
   /** The clock (tests move it). */
   now?: () => Date;
 }
 
-export function createApp({ config, logger, knex, redis, verifyAccessToken, now }: PaymentsDeps): Express {
+export function createApp({ config, logger, knex, redis, verifyAccessToken, psp, now }: PaymentsDeps): Express {
   return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('payments'), bodyLimit: config.BODY_LIMIT }, (router) => {
     paymentRoutes(router, {
       payments: paymentRepository(knex),
@@ -30,7 +31,20 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, now 
       ...(now ? { now } : {}),
     });
     notBuilt(router, '/payments/v1', 'Refunds, disputes and webhooks of the payments API (issue 5)');
-    notBuilt(router, '/pay', 'The hosted payment page (issue 5)');
+    if (psp) {
+      payRoutes(router, {
+        payments: paymentRepository(knex),
+        psp,
+        logger,
+        publicUrl: config.PUBLIC_URL,
+        pspBrowserUrl: config.PSP_BROWSER_URL ?? config.PSP_API_URL,
+        publishableKey: config.PSP_PUBLISHABLE_KEY,
+        pspSecretKey: config.PSP_SECRET_KEY,
+        ...(now ? { now } : {}),
+      });
+    } else {
+      notBuilt(router, '/pay', 'The hosted payment page (needs a PSP)');
+    }
     notBuilt(router, '/finance', 'The finance console (issue 6)');
   });
 }

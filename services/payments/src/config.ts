@@ -12,6 +12,12 @@ export const paymentsConfig = z.object({
   PSP_API_URL: httpUrl().default('https://api.stripe.com'),
   /** The PSP account's secret key: sent to the PSP only, never logged. */
   PSP_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_[0-9A-Za-z_]{8,}$/, { message: 'must be a secret key: sk_test_, sk_live_ (or rk_ for a restricted key) followed by letters and digits' }),
+  /**
+   * Where the citizen's browser reaches the PSP to tokenise the card (the payment page's script
+   * calls it, and its Content-Security-Policy allows it): by default PSP_API_URL, which is right
+   * for the sandbox under npm start; set it where the browser sees the PSP at another address.
+   */
+  PSP_BROWSER_URL: httpUrl().optional(),
   /** The account's publishable key: the hosted payment page tokenises cards with it in the browser. */
   PSP_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_[0-9A-Za-z_]{8,}$/, { message: 'must be a publishable key: pk_test_ or pk_live_ followed by letters and digits' }),
   /** How long one call to the PSP may take before it counts as unavailable (under the gateway's 30 s). */

@@ -6,6 +6,7 @@ import type { Express } from 'express';
 import { createApp } from './app.js';
 import { paymentsConfig } from './config.js';
 import { migrations } from './db/migrations/index.js';
+import type { PaymentProvider } from './psp/payment-provider.js';
 
 export interface TestPayments {
   app: Express;
@@ -19,8 +20,12 @@ export interface TestPayments {
   close(): Promise<void>;
 }
 
-/** The payments app on a fresh database, the real Redis, a stand-in token issuer and a clock of its own. */
-export async function testPayments(label: string): Promise<TestPayments> {
+/**
+ * The payments app on a fresh database, the real Redis, a stand-in token issuer and a clock of its
+ * own; with `psp` (the Stripe adapter on the sandbox) it serves the hosted payment page too, and
+ * `env` overrides variables (the sandbox's keys, PUBLIC_URL).
+ */
+export async function testPayments(label: string, { psp, env = {} }: { psp?: PaymentProvider; env?: Record<string, string> } = {}): Promise<TestPayments> {
   const stores = await openTestStores(label, migrations);
   const issuer = await startTestIssuer({ audience: 'http://localhost:8080/payments/v1' });
   const config = loadConfig('payments', paymentsConfig, {
@@ -31,11 +36,12 @@ export async function testPayments(label: string): Promise<TestPayments> {
     ACCESS_TOKEN_AUDIENCE: issuer.audience,
     PSP_SECRET_KEY: 'sk_test_payments_tests_000000',
     PSP_PUBLISHABLE_KEY: 'pk_test_payments_tests_000000',
+    ...env,
   });
   const logs = logCapture();
   const clock = { now: new Date() };
   const verifyAccessToken = accessTokenVerifier({ jwksUrl: issuer.jwksUrl, issuer: issuer.issuer, audience: issuer.audience });
-  const app = createApp({ config, logger: createLogger({ service: 'payments', destination: logs.destination }), knex: stores.knex, redis: stores.redis, verifyAccessToken, now: () => clock.now });
+  const app = createApp({ config, logger: createLogger({ service: 'payments', destination: logs.destination }), knex: stores.knex, redis: stores.redis, verifyAccessToken, ...(psp ? { psp } : {}), now: () => clock.now });
   return {
     app,
     stores,

@@ -163,6 +163,12 @@ export function paymentRepository(knex: Knex) {
       });
     },
 
+    /** A payment by its id alone: for the citizen's payment page, whose URL is the capability. */
+    async byId(id: string): Promise<Payment | undefined> {
+      const row = await knex('payments').where({ id }).first<Row | undefined>();
+      return row && toPayment(row);
+    },
+
     /** A payment's history, oldest first. */
     async events(id: string): Promise<PaymentEventRecord[]> {
       const rows = await knex('payment_events').where({ payment_id: id }).orderBy('id');

@@ -128,7 +128,15 @@ export function stripeApi(router: IRouter, options: StripeApiOptions): StripeSta
     });
   }
 
-  // PaymentMethods
+  // PaymentMethods. Browsers create them from the payment page's own origin with the publishable
+  // key (as Stripe.js calls api.stripe.com): any origin may, without credentials (Stripe answers the same).
+  router.options('/v1/payment_methods', (_req, res) => {
+    res.set({ 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': 'POST', 'Access-Control-Allow-Headers': 'Authorization, Content-Type, Stripe-Version', 'Access-Control-Max-Age': '600' }).status(204).end();
+  });
+  router.post('/v1/payment_methods', (_req, res, next) => {
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    next();
+  });
   endpoint('post', '/payment_methods', (call) => respond(call, paymentMethodObject(createPaymentMethod(state, call.params, { now: call.now, fingerprintSecret: options.secretKey }))), {
     publishable: true,
   });

@@ -1,0 +1,183 @@
+import { createHmac } from 'node:crypto';
+import type { Logger } from '@tamkeen/http-kit';
+import type { IRouter, Request, Response } from 'express';
+import { z } from 'zod';
+import type { Payment, PaymentRepository } from '../payments/payment-repository.js';
+import { PspRequestRefused, PspUnavailable, type ConfirmOutcome, type PaymentProvider } from '../psp/payment-provider.js';
+import { CARD_SCRIPT } from './card-script.js';
+import { contentSecurityPolicy, csrfGuard, languageOf, sendPage } from './pay-kit.js';
+import { cardPage, failureReason, messagePage, outcomePage, STYLESHEET, unavailablePage, type Lang } from './pay-pages.js';
+
+export interface PayRoutesDeps {
+  payments: PaymentRepository;
+  psp: PaymentProvider;
+  logger: Logger;
+  /** The platform's public origin: the PSP sends the browser back to <publicUrl>/pay/<id>/return. */
+  publicUrl: string;
+  /** Where the browser reaches the PSP (tokenising the card). */
+  pspBrowserUrl: string;
+  publishableKey: string;
+  /** The PSP secret key: only a CSRF key is derived from it here (never sent, never logged). */
+  pspSecretKey: string;
+  now?: () => Date;
+}
+
+const PAYMENT_METHOD = /^pm_[A-Za-z0-9_]{1,250}$/;
+
+/**
+ * The hosted payment page (/pay/<id>): the citizen sees what they pay, types a card that the page's
+ * script tokenises at the PSP, and the server confirms the PSP's PaymentIntent with that token;
+ * 3-D Secure goes to the PSP's page and back to /return; /result says how it ended and leads back
+ * to the ministry's return_url. The payment's own id (a random UUID) is what lets one in.
+ */
+export function payRoutes(router: IRouter, { payments, psp, logger, publicUrl, pspBrowserUrl, publishableKey, pspSecretKey, now = () => new Date() }: PayRoutesDeps): void {
+  const csp = contentSecurityPolicy(new URL(pspBrowserUrl).origin);
+  // One key for every instance, with no new secret to manage: derived, so the PSP key itself is never used as one.
+  const csrf = csrfGuard(createHmac('sha256', pspSecretKey).update('tamkeen pay page csrf key').digest(), { secure: publicUrl.startsWith('https:') });
+  const send = (res: Response, status: number, html: string) => sendPage(res, status, html, csp);
+  const path = (id: string, rest = '') => `/pay/${id}${rest}`;
+  const withLang = (href: string, lang: Lang) => `${href}?lang=${lang}`;
+  const switchOf = (href: string, lang: Lang) => withLang(href, lang === 'ar' ? 'en' : 'ar');
+
+  router.get('/pay/static/pay.css', (_req, res) => {
+    res.set({ 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }).send(STYLESHEET);
+  });
+  router.get('/pay/static/pay.js', (_req, res) => {
+    res.set({ 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' }).send(CARD_SCRIPT);
+  });
+
+  /** The payment, expired first if its time is past; undefined (and a 404 page sent) when there is none. */
+  async function open(req: Request, res: Response, lang: Lang): Promise<Payment | undefined> {
+    const id = String(req.params.id);
+    let payment = z.uuid().safeParse(id).success ? await payments.byId(id) : undefined;
+    if (!payment) {
+      send(res, 404, messagePage({ lang, switchHref: switchOf(req.path, lang), title: 'notFoundTitle', message: 'notFound' }));
+      return undefined;
+    }
+    if ((payment.status === 'created' || payment.status === 'started') && payment.expiresAt <= now()) {
+      const expired = await payments.transition(payment.id, 'expire', { data: { reason: 'not completed in time' } });
+      if (expired.outcome !== 'not_found') payment = expired.payment;
+    }
+    return payment;
+  }
+
+  /** Moves a submitted payment as the PSP's answer says; waiting answers leave it submitted. */
+  async function settle(payment: Payment, outcome: ConfirmOutcome | { kind: 'open' }): Promise<Payment> {
+    let moved;
+    if (outcome.kind === 'succeeded') moved = await payments.transition(payment.id, 'succeed', { data: { charge_id: outcome.chargeId } });
+    else if (outcome.kind === 'declined') moved = await payments.transition(payment.id, 'fail', { data: { code: outcome.code, decline_code: outcome.declineCode } });
+    else if (outcome.kind === 'failed') moved = await payments.transition(payment.id, 'fail', { data: { code: outcome.code } });
+    else return payment;
+    return moved.outcome === 'not_found' ? payment : moved.payment;
+  }
+
+  /** Asks the PSP how a submitted payment's intent stands and settles it; as it was if the PSP cannot say now. */
+  async function refresh(payment: Payment): Promise<Payment> {
+    if (payment.status !== 'submitted' || !payment.pspPaymentIntentId) return payment;
+    try {
+      return await settle(payment, (await psp.retrieveIntent(payment.pspPaymentIntentId)).outcome);
+    } catch (error) {
+      logger.warn({ err: error, paymentId: payment.id }, 'the PSP could not say how a submitted payment stands; it stays submitted');
+      return payment;
+    }
+  }
+
+  async function showOutcome(res: Response, payment: Payment, lang: Lang, switchHref: string): Promise<void> {
+    let failure;
+    if (payment.status === 'failed') {
+      const fail = (await payments.events(payment.id)).findLast((e) => e.event === 'fail');
+      failure = failureReason(fail?.data);
+    }
+    send(res, 200, outcomePage({ lang, payment, switchHref, ...(failure ? { failure } : {}) }));
+  }
+
+  router.get('/pay/:id', async (req, res) => {
+    const lang = languageOf(req);
+    let payment = await open(req, res, lang);
+    if (!payment) return;
+    if (payment.status === 'submitted') return res.redirect(303, withLang(path(payment.id, '/result'), lang));
+    if (payment.status === 'created') {
+      const started = await payments.transition(payment.id, 'start');
+      if (started.outcome !== 'not_found') payment = started.payment;
+    }
+    if (payment.status !== 'started') return showOutcome(res, payment, lang, switchOf(req.path, lang));
+    send(res, 200, cardPage({ lang, payment, action: withLang(path(payment.id), lang), switchHref: switchOf(req.path, lang), csrf: csrf.issue(req, res, payment.id), pspUrl: pspBrowserUrl, publishableKey }));
+  });
+
+  router.post('/pay/:id', async (req, res) => {
+    const lang = languageOf(req);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const id = String(req.params.id);
+    const result = withLang(path(id, '/result'), lang);
+    if (!csrf.matches(req, id, body.csrf)) return send(res, 403, messagePage({ lang, switchHref: switchOf(path(id), lang), title: 'payTitle', message: 'csrf' }));
+    const payment = await open(req, res, lang);
+    if (!payment) return;
+    if (payment.status !== 'started' && payment.status !== 'created') return res.redirect(303, payment.status === 'submitted' || payment.status === 'succeeded' || payment.status === 'failed' ? result : withLang(path(id), lang));
+    const paymentMethod = typeof body.payment_method === 'string' ? body.payment_method : '';
+    if (!PAYMENT_METHOD.test(paymentMethod)) {
+      return send(res, 400, cardPage({ lang, payment, action: withLang(path(id), lang), switchHref: switchOf(path(id), lang), csrf: csrf.issue(req, res, id), pspUrl: pspBrowserUrl, publishableKey, error: 'badToken' }));
+    }
+    if (payment.status === 'created') await payments.transition(id, 'start');
+
+    let submitted: Payment;
+    try {
+      // Idempotent on the payment's id: a double click, or a retry after a crash, finds the same intent.
+      const intent = await psp.createIntent({ paymentId: id, amount: { amount: payment.amount, currency: payment.currency }, description: payment.description });
+      const moved = await payments.transition(id, 'submit', { data: { psp_payment_intent_id: intent.intentId }, changes: { psp_payment_intent_id: intent.intentId } });
+      if (moved.outcome === 'not_found') return res.redirect(303, withLang(path(id), lang));
+      // The other click of a double click got here first: its answer is on the result page.
+      if (moved.outcome === 'already') return res.redirect(303, result);
+      if (moved.outcome === 'refused') return res.redirect(303, moved.payment.status === 'succeeded' || moved.payment.status === 'failed' ? result : withLang(path(id), lang));
+      submitted = moved.payment;
+    } catch (error) {
+      if (error instanceof PspRequestRefused) {
+        // The PSP will not take this payment (an amount under its minimum, a wrong key): trying again will not help.
+        logger.error({ err: error, paymentId: id }, 'the PSP refused to open an intent; the payment stays started');
+        return send(res, 502, messagePage({ lang, switchHref: switchOf(path(id), lang), title: 'payTitle', message: 'cannotCharge' }));
+      }
+      if (!(error instanceof PspUnavailable)) throw error;
+      // Nothing is submitted: the payment is still started and the citizen can simply try again.
+      const now = await payments.byId(id);
+      if (now && now.status !== 'started') return res.redirect(303, result);
+      logger.warn({ err: error, paymentId: id }, 'the PSP could not open an intent; the payment stays started');
+      return send(res, 503, cardPage({ lang, payment, action: withLang(path(id), lang), switchHref: switchOf(path(id), lang), csrf: csrf.issue(req, res, id), pspUrl: pspBrowserUrl, publishableKey, error: 'pspDown' }));
+    }
+
+    let outcome: ConfirmOutcome;
+    try {
+      const returnUrl = `${publicUrl}${path(id, '/return')}${lang === 'en' ? '?lang=en' : ''}`;
+      outcome = await psp.confirmIntent({ intentId: submitted.pspPaymentIntentId!, paymentMethodId: paymentMethod, returnUrl });
+    } catch (error) {
+      if (error instanceof PspRequestRefused) {
+        // A token the PSP does not know (or another request it refuses): not charged, and final.
+        logger.warn({ err: error, paymentId: id }, 'the PSP refused to confirm the intent; the payment fails');
+        await payments.transition(id, 'fail', { data: { code: error.code ?? 'payment_method_refused' } });
+        return res.redirect(303, result);
+      }
+      if (!(error instanceof PspUnavailable)) throw error;
+      // Whether the card was charged is unknown: the payment stays submitted, and reading its result asks the PSP again.
+      logger.warn({ err: error, paymentId: id }, 'the PSP did not answer the confirmation; the payment stays submitted');
+      return send(res, 503, unavailablePage({ lang, switchHref: switchOf(path(id), lang), resultHref: result }));
+    }
+    if (outcome.kind === 'requires_action') return res.redirect(303, outcome.redirectUrl);
+    await settle(submitted, outcome);
+    res.redirect(303, result);
+  });
+
+  // Back from the PSP's 3-D Secure page: its query string says how it went, but only the PSP is believed.
+  router.get('/pay/:id/return', async (req, res) => {
+    const lang = languageOf(req);
+    const payment = await open(req, res, lang);
+    if (!payment) return;
+    await refresh(payment);
+    res.redirect(303, withLang(path(payment.id, '/result'), lang));
+  });
+
+  router.get('/pay/:id/result', async (req, res) => {
+    const lang = languageOf(req);
+    const payment = await open(req, res, lang);
+    if (!payment) return;
+    if (payment.status === 'created' || payment.status === 'started') return res.redirect(303, withLang(path(payment.id), lang));
+    await showOutcome(res, await refresh(payment), lang, switchOf(req.path, lang));
+  });
+}
