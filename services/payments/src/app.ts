@@ -2,6 +2,7 @@ import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
 import { createMetrics, createServiceApp, notBuilt, type AccessTokenVerifier, type Logger } from '@tamkeen/http-kit';
 import type { Express } from 'express';
 import type { PaymentsConfig } from './config.js';
+import { ledgerRoutes } from './ledger/ledger-routes.js';
 import { paymentRepository } from './payments/payment-repository.js';
 import { paymentRoutes } from './payments/payment-routes.js';
 import { payRoutes } from './pay/pay-routes.js';
@@ -30,6 +31,7 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, psp,
       bodyLimit: config.BODY_LIMIT,
       ...(now ? { now } : {}),
     });
+    ledgerRoutes(router, { knex, verify: verifyAccessToken });
     notBuilt(router, '/payments/v1', 'Refunds, disputes and webhooks of the payments API (issue 5)');
     if (psp) {
       payRoutes(router, {

@@ -33,6 +33,9 @@ async function newPayment(body: object = passport): Promise<string> {
 }
 
 const status = async (id: string) => (await request(service.app).get(`/payments/v1/payments/${id}`).set('Authorization', write)).body.status as string;
+/** The ledger's postings for the payment: a succeeded payment has exactly one entry's. */
+const postings = (id: string) =>
+  service.stores.knex('journal_entries as e').join('postings as p', 'p.entry_id', 'e.id').join('ledger_accounts as a', 'a.id', 'p.account_id').where({ 'e.source_type': 'payment', 'e.source_id': id }).orderBy('p.id').select('e.id as entry', 'a.code', 'p.amount');
 
 /** Opens the page as a browser does: its cookie and the form's CSRF token. */
 async function openPage(id: string, lang?: 'en') {
@@ -133,6 +136,7 @@ describe('paying', () => {
     expect(paid.status).toBe(303);
     expect(paid.headers.location).toBe(`/pay/${id}/result?lang=en`);
     expect(await status(id)).toBe('succeeded');
+    expect((await postings(id)).map((p: { code: string; amount: string }) => [p.code, Number(p.amount)])).toEqual([['psp_receivable', 15_000], ['ministry_revenue:moi', -15_000]]);
     const result = await request(service.app).get(paid.headers.location!);
     expect(result.text).toContain('Payment received');
     expect(result.text).toContain('PASSPORT-2026-0042');
@@ -146,6 +150,7 @@ describe('paying', () => {
     const declined = await pay(id, GENERIC_DECLINE, 'en');
     expect(declined.status).toBe(303);
     expect(await status(id)).toBe('failed');
+    expect(await postings(id)).toEqual([]);
     const result = await request(service.app).get(declined.headers.location!);
     expect(result.text).toContain('Your card’s bank declined the payment.');
     expect(result.text).toContain('href="https://passports.moi.gov.ps/paid"');
@@ -166,6 +171,7 @@ describe('paying', () => {
     const returned = await request(service.app).get(`${returnUrl.pathname}${returnUrl.search}`);
     expect(returned.headers.location).toBe(`/pay/${id}/result?lang=ar`);
     expect(await status(id)).toBe('succeeded');
+    expect(await postings(id)).toHaveLength(2);
     // The intent's client secret came back in the query string: never in a log line.
     const secret = returnUrl.searchParams.get('payment_intent_client_secret')!;
     expect(secret).toMatch(/_secret_/);
@@ -184,6 +190,9 @@ describe('paying', () => {
     expect(await status(id)).toBe('succeeded');
     const events = (await request(service.app).get(`/payments/v1/payments/${id}/events`).set('Authorization', write)).body.events as { event: string }[];
     expect(events.map((e) => e.event)).toEqual(['create', 'start', 'submit', 'succeed']);
+    const posted = await postings(id);
+    expect(posted).toHaveLength(2);
+    expect(new Set(posted.map((p: { entry: string }) => p.entry)).size).toBe(1);
   });
 
   it('refuses a form without a card token, showing the form again', async () => {

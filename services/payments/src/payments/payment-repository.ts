@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { newestFirst, type Knex } from '@tamkeen/db';
 import type { Currency } from '../domain/money.js';
+import { postPaymentSucceeded } from '../ledger/payment-postings.js';
 import { outcomeOf, PAYMENT_EVENTS, type PaymentEvent, type PaymentStatus } from './payment-state.js';
 
 export interface Payment {
@@ -90,6 +91,19 @@ export interface PaymentEventRecord {
 /** What an event did: the payment after it, and whether it moved the payment now, had already, or was refused. */
 export type TransitionResult = { outcome: 'applied' | 'already' | 'refused'; payment: Payment } | { outcome: 'not_found' };
 
+/** Work done inside a transition's transaction once its event is applied: it commits or rolls back with the move. */
+export type OnApplied = (trx: Knex.Transaction, payment: Payment) => Promise<unknown>;
+
+/**
+ * What an applied event always does besides moving the payment, whoever applies it (the payment
+ * page, a PSP webhook, a sweep): a payment that succeeds is posted to the ledger in the same
+ * transaction, so a succeeded payment without its journal entry, or an entry without a succeeded
+ * payment, cannot exist.
+ */
+const EFFECTS: Partial<Record<PaymentEvent, OnApplied>> = {
+  succeed: postPaymentSucceeded,
+};
+
 /** Payments in PostgreSQL: created with their first event; every later change is a transition. */
 export function paymentRepository(knex: Knex) {
   return {
@@ -148,9 +162,11 @@ export function paymentRepository(knex: Knex) {
      * Applies `event` to the payment under a row lock, so that racing events (a double-clicked pay
      * button, a webhook delivered twice, a confirmation racing expiry) end in exactly one outcome:
      * the first moves the payment and is recorded; the others find it `already` there or are `refused`.
-     * `changes` are written with the move (e.g. the PSP's PaymentIntent id at submit).
+     * `changes` are written with the move (e.g. the PSP's PaymentIntent id at submit). The event's
+     * EFFECTS (the ledger entry of a success), then `onApplied`, run in the same transaction, only
+     * when the event is applied: if they throw, the payment does not move.
      */
-    async transition(id: string, event: PaymentEvent, { data = {}, changes = {} }: { data?: Record<string, unknown>; changes?: Partial<Pick<Row, 'psp_payment_intent_id' | 'paid_by'>> } = {}): Promise<TransitionResult> {
+    async transition(id: string, event: PaymentEvent, { data = {}, changes = {}, onApplied }: { data?: Record<string, unknown>; changes?: Partial<Pick<Row, 'psp_payment_intent_id' | 'paid_by'>>; onApplied?: OnApplied } = {}): Promise<TransitionResult> {
       return knex.transaction(async (trx) => {
         const current = await trx('payments').where({ id }).forUpdate().first<Row | undefined>();
         if (!current) return { outcome: 'not_found' } as const;
@@ -159,7 +175,10 @@ export function paymentRepository(knex: Knex) {
         const to = PAYMENT_EVENTS[event].to;
         const [moved] = await trx('payments').where({ id }).update({ ...changes, status: to, updated_at: trx.fn.now() }).returning<Row[]>('*');
         await trx('payment_events').insert({ payment_id: id, event, from_status: current.status, to_status: to, data });
-        return { outcome, payment: toPayment(moved!) };
+        const payment = toPayment(moved!);
+        await EFFECTS[event]?.(trx, payment);
+        await onApplied?.(trx, payment);
+        return { outcome, payment };
       });
     },
 
