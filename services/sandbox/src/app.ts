@@ -38,6 +38,10 @@ export function createApp({ config, logger, messages = new MessageStore(), mails
       logger,
       state: psp,
       clock,
+      webhooks: {
+        endpoints: config.STRIPE_WEBHOOK_URL ? [{ url: config.STRIPE_WEBHOOK_URL, secret: config.STRIPE_WEBHOOK_SECRET }] : [],
+        retryDelaysMs: config.STRIPE_WEBHOOK_RETRY_DELAYS_MS,
+      },
     });
   });
 }

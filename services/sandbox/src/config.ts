@@ -32,6 +32,19 @@ export const sandboxConfig = z.object({
    * API was called at, which is right when the caller and the browser see the same address.
    */
   SANDBOX_PUBLIC_URL: httpUrl().optional(),
+  /** Where the PSP posts its events (Stripe's webhooks), e.g. the payments service's webhook route. Unset: none are sent. */
+  STRIPE_WEBHOOK_URL: httpUrl().optional(),
+  /** The endpoint's signing secret (`whsec_…`): the payments service verifies `Stripe-Signature` with the same. */
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[0-9A-Za-z_]{8,}$/, { message: 'must be whsec_ followed by at least 8 letters or digits' })
+    .default('whsec_sandbox_0000000000000000'),
+  /** Pauses before each retry of a webhook that was not answered 2xx, in milliseconds, comma-separated. */
+  STRIPE_WEBHOOK_RETRY_DELAYS_MS: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, { message: 'must be milliseconds separated by commas, e.g. 1000,5000,30000' })
+    .default('1000,5000,30000,120000')
+    .transform((text) => text.split(',').map(Number)),
 });
 
 export type SandboxConfig = z.output<typeof sandboxConfig>;

@@ -9,8 +9,11 @@ import { listOf } from './lists.js';
 import { canonical, decodeParams, listParam, onlyKnown, stringParam, type Params } from './params.js';
 import { cancelPaymentIntent, confirmPaymentIntent, createPaymentIntent, paymentIntentOf, updatePaymentIntent, type IntentContext } from './payment-intents.js';
 import { createPaymentMethod, paymentMethodOf } from './payment-methods.js';
-import { balanceTransactionObject, chargeObject, expand, paymentIntentObject, paymentMethodObject, type StripeObject } from './resources.js';
+import { closeDispute, disputeOf, updateDispute } from './disputes.js';
+import { createRefund, refundOf, updateRefund } from './refunds.js';
+import { balanceTransactionObject, chargeObject, disputeObject, eventObject, expand, paymentIntentObject, paymentMethodObject, refundObject, type StripeObject } from './resources.js';
 import { StripeState, stripeId } from './state.js';
+import { createWebhookEndpoint, sendWebhooks, webhookEndpointObject, webhookEndpointOf, type WebhookEndpoint } from './webhooks.js';
 
 export interface StripeApiOptions {
   /** The account's secret key (`sk_test_…`): every endpoint. */
@@ -25,9 +28,11 @@ export interface StripeApiOptions {
   state?: StripeState;
   /** Milliseconds since the epoch; tests move time. */
   clock?: () => number;
+  /** Where events are posted (Stripe's webhooks), and the retry pauses. */
+  webhooks?: { endpoints: WebhookEndpoint[]; retryDelaysMs: number[]; timeoutMs?: number };
 }
 
-type Method = 'get' | 'post';
+type Method = 'get' | 'post' | 'delete';
 
 interface Call {
   req: Request;
@@ -70,14 +75,23 @@ function apiKeyOf(req: Request, options: StripeApiOptions): ApiKey {
 
 /**
  * The Stripe-compatible PSP (a subset of Stripe's v1 API): PaymentMethods, PaymentIntents,
- * Charges (read) and BalanceTransactions, with Stripe's form encoding, keys, errors and
- * idempotency, so that the official `stripe` library works against it unchanged.
+ * Charges (read), BalanceTransactions, Refunds, Disputes, Events and WebhookEndpoints, with
+ * Stripe's form encoding, keys, errors, idempotency and signed webhooks, so that the official
+ * `stripe` library works against it unchanged.
  */
 export function stripeApi(router: IRouter, options: StripeApiOptions): StripeState {
   const state = options.state ?? new StripeState();
   const clock = options.clock ?? Date.now;
   const idempotency = new IdempotencyStore(clock);
   const nowSeconds = () => Math.floor(clock() / 1000);
+  // Signatures carry the real time: receivers check it against their own clock (5 minutes' tolerance).
+  sendWebhooks(state, {
+    endpoints: options.webhooks?.endpoints ?? [],
+    retryDelaysMs: options.webhooks?.retryDelaysMs ?? [1_000, 5_000, 30_000, 120_000],
+    timeoutMs: options.webhooks?.timeoutMs ?? 10_000,
+    logger: options.logger,
+    nowSeconds: () => Math.floor(Date.now() / 1000),
+  });
   const chargeContext = (): ChargeContext => ({ now: nowSeconds(), availableAfterDays: options.availableAfterDays });
   const intentContext = (req: Request): IntentContext => {
     const base = options.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
@@ -103,7 +117,7 @@ export function stripeApi(router: IRouter, options: StripeApiOptions): StripeSta
       try {
         const apiKey = apiKeyOf(req, options);
         if (apiKey.kind === 'publishable' && !publishable) throw publishableKeyRefused();
-        const params = decodeParams(method === 'get' ? req.query : req.body);
+        const params = decodeParams(method === 'post' ? req.body : req.query);
         const key = method === 'post' ? req.get('idempotency-key') : undefined;
         if (key !== undefined) {
           res.setHeader('Idempotency-Key', key);
@@ -195,6 +209,81 @@ export function stripeApi(router: IRouter, options: StripeApiOptions): StripeSta
     const txn = state.balanceTransactions.get(call.id);
     if (!txn) throw resourceMissing('balance transaction', call.id, 'id');
     return respond(call, balanceTransactionObject(txn, call.now));
+  });
+
+  // Refunds
+  endpoint('post', '/refunds', (call) => respond(call, refundObject(createRefund(state, call.params, call.now))));
+  endpoint('get', '/refunds', (call) => {
+    const charge = stringParam(call.params, 'charge');
+    const intent = stringParam(call.params, 'payment_intent');
+    return respond(
+      call,
+      listOf(state.refunds.values(), call.params, '/v1/refunds', refundObject, ['charge', 'payment_intent'], (r) => (charge === undefined || r.chargeId === charge) && (intent === undefined || r.paymentIntentId === intent)),
+    );
+  });
+  endpoint('get', '/refunds/:id', (call) => {
+    onlyKnown(call.params, ['expand']);
+    return respond(call, refundObject(refundOf(state, call.id)));
+  });
+  endpoint('post', '/refunds/:id', (call) => respond(call, refundObject(updateRefund(refundOf(state, call.id), call.params))));
+
+  // Disputes: opened by the issuer (the dispute test cards), answered with evidence or accepted.
+  endpoint('get', '/disputes', (call) => {
+    const charge = stringParam(call.params, 'charge');
+    const intent = stringParam(call.params, 'payment_intent');
+    return respond(
+      call,
+      listOf(
+        state.disputes.values(),
+        call.params,
+        '/v1/disputes',
+        (d) => disputeObject(d, state, call.now),
+        ['charge', 'payment_intent'],
+        (d) => (charge === undefined || d.chargeId === charge) && (intent === undefined || d.paymentIntentId === intent),
+      ),
+    );
+  });
+  endpoint('get', '/disputes/:id', (call) => {
+    onlyKnown(call.params, ['expand']);
+    return respond(call, disputeObject(disputeOf(state, call.id), state, call.now));
+  });
+  endpoint('post', '/disputes/:id', (call) => respond(call, disputeObject(updateDispute(state, disputeOf(state, call.id), call.params, call.now), state, call.now)));
+  endpoint('post', '/disputes/:id/close', (call) => respond(call, disputeObject(closeDispute(state, disputeOf(state, call.id), call.params, call.now), state, call.now)));
+
+  // Events: every change above, 30 days as Stripe keeps them (here: while the sandbox runs).
+  endpoint('get', '/events', (call) => {
+    const type = stringParam(call.params, 'type');
+    const types = listParam(call.params, 'types');
+    const matches = (eventType: string, pattern: string) => (pattern.endsWith('.*') ? eventType.startsWith(pattern.slice(0, -1)) : eventType === pattern);
+    if (type !== undefined && types !== undefined) throw invalidRequest('You may only specify one of these parameters: type, types.', { param: 'types', code: 'parameters_exclusive' });
+    return respond(
+      call,
+      listOf(state.events.values(), call.params, '/v1/events', eventObject, ['type', 'types', 'delivery_success'], (e) =>
+        (type === undefined || matches(e.type, type)) && (types === undefined || types.some((t) => matches(e.type, t))),
+      ),
+    );
+  });
+  endpoint('get', '/events/:id', (call) => {
+    onlyKnown(call.params, ['expand']);
+    const event = state.events.get(call.id);
+    if (!event) throw resourceMissing('event', call.id, 'id');
+    return respond(call, eventObject(event));
+  });
+
+  // Webhook endpoints registered through the API (besides STRIPE_WEBHOOK_URL).
+  endpoint('post', '/webhook_endpoints', (call) => webhookEndpointObject(createWebhookEndpoint(state, call.params, call.now), true));
+  endpoint('get', '/webhook_endpoints', (call) =>
+    listOf(state.webhookEndpoints.values(), call.params, '/v1/webhook_endpoints', (e) => webhookEndpointObject(e)),
+  );
+  endpoint('get', '/webhook_endpoints/:id', (call) => {
+    onlyKnown(call.params, ['expand']);
+    return webhookEndpointObject(webhookEndpointOf(state, call.id));
+  });
+  endpoint('delete', '/webhook_endpoints/:id', (call) => {
+    onlyKnown(call.params, []);
+    const found = webhookEndpointOf(state, call.id);
+    state.webhookEndpoints.delete(found.id);
+    return { id: found.id, object: 'webhook_endpoint', deleted: true };
   });
 
   // Anything else under /v1 is answered as Stripe answers an unknown URL, body errors too.

@@ -30,7 +30,8 @@ function chargeBase(state: StripeState, pi: PaymentIntentRecord, pm: PaymentMeth
     metadata: { ...pi.metadata },
     receiptEmail: pi.receiptEmail,
     disputed: false,
-    pendingDispute: null,
+    disputeId: null,
+    amountRefunded: 0,
   };
 }
 
@@ -55,11 +56,6 @@ export function recordSucceededCharge(state: StripeState, pi: PaymentIntentRecor
     description: pi.description,
   };
   charge.balanceTransactionId = txn.id;
-  if (pm.card.outcome.kind === 'succeed_then_dispute') {
-    // The issuer disputes the payment; the Dispute object itself comes with the Disputes resource.
-    charge.disputed = true;
-    charge.pendingDispute = { reason: pm.card.outcome.reason };
-  }
   state.charges.set(charge.id, charge);
   state.balanceTransactions.set(txn.id, txn);
   return charge;

@@ -3,7 +3,8 @@ import { checkAmount, currencyOf } from './currencies.js';
 import { cardError, docUrl, invalidRequest, missingParam, resourceMissing, unexpectedState, type StripeApiError } from './errors.js';
 import { applyMetadata, booleanParam, integerParam, listParam, onlyKnown, requiredString, stringParam, type Params } from './params.js';
 import { paymentMethodOf } from './payment-methods.js';
-import { paymentIntentObject } from './resources.js';
+import { openDispute } from './disputes.js';
+import { chargeObject, paymentIntentObject } from './resources.js';
 import { type PaymentIntentRecord, type PaymentIntentStatus, type StripeState, stripeId } from './state.js';
 
 export interface IntentContext extends ChargeContext {
@@ -82,6 +83,7 @@ export function createPaymentIntent(state: StripeState, params: Params, context:
   };
   pi.clientSecret = `${pi.id}_secret_${stripeId('x', 25).slice(2)}`;
   state.paymentIntents.set(pi.id, pi);
+  state.recordEvent('payment_intent.created', paymentIntentObject(pi, state), context.now);
   if (confirm) confirmPaymentIntent(state, pi, returnUrl ? { return_url: returnUrl } : {}, context);
   return pi;
 }
@@ -161,6 +163,7 @@ export function confirmPaymentIntent(state: StripeState, pi: PaymentIntentRecord
       state.challenges.set(challengeId, pi.id);
       pi.status = 'requires_action';
       pi.challenge = { id: challengeId, url: context.challengeUrl(challengeId) };
+      state.recordEvent('payment_intent.requires_action', paymentIntentObject(pi, state), context.now);
       return pi;
     }
     case 'decline': {
@@ -180,6 +183,8 @@ export function confirmPaymentIntent(state: StripeState, pi: PaymentIntentRecord
       };
       const error = cardError(outcome.code, outcome.message, { ...(outcome.declineCode ? { decline_code: outcome.declineCode } : {}), ...(outcome.param ? { param: outcome.param } : {}) });
       const piObject = paymentIntentObject(pi, state);
+      state.recordEvent('charge.failed', chargeObject(charge), context.now);
+      state.recordEvent('payment_intent.payment_failed', paymentIntentObject(pi, state), context.now);
       throw error.withDetails({ charge: charge.id, payment_intent: piObject, payment_method: (piObject.last_payment_error as { payment_method?: unknown }).payment_method });
     }
     default:
@@ -196,6 +201,13 @@ function succeed(state: StripeState, pi: PaymentIntentRecord, context: ChargeCon
   pi.latestChargeId = charge.id;
   pi.lastPaymentError = null;
   pi.challenge = null;
+  state.recordEvent('charge.succeeded', chargeObject(charge), context.now);
+  state.recordEvent('payment_intent.succeeded', paymentIntentObject(pi, state), context.now);
+  const outcome = pm.card.outcome;
+  if (outcome.kind === 'succeed_then_dispute') {
+    // The cardholder's bank disputes the payment right after it succeeded (Stripe's dispute test cards).
+    openDispute(state, charge, outcome.reason, outcome.inquiry ?? false, context.now);
+  }
 }
 
 /** The cardholder's answer on the challenge page. Returns the PaymentIntent, or undefined if the challenge is no longer open. */
@@ -217,6 +229,7 @@ export function completeChallenge(state: StripeState, challengeId: string, passe
     pi.status = 'requires_payment_method';
     pi.paymentMethodId = null;
     pi.challenge = null;
+    state.recordEvent('payment_intent.payment_failed', paymentIntentObject(pi, state), context.now);
   }
   return pi;
 }
@@ -246,5 +259,6 @@ export function cancelPaymentIntent(state: StripeState, pi: PaymentIntentRecord,
   pi.canceledAt = now;
   pi.cancellationReason = reason ?? null;
   pi.challenge = null;
+  state.recordEvent('payment_intent.canceled', paymentIntentObject(pi, state), now);
   return pi;
 }

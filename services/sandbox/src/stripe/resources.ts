@@ -1,9 +1,44 @@
 import { invalidRequest } from './errors.js';
-import type { BalanceTransactionRecord, ChargeRecord, LastPaymentError, PaymentIntentRecord, PaymentMethodRecord, StripeState } from './state.js';
+import type { BalanceTransactionRecord, ChargeRecord, DisputeRecord, EventRecord, LastPaymentError, PaymentIntentRecord, PaymentMethodRecord, RefundRecord, StripeState } from './state.js';
+
+/** The API version the sandbox's objects follow (the official `stripe` package v23's). */
+export const API_VERSION = '2026-10-28.endive';
 
 /** The objects as Stripe's API shows them (field shapes from Stripe's published fixtures and the `stripe` package types). */
 
 export type StripeObject = Record<string, unknown>;
+
+/** Stripe's dispute evidence fields (text ones; file ones take a file id, kept as given). */
+export const EVIDENCE_FIELDS = [
+  'access_activity_log',
+  'billing_address',
+  'cancellation_policy',
+  'cancellation_policy_disclosure',
+  'cancellation_rebuttal',
+  'customer_communication',
+  'customer_email_address',
+  'customer_name',
+  'customer_purchase_ip',
+  'customer_signature',
+  'duplicate_charge_documentation',
+  'duplicate_charge_explanation',
+  'duplicate_charge_id',
+  'product_description',
+  'receipt',
+  'refund_policy',
+  'refund_policy_disclosure',
+  'refund_refusal_explanation',
+  'service_date',
+  'service_documentation',
+  'shipping_address',
+  'shipping_carrier',
+  'shipping_date',
+  'shipping_documentation',
+  'shipping_tracking_number',
+  'uncategorized_file',
+  'uncategorized_text',
+] as const;
+
 
 export function paymentMethodObject(pm: PaymentMethodRecord): StripeObject {
   const { card } = pm;
@@ -112,7 +147,7 @@ export function chargeObject(charge: ChargeRecord): StripeObject {
     object: 'charge',
     amount: charge.amount,
     amount_captured: succeeded ? charge.amount : 0,
-    amount_refunded: 0,
+    amount_refunded: charge.amountRefunded,
     application: null,
     application_fee: null,
     application_fee_amount: null,
@@ -157,7 +192,7 @@ export function chargeObject(charge: ChargeRecord): StripeObject {
     receipt_email: charge.receiptEmail,
     receipt_number: null,
     receipt_url: null,
-    refunded: false,
+    refunded: succeeded && charge.amountRefunded >= charge.amount,
     review: null,
     shipping: null,
     source_transfer: null,
@@ -190,6 +225,80 @@ export function balanceTransactionObject(txn: BalanceTransactionRecord, now: num
   };
 }
 
+export function refundObject(refund: RefundRecord): StripeObject {
+  return {
+    id: refund.id,
+    object: 'refund',
+    amount: refund.amount,
+    balance_transaction: refund.balanceTransactionId,
+    charge: refund.chargeId,
+    created: refund.created,
+    currency: refund.currency,
+    description: null,
+    destination_details: { card: { reference: null, reference_status: 'pending', reference_type: 'acquirer_reference_number', type: 'refund' }, type: 'card' },
+    metadata: refund.metadata,
+    payment_intent: refund.paymentIntentId,
+    reason: refund.reason,
+    receipt_number: null,
+    source_transfer_reversal: null,
+    status: refund.status,
+    transfer_reversal: null,
+  };
+}
+
+export function disputeObject(dispute: DisputeRecord, state: StripeState, now: number): StripeObject {
+  const evidence: Record<string, unknown> = {};
+  for (const field of EVIDENCE_FIELDS) evidence[field] = dispute.evidence[field] ?? null;
+  evidence.enhanced_evidence = {};
+  const charge = state.charges.get(dispute.chargeId);
+  const inquiry = dispute.status.startsWith('warning_');
+  return {
+    id: dispute.id,
+    object: 'dispute',
+    amount: dispute.amount,
+    balance_transactions: dispute.balanceTransactionIds.flatMap((id) => {
+      const txn = state.balanceTransactions.get(id);
+      return txn ? [balanceTransactionObject(txn, now)] : [];
+    }),
+    charge: dispute.chargeId,
+    created: dispute.created,
+    currency: dispute.currency,
+    enhanced_eligibility_types: [],
+    evidence,
+    evidence_details: {
+      due_by: dispute.dueBy,
+      enhanced_eligibility: {},
+      has_evidence: Object.keys(dispute.evidence).length > 0,
+      past_due: now > dispute.dueBy,
+      submission_count: dispute.submissionCount,
+    },
+    is_charge_refundable: inquiry,
+    livemode: false,
+    metadata: dispute.metadata,
+    payment_intent: dispute.paymentIntentId,
+    payment_method_details: {
+      card: { brand: charge?.card.brand ?? 'visa', case_type: inquiry ? 'inquiry' : 'chargeback', network_reason_code: dispute.reason === 'fraudulent' ? '10.4' : '13.1' },
+      type: 'card',
+    },
+    reason: dispute.reason,
+    status: dispute.status,
+  };
+}
+
+export function eventObject(event: EventRecord): StripeObject {
+  return {
+    id: event.id,
+    object: 'event',
+    api_version: API_VERSION,
+    created: event.created,
+    data: event.previousAttributes ? { object: event.object, previous_attributes: event.previousAttributes } : { object: event.object },
+    livemode: false,
+    pending_webhooks: event.pendingWebhooks,
+    request: { id: null, idempotency_key: null },
+    type: event.type,
+  };
+}
+
 /** Any object by its id, as `expand[]` needs it. */
 export function objectById(id: string, state: StripeState, now: number): StripeObject | undefined {
   if (id.startsWith('pm_')) {
@@ -207,6 +316,14 @@ export function objectById(id: string, state: StripeState, now: number): StripeO
   if (id.startsWith('txn_')) {
     const txn = state.balanceTransactions.get(id);
     return txn && balanceTransactionObject(txn, now);
+  }
+  if (id.startsWith('re_')) {
+    const refund = state.refunds.get(id);
+    return refund && refundObject(refund);
+  }
+  if (id.startsWith('du_')) {
+    const dispute = state.disputes.get(id);
+    return dispute && disputeObject(dispute, state, now);
   }
   return undefined;
 }

@@ -93,11 +93,9 @@ export interface ChargeRecord {
   balanceTransactionId: string | null;
   threeDSecure: boolean;
   disputed: boolean;
-  /**
-   * A dispute the card's issuer will open (test card 4000000000000259); the Disputes resource
-   * (next) turns it into a Dispute object and its balance transaction.
-   */
-  pendingDispute: { reason: string } | null;
+  /** The dispute the card's issuer opened (dispute test cards), if any. */
+  disputeId: string | null;
+  amountRefunded: number;
 }
 
 export interface FeeDetail {
@@ -119,9 +117,64 @@ export interface BalanceTransactionRecord {
   net: number;
   availableOn: number;
   sourceId: string;
-  type: 'charge';
-  reportingCategory: 'charge';
+  type: 'charge' | 'refund' | 'adjustment';
+  reportingCategory: 'charge' | 'refund' | 'dispute' | 'dispute_reversal';
   description: string | null;
+}
+
+export interface RefundRecord {
+  id: string;
+  seq: number;
+  created: number;
+  amount: number;
+  currency: string;
+  chargeId: string;
+  paymentIntentId: string;
+  reason: 'duplicate' | 'fraudulent' | 'requested_by_customer' | null;
+  metadata: Metadata;
+  balanceTransactionId: string;
+  status: 'succeeded';
+}
+
+export type DisputeStatus = 'warning_needs_response' | 'warning_under_review' | 'warning_closed' | 'needs_response' | 'under_review' | 'won' | 'lost';
+
+export interface DisputeRecord {
+  id: string;
+  seq: number;
+  created: number;
+  amount: number;
+  currency: string;
+  chargeId: string;
+  paymentIntentId: string;
+  reason: string;
+  status: DisputeStatus;
+  evidence: Record<string, string>;
+  submissionCount: number;
+  dueBy: number;
+  metadata: Metadata;
+  /** Funds withdrawn (and reinstated if won), oldest first. */
+  balanceTransactionIds: string[];
+}
+
+export interface WebhookEndpointRecord {
+  id: string;
+  seq: number;
+  created: number;
+  url: string;
+  secret: string;
+  enabledEvents: string[];
+  description: string | null;
+  metadata: Metadata;
+}
+
+export interface EventRecord {
+  id: string;
+  seq: number;
+  created: number;
+  type: string;
+  object: Record<string, unknown>;
+  previousAttributes: Record<string, unknown> | null;
+  pendingWebhooks: number;
 }
 
 /**
@@ -133,11 +186,25 @@ export class StripeState {
   readonly paymentIntents = new Map<string, PaymentIntentRecord>();
   readonly charges = new Map<string, ChargeRecord>();
   readonly balanceTransactions = new Map<string, BalanceTransactionRecord>();
+  readonly refunds = new Map<string, RefundRecord>();
+  readonly disputes = new Map<string, DisputeRecord>();
+  readonly events = new Map<string, EventRecord>();
+  readonly webhookEndpoints = new Map<string, WebhookEndpointRecord>();
   /** Challenge id → PaymentIntent id. */
   readonly challenges = new Map<string, string>();
+  /** Called with each new event (the webhook sender listens). */
+  readonly eventListeners: Array<(event: EventRecord) => void> = [];
   private seq = 0;
 
   nextSeq(): number {
     return ++this.seq;
+  }
+
+  /** Records that something changed: an Event with a snapshot of the object as it is now. */
+  recordEvent(type: string, object: Record<string, unknown>, now: number, previousAttributes: Record<string, unknown> | null = null): EventRecord {
+    const event: EventRecord = { id: stripeId('evt'), seq: this.nextSeq(), created: now, type, object, previousAttributes, pendingWebhooks: 0 };
+    this.events.set(event.id, event);
+    for (const listener of this.eventListeners) listener(event);
+    return event;
   }
 }

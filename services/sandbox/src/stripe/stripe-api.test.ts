@@ -217,7 +217,7 @@ describe('sandbox PSP, driven by the official stripe library', () => {
     expect((await stripe.paymentIntents.list({ created: { lt: since } })).data.every((p) => p.created < since)).toBe(true);
   });
 
-  it('records on the charge that 4000000000000259 will be disputed', async () => {
+  it('marks the charge of 4000000000000259 disputed (the Dispute itself: refunds-disputes-events.test.ts)', async () => {
     const pm = await tokenise('4000000000000259');
     const pi = await stripe.paymentIntents.create({ amount: 3_000, currency: 'usd', payment_method: pm.id, confirm: true, expand: ['latest_charge'] });
     expect(pi.status).toBe('succeeded');

@@ -6,8 +6,8 @@ import { createHmac } from 'node:crypto';
  */
 export type CardOutcome =
   | { kind: 'succeed' }
-  /** Succeeds, then the cardholder disputes it (Stripe opens a `fraudulent` dispute). */
-  | { kind: 'succeed_then_dispute'; reason: 'fraudulent' | 'product_not_received' }
+  /** Succeeds, then the cardholder's bank disputes it at once: a chargeback, or an inquiry (no funds withdrawn). */
+  | { kind: 'succeed_then_dispute'; reason: 'fraudulent' | 'product_not_received'; inquiry?: boolean }
   | { kind: 'decline'; code: string; declineCode?: string; message: string; param?: string }
   /** 3-D Secure: the payment waits for the cardholder's challenge. */
   | { kind: 'authenticate' };
@@ -43,6 +43,7 @@ export const TEST_CARDS: Record<string, TestCard> = {
   // Disputes after a successful payment.
   '4000000000000259': { outcome: { kind: 'succeed_then_dispute', reason: 'fraudulent' } },
   '4000000000002685': { outcome: { kind: 'succeed_then_dispute', reason: 'product_not_received' } },
+  '4000000000001976': { outcome: { kind: 'succeed_then_dispute', reason: 'fraudulent', inquiry: true } },
 };
 
 export function luhnValid(number: string): boolean {
