@@ -8,3 +8,4 @@ export { runMigrateCommand } from './migrate-command.js';
 export { batched, type BatchOptions } from './batched.js';
 export { tokenBucket, type TokenBucket, type Turn } from './token-bucket.js';
 export { newestFirst, type NewestFirstPage } from './newest-first.js';
+export { webhookEndpoints } from './webhook-endpoints.js';

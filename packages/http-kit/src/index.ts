@@ -16,3 +16,5 @@ export { idempotencyKeyOf, requestHash } from './idempotency.js';
 export { cursorParam, encodeCursor, listQueryFields, pageOf, type PageCursor } from './pagination.js';
 export { startService, type ListenConfig } from './start-service.js';
 export { accessTokenVerifier, bearerTokenOf, callerOf, insufficientScope, keysUnavailable, requireScope, type AccessTokenOptions, type AccessTokenVerifier, type Caller } from './bearer-auth.js';
+export { newWebhookSecret, postWebhook, verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER, webhookSignature, type WebhookPostResult } from './webhook.js';
+export { webhookEndpointRoutes, type WebhookEndpointStore } from './webhook-endpoint-routes.js';

@@ -6,6 +6,7 @@ import { ledgerRoutes } from './ledger/ledger-routes.js';
 import { paymentRepository } from './payments/payment-repository.js';
 import { paymentRoutes } from './payments/payment-routes.js';
 import { payRoutes } from './pay/pay-routes.js';
+import { webhookRoutes } from './webhooks/webhook-routes.js';
 import type { PaymentProvider } from './psp/payment-provider.js';
 
 export interface PaymentsDeps {
@@ -24,7 +25,7 @@ export interface PaymentsDeps {
 export function createApp({ config, logger, knex, redis, verifyAccessToken, psp, now }: PaymentsDeps): Express {
   return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('payments'), bodyLimit: config.BODY_LIMIT }, (router) => {
     paymentRoutes(router, {
-      payments: paymentRepository(knex),
+      payments: paymentRepository(knex, { publicUrl: config.PUBLIC_URL }),
       verify: verifyAccessToken,
       publicUrl: config.PUBLIC_URL,
       expiryMinutes: config.PAYMENT_EXPIRY_MINUTES,
@@ -32,10 +33,11 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, psp,
       ...(now ? { now } : {}),
     });
     ledgerRoutes(router, { knex, verify: verifyAccessToken });
-    notBuilt(router, '/payments/v1', 'Refunds, disputes and webhooks of the payments API (issue 5)');
+    webhookRoutes(router, { knex, verify: verifyAccessToken });
+    notBuilt(router, '/payments/v1', 'Refunds and disputes of the payments API (issue 5)');
     if (psp) {
       payRoutes(router, {
-        payments: paymentRepository(knex),
+        payments: paymentRepository(knex, { publicUrl: config.PUBLIC_URL }),
         psp,
         logger,
         publicUrl: config.PUBLIC_URL,

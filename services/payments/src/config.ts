@@ -22,6 +22,15 @@ export const paymentsConfig = z.object({
   PSP_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_[0-9A-Za-z_]{8,}$/, { message: 'must be a publishable key: pk_test_ or pk_live_ followed by letters and digits' }),
   /** How long one call to the PSP may take before it counts as unavailable (under the gateway's 30 s). */
   PSP_TIMEOUT_MS: positiveInt(20_000),
+  /** The webhook relay: how often it looks at the outbox when idle. */
+  WEBHOOK_POLL_MS: positiveInt(1_000),
+  /** Posts of one notice before it is dead-lettered (about two days with the defaults below). */
+  WEBHOOK_MAX_ATTEMPTS: positiveInt(16),
+  /** The first retry's delay; each next one doubles (with jitter) up to WEBHOOK_MAX_BACKOFF_MS. */
+  WEBHOOK_BACKOFF_MS: positiveInt(10_000),
+  WEBHOOK_MAX_BACKOFF_MS: positiveInt(6 * 3_600_000),
+  /** How long a ministry's endpoint may take to answer a post. */
+  WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
 });
 
 export type PaymentsConfig = z.output<typeof paymentsConfig>;

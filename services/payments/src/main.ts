@@ -6,11 +6,22 @@ import { paymentsConfig } from './config.js';
 import { startExpirySweep } from './payments/payment-expiry.js';
 import { paymentRepository } from './payments/payment-repository.js';
 import { stripeAdapter } from './psp/stripe-adapter.js';
+import { startOutboxRelay } from './webhooks/outbox-relay.js';
 
 const config = loadConfigOrExit('payments', paymentsConfig);
 const logger = createLogger({ service: 'payments', level: config.LOG_LEVEL });
 const stores = openStores(config, 'payments', logger);
 const verifyAccessToken = accessTokenVerifier({ jwksUrl: config.ACCESS_TOKEN_JWKS_URL, issuer: config.ACCESS_TOKEN_ISSUER, audience: config.ACCESS_TOKEN_AUDIENCE });
 const psp = stripeAdapter({ apiUrl: config.PSP_API_URL, secretKey: config.PSP_SECRET_KEY, timeoutMs: config.PSP_TIMEOUT_MS });
-const expirySweep = startExpirySweep(paymentRepository(stores.knex), (error) => logger.error({ err: error }, 'the payment expiry sweep failed; it runs again in a minute'));
-await startService(createApp({ config, logger, ...stores, verifyAccessToken, psp }), config, logger, [expirySweep.stop, stores.close]);
+const expirySweep = startExpirySweep(paymentRepository(stores.knex, { publicUrl: config.PUBLIC_URL }), (error) => logger.error({ err: error }, 'the payment expiry sweep failed; it runs again in a minute'));
+// Every instance runs a relay: they share the outbox's rows without posting one twice.
+const relay = startOutboxRelay({
+  knex: stores.knex,
+  logger,
+  pollMs: config.WEBHOOK_POLL_MS,
+  maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+  backoffMs: config.WEBHOOK_BACKOFF_MS,
+  maxBackoffMs: config.WEBHOOK_MAX_BACKOFF_MS,
+  timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+});
+await startService(createApp({ config, logger, ...stores, verifyAccessToken, psp }), config, logger, [expirySweep.stop, relay.stop, stores.close]);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createLogger } from '@tamkeen/http-kit';
+import { createLogger, webhookSignature } from '@tamkeen/http-kit';
 import { logCapture, waitFor } from '@tamkeen/testing';
 import { Queue } from 'bullmq';
 import request from 'supertest';
@@ -13,7 +13,7 @@ import { smtpEmailProvider } from './email-provider.js';
 import { LANE_QUEUES } from './lanes.js';
 import { startWorkers, type RunningWorkers } from './workers.js';
 import { createDeliveryMetrics, workerApp } from './worker-metrics.js';
-import { startWebhookWorker, WEBHOOK_QUEUE, webhookSignature } from './webhooks.js';
+import { startWebhookWorker, WEBHOOK_QUEUE } from './webhooks.js';
 
 let service: TestNotifications;
 let sandbox: RunningSandbox;

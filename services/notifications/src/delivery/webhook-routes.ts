@@ -1,8 +1,7 @@
-import type { Knex } from '@tamkeen/db';
-import { callerOf, NotFound, requireScope, resource, validate, type AccessTokenVerifier } from '@tamkeen/http-kit';
+import { webhookEndpoints, type Knex } from '@tamkeen/db';
+import { requireScope, webhookEndpointRoutes, type AccessTokenVerifier } from '@tamkeen/http-kit';
 import type { IRouter } from 'express';
 import { z } from 'zod';
-import { newWebhookSecret } from './webhooks.js';
 
 const webhookInput = z
   .object({
@@ -15,35 +14,9 @@ const webhookInput = z
  * in that answer), GET shows the URL, DELETE stops the posts.
  */
 export function webhookRoutes(router: IRouter, knex: Knex, verify: AccessTokenVerifier): void {
-  const manage = requireScope(verify, 'notifications:send');
-  resource(router, '/notifications/v1/webhook', {
-    put: [
-      manage,
-      async (req, res) => {
-        const { url } = validate(webhookInput, req.body);
-        const organisationId = callerOf(res).organisationId;
-        const secret = newWebhookSecret();
-        await knex('organisation_webhooks')
-          .insert({ organisation_id: organisationId, url, secret })
-          .onConflict('organisation_id')
-          .merge({ url, secret, updated_at: knex.fn.now() });
-        res.json({ url, secret });
-      },
-    ],
-    get: [
-      manage,
-      async (_req, res) => {
-        const row = await knex('organisation_webhooks').where({ organisation_id: callerOf(res).organisationId }).first<{ url: string } | undefined>('url');
-        if (!row) throw new NotFound('Your organisation has no webhook.');
-        res.json({ url: row.url });
-      },
-    ],
-    delete: [
-      manage,
-      async (_req, res) => {
-        await knex('organisation_webhooks').where({ organisation_id: callerOf(res).organisationId }).delete();
-        res.status(204).end();
-      },
-    ],
+  webhookEndpointRoutes(router, '/notifications/v1/webhook', {
+    guard: requireScope(verify, 'notifications:send'),
+    input: webhookInput,
+    store: webhookEndpoints(knex, 'organisation_webhooks'),
   });
 }

@@ -1,23 +1,9 @@
-import { createHmac, randomBytes } from 'node:crypto';
 import type { Knex } from '@tamkeen/db';
-import type { Logger } from '@tamkeen/http-kit';
+import { postWebhook, type Logger } from '@tamkeen/http-kit';
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 export const WEBHOOK_QUEUE = 'notification-webhooks';
-
-/** A fresh signing secret for an organisation's webhook (shown to it once, when set). */
-export function newWebhookSecret(): string {
-  return `whsec_${randomBytes(24).toString('base64url')}`;
-}
-
-/**
- * `Tamkeen-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`, as Stripe signs its
- * webhooks: the receiver recomputes it with its secret and refuses old timestamps (replays).
- */
-export function webhookSignature(secret: string, body: string, at = Math.floor(Date.now() / 1000)): string {
-  return `t=${at},v1=${createHmac('sha256', secret).update(`${at}.${body}`).digest('hex')}`;
-}
 
 /**
  * A RETURNING column for an update of `notifications`: whether its organisation has a webhook,
@@ -70,15 +56,8 @@ export function startWebhookWorker({ connection, prefix, knex, logger }: { conne
         .first<Target | undefined>('n.id', 'n.reference', 'n.type', 'n.status', 'n.updated_at', 'w.url', 'w.secret');
       if (!target) return 'no webhook';
       const body = JSON.stringify({ id: target.id, reference: target.reference, type: target.type, status: job.data.status, updated_at: target.updated_at.toISOString() });
-      const response = await fetch(target.url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Tamkeen-Signature': webhookSignature(target.secret, body) },
-        body,
-        signal: AbortSignal.timeout(10_000),
-        redirect: 'manual',
-      });
-      await response.body?.cancel();
-      if (!response.ok) throw new Error(`the webhook answered ${response.status}`);
+      const posted = await postWebhook(target.url, target.secret, body);
+      if (!posted.delivered) throw new Error(`the webhook was not acknowledged: ${posted.reason}`);
       return 'posted';
     },
     { connection, prefix, concurrency: 20 },

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { newestFirst, type Knex } from '@tamkeen/db';
 import type { Currency } from '../domain/money.js';
 import { postPaymentSucceeded } from '../ledger/payment-postings.js';
+import { recordInOutbox } from '../webhooks/outbox.js';
 import { outcomeOf, PAYMENT_EVENTS, type PaymentEvent, type PaymentStatus } from './payment-state.js';
 
 export interface Payment {
@@ -104,8 +105,13 @@ const EFFECTS: Partial<Record<PaymentEvent, OnApplied>> = {
   succeed: postPaymentSucceeded,
 };
 
-/** Payments in PostgreSQL: created with their first event; every later change is a transition. */
-export function paymentRepository(knex: Knex) {
+/**
+ * Payments in PostgreSQL: created with their first event; every later change is a transition.
+ * Creation and every applied transition also write the change's notice to the outbox in their
+ * transaction, for the ministry's webhook (webhooks/outbox-relay.ts); `publicUrl` gives the
+ * notices' `next_url`.
+ */
+export function paymentRepository(knex: Knex, { publicUrl }: { publicUrl?: string } = {}) {
   return {
     /**
      * Creates the payment once per Idempotency-Key: one statement decides a race between requests
@@ -138,8 +144,10 @@ export function paymentRepository(knex: Knex) {
           if (!first) throw new Error('an insert that conflicted on its Idempotency-Key found no payment with that key');
           return { outcome: first.request_hash === payment.requestHash ? 'repeated' : 'key reused', payment: toPayment(first) };
         }
-        await trx('payment_events').insert({ payment_id: row.id, event: 'create', from_status: null, to_status: 'created' });
-        return { outcome: 'created', payment: toPayment(row) };
+        const [created] = await trx('payment_events').insert({ payment_id: row.id, event: 'create', from_status: null, to_status: 'created' }).returning<{ at: Date }[]>('at');
+        const made = toPayment(row);
+        await recordInOutbox(trx, made, { event: 'create', fromStatus: null, toStatus: 'created', data: {}, at: created!.at }, publicUrl);
+        return { outcome: 'created', payment: made };
       });
     },
 
@@ -174,8 +182,9 @@ export function paymentRepository(knex: Knex) {
         if (outcome !== 'applied') return { outcome, payment: toPayment(current) };
         const to = PAYMENT_EVENTS[event].to;
         const [moved] = await trx('payments').where({ id }).update({ ...changes, status: to, updated_at: trx.fn.now() }).returning<Row[]>('*');
-        await trx('payment_events').insert({ payment_id: id, event, from_status: current.status, to_status: to, data });
+        const [recorded] = await trx('payment_events').insert({ payment_id: id, event, from_status: current.status, to_status: to, data }).returning<{ at: Date }[]>('at');
         const payment = toPayment(moved!);
+        await recordInOutbox(trx, payment, { event, fromStatus: current.status, toStatus: to, data, at: recorded!.at }, publicUrl);
         await EFFECTS[event]?.(trx, payment);
         await onApplied?.(trx, payment);
         return { outcome, payment };

@@ -1,6 +1,7 @@
 import type { Migration } from '@tamkeen/db';
 import { ledger } from './0001_ledger.js';
 import { payments } from './0002_payments.js';
+import { webhooks } from './0003_webhooks.js';
 
 /** Every migration of the payments database, in order. Append; never edit one that has shipped. */
-export const migrations: Migration[] = [ledger, payments];
+export const migrations: Migration[] = [ledger, payments, webhooks];
