@@ -27,6 +27,9 @@ const defaultPorts = Object.fromEntries(services.filter((s) => s.port !== null).
  * What a service is told. An end-to-end run passes its own `ports` (every service's, plus
  * `smtp` and `worker-metrics`), `databaseName` and `publicUrl`, so that it runs beside npm start.
  */
+/** The signing secret of the sandbox PSP's webhook endpoint (development only): the sandbox signs, payments verifies. */
+const PSP_WEBHOOK_SECRET = 'whsec_sandbox_0000000000000000';
+
 export function environmentFor(service, { databaseUrl, redisUrl, ports = defaultPorts, databaseName = (name) => `tamkeen_${name}`, publicUrl = process.env.PUBLIC_URL ?? 'http://localhost:8080', base = process.env }) {
   const env = { ...base, REDIS_URL: redisUrl, HOST: base.HOST ?? '127.0.0.1' };
   const nodeOptions = [base.NODE_OPTIONS, service.nodeOptions].filter(Boolean).join(' ');
@@ -40,6 +43,11 @@ export function environmentFor(service, { databaseUrl, redisUrl, ports = default
     env.DATABASE_URL = url.toString();
   }
   if (service.name === 'sandbox' && ports.smtp) env.SMTP_PORT = String(ports.smtp);
+  // Development wiring of the sandbox PSP's webhooks to payments (the route payments verifies with the same secret).
+  if (service.name === 'sandbox') {
+    env.STRIPE_WEBHOOK_URL = `${serviceUrl('payments')}/payments/psp/webhooks/stripe`;
+    env.STRIPE_WEBHOOK_SECRET = PSP_WEBHOOK_SECRET;
+  }
   // Development wiring of notifications to the sandbox's Twilio account and SMTP sink (their defaults).
   if (service.name === 'notifications' || service.name === 'notifications-worker') {
     env.TWILIO_AUTH_TOKEN = 'sandbox-twilio-auth-token';
@@ -66,6 +74,7 @@ export function environmentFor(service, { databaseUrl, redisUrl, ports = default
     env.PSP_API_URL = serviceUrl('sandbox');
     env.PSP_SECRET_KEY = 'sk_test_sandbox_0000000000000000';
     env.PSP_PUBLISHABLE_KEY = 'pk_test_sandbox_0000000000000000';
+    env.PSP_WEBHOOK_SECRET = PSP_WEBHOOK_SECRET;
   }
   if (service.name === 'identity') {
     // Development only: a fixed secret, so that logins survive a restart of npm start.

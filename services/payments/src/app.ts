@@ -1,13 +1,18 @@
 import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
-import { createMetrics, createServiceApp, notBuilt, type AccessTokenVerifier, type Logger } from '@tamkeen/http-kit';
+import { createMetrics, createServiceApp, formBody, jsonBody, notBuilt, type AccessTokenVerifier, type Logger } from '@tamkeen/http-kit';
 import type { Express } from 'express';
 import type { PaymentsConfig } from './config.js';
+import { disputeRepository } from './disputes/dispute-repository.js';
+import { disputeRoutes } from './disputes/dispute-routes.js';
 import { ledgerRoutes } from './ledger/ledger-routes.js';
 import { paymentRepository } from './payments/payment-repository.js';
 import { paymentRoutes } from './payments/payment-routes.js';
 import { payRoutes } from './pay/pay-routes.js';
+import { refundRepository } from './refunds/refund-repository.js';
+import { refundRoutes } from './refunds/refund-routes.js';
 import { webhookRoutes } from './webhooks/webhook-routes.js';
 import type { PaymentProvider } from './psp/payment-provider.js';
+import { pspWebhookRoutes } from './psp/psp-webhook-routes.js';
 
 export interface PaymentsDeps {
   config: PaymentsConfig;
@@ -23,7 +28,10 @@ export interface PaymentsDeps {
 }
 
 export function createApp({ config, logger, knex, redis, verifyAccessToken, psp, now }: PaymentsDeps): Express {
-  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('payments'), bodyLimit: config.BODY_LIMIT }, (router) => {
+  // Bodies are parsed below rather than by createServiceApp: the PSP's webhooks are verified on their raw bytes, so their route comes before the parsers.
+  return createServiceApp({ logger, readiness: storeChecks({ knex, redis }), metrics: createMetrics('payments') }, (router) => {
+    if (psp) pspWebhookRoutes(router, { knex, payments: paymentRepository(knex, { publicUrl: config.PUBLIC_URL }), disputes: disputeRepository(knex), psp, logger, secret: config.PSP_WEBHOOK_SECRET, bodyLimit: config.BODY_LIMIT, ...(now ? { now } : {}) });
+    router.use(jsonBody(config.BODY_LIMIT), formBody(config.BODY_LIMIT));
     paymentRoutes(router, {
       payments: paymentRepository(knex, { publicUrl: config.PUBLIC_URL }),
       verify: verifyAccessToken,
@@ -31,10 +39,13 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, psp,
       expiryMinutes: config.PAYMENT_EXPIRY_MINUTES,
       bodyLimit: config.BODY_LIMIT,
       ...(now ? { now } : {}),
+      refundTotals: refundRepository(knex).totals,
     });
+    refundRoutes(router, { refunds: refundRepository(knex), verify: verifyAccessToken, logger, bodyLimit: config.BODY_LIMIT, ...(psp ? { psp } : {}) });
     ledgerRoutes(router, { knex, verify: verifyAccessToken });
     webhookRoutes(router, { knex, verify: verifyAccessToken });
-    notBuilt(router, '/payments/v1', 'Refunds and disputes of the payments API (issue 5)');
+    disputeRoutes(router, { disputes: disputeRepository(knex), verify: verifyAccessToken, logger, bodyLimit: config.BODY_LIMIT, psp });
+    notBuilt(router, '/payments/v1', 'Payouts of the payments API (issue 5)');
     if (psp) {
       payRoutes(router, {
         payments: paymentRepository(knex, { publicUrl: config.PUBLIC_URL }),

@@ -20,6 +20,16 @@ export const paymentsConfig = z.object({
   PSP_BROWSER_URL: httpUrl().optional(),
   /** The account's publishable key: the hosted payment page tokenises cards with it in the browser. */
   PSP_PUBLISHABLE_KEY: z.string().regex(/^pk_(test|live)_[0-9A-Za-z_]{8,}$/, { message: 'must be a publishable key: pk_test_ or pk_live_ followed by letters and digits' }),
+  /**
+   * The signing secret of the PSP's webhook endpoint (`whsec_…`, from the PSP's dashboard, or the
+   * sandbox's STRIPE_WEBHOOK_SECRET): the PSP's events posted to /payments/psp/webhooks/stripe are
+   * verified with it (Stripe-Signature). Unset: every event is refused (503), so that none is taken
+   * unverified; payments then settle only through the hosted page.
+   */
+  PSP_WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[0-9A-Za-z_]{8,}$/, { message: 'must be a webhook signing secret: whsec_ followed by letters and digits' })
+    .optional(),
   /** How long one call to the PSP may take before it counts as unavailable (under the gateway's 30 s). */
   PSP_TIMEOUT_MS: positiveInt(20_000),
   /** The webhook relay: how often it looks at the outbox when idle. */

@@ -16,8 +16,28 @@
  * | `ministry_revenue:<org id>` | liability | currency, org | Fees collected for a ministry, owed to it (to the treasury on its      |
  * |                             |           |               | behalf). Credited when one of its payments succeeds.                   |
  *
- * Coming with refunds, disputes and payouts (issue 5): the PSP's fees (expense), refunds and
- * disputes, and the treasury's bank account.
+ * | `disputes`                  | asset     | currency      | Disputed amounts: taken back by the PSP for a chargeback, pending the  |
+ * |                             |           |               | bank's decision. Debited when a dispute's funds are withdrawn; credited |
+ * |                             |           |               | when it is decided (won: back to psp_receivable; lost: see below).     |
+ * | `psp_fees`                  | expense   | currency      | What the PSP charges us: the dispute fee (kept by it even when won).   |
+ *
+ * Disputes (disputes/dispute-postings.ts), one entry per movement, each posted once:
+ * - funds withdrawn (a chargeback opened): debit `disputes`, credit `psp_receivable` (the amount);
+ *   debit `psp_fees`, credit `psp_receivable` (the dispute fee). The ministry's revenue is not
+ *   touched while the bank decides: the amount is held in `disputes`.
+ * - won: debit `psp_receivable`, credit `disputes` (the amount is reinstated; the fee is not).
+ * - lost: debit the ministry's `ministry_revenue`, credit `disputes`: the cardholder got the money
+ *   back, so the ministry is owed that much less (the loss is the ministry's, as a refund would be;
+ *   the fee stays the platform's expense).
+ * An inquiry (no funds withdrawn) posts nothing.
+ *
+ * Refunds need no account of their own: a succeeded refund reverses its payment's entry for the
+ * refunded amount (ledger/payment-postings.ts `postRefundSucceeded`, source 'refund', posted once):
+ * debit the ministry's `ministry_revenue` (it is owed that much less), credit `psp_receivable` (the
+ * PSP gives the money back to the citizen's card out of what it owes us). A ministry's revenue is
+ * then what it collected net of refunds; the refunds are the entries of source type `refund`.
+ *
+ * Coming with payouts (issue 5): the treasury's bank account.
  */
 
 export type AccountKind = 'asset' | 'liability' | 'equity' | 'revenue' | 'expense';
@@ -48,4 +68,23 @@ export const ministryRevenue = (organisationId: string): AccountDefinition => ({
   name: `Fees collected for ${organisationId}, owed to it`,
   kind: 'liability',
   organisationId,
+});
+
+export const DISPUTES = 'disputes';
+export const PSP_FEES = 'psp_fees';
+
+/** Disputed amounts: taken back by the PSP for a chargeback, pending the bank's decision. */
+export const disputedFunds = (): AccountDefinition => ({
+  code: DISPUTES,
+  name: 'Disputed amounts withdrawn by the card processor, pending decision',
+  kind: 'asset',
+  organisationId: null,
+});
+
+/** What the PSP charges us (dispute fees). */
+export const pspFees = (): AccountDefinition => ({
+  code: PSP_FEES,
+  name: 'Fees charged by the card processor (PSP)',
+  kind: 'expense',
+  organisationId: null,
 });

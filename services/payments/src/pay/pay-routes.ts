@@ -3,6 +3,7 @@ import type { Logger } from '@tamkeen/http-kit';
 import type { IRouter, Request, Response } from 'express';
 import { z } from 'zod';
 import type { Payment, PaymentRepository } from '../payments/payment-repository.js';
+import { settlePayment } from '../payments/payment-settlement.js';
 import { PspRequestRefused, PspUnavailable, type ConfirmOutcome, type PaymentProvider } from '../psp/payment-provider.js';
 import { CARD_SCRIPT } from './card-script.js';
 import { contentSecurityPolicy, csrfGuard, languageOf, sendPage } from './pay-kit.js';
@@ -61,15 +62,8 @@ export function payRoutes(router: IRouter, { payments, psp, logger, publicUrl, p
     return payment;
   }
 
-  /** Moves a submitted payment as the PSP's answer says; waiting answers leave it submitted. */
-  async function settle(payment: Payment, outcome: ConfirmOutcome | { kind: 'open' }): Promise<Payment> {
-    let moved;
-    if (outcome.kind === 'succeeded') moved = await payments.transition(payment.id, 'succeed', { data: { charge_id: outcome.chargeId } });
-    else if (outcome.kind === 'declined') moved = await payments.transition(payment.id, 'fail', { data: { code: outcome.code, decline_code: outcome.declineCode } });
-    else if (outcome.kind === 'failed') moved = await payments.transition(payment.id, 'fail', { data: { code: outcome.code } });
-    else return payment;
-    return moved.outcome === 'not_found' ? payment : moved.payment;
-  }
+  /** Moves a submitted payment as the PSP's answer says; waiting answers leave it submitted (shared with the PSP's webhooks). */
+  const settle = (payment: Payment, outcome: ConfirmOutcome | { kind: 'open' }) => settlePayment(payments, payment, outcome);
 
   /** Asks the PSP how a submitted payment's intent stands and settles it; as it was if the PSP cannot say now. */
   async function refresh(payment: Payment): Promise<Payment> {

@@ -3,7 +3,7 @@ import type { IRouter } from 'express';
 import { z } from 'zod';
 import type { Payment, PaymentRepository } from './payment-repository.js';
 import { parseNewPayment, paymentListQuery } from './payment-request.js';
-import { paymentEventView, paymentView } from './payment-view.js';
+import { paymentEventView, paymentView, type PaymentRefunds } from './payment-view.js';
 
 const BASE = '/payments/v1/payments';
 
@@ -14,6 +14,8 @@ export interface PaymentRoutesDeps {
   expiryMinutes: number;
   bodyLimit: string;
   now?: () => Date;
+  /** The payments' refund figures (refunds/refund-repository.ts `totals`), for their `refund_summary`. */
+  refundTotals?: (paymentIds: readonly string[]) => Promise<Map<string, PaymentRefunds>>;
 }
 
 /**
@@ -21,11 +23,17 @@ export interface PaymentRoutesDeps {
  * read it, list and filter them, read a payment's history, cancel one the citizen has not
  * submitted. A ministry sees only its own payments; another's are not found.
  */
-export function paymentRoutes(router: IRouter, { payments, verify, publicUrl, expiryMinutes, bodyLimit, now = () => new Date() }: PaymentRoutesDeps): void {
+export function paymentRoutes(router: IRouter, { payments, verify, publicUrl, expiryMinutes, bodyLimit, now = () => new Date(), refundTotals }: PaymentRoutesDeps): void {
   const write = requireScope(verify, 'payments:write');
   const read = requireScope(verify, 'payments:read', 'payments:write');
   const json = jsonBody(bodyLimit);
-  const view = (p: Payment) => paymentView(p, publicUrl);
+  const NONE: PaymentRefunds = { succeeded: 0, submitted: 0 };
+  /** The payments as the API shows them, with their refund summaries when refunds are served. */
+  async function views(list: Payment[]) {
+    const totals = refundTotals ? await refundTotals(list.map((p) => p.id)) : undefined;
+    return list.map((p) => paymentView(p, publicUrl, totals ? (totals.get(p.id) ?? NONE) : undefined));
+  }
+  const view = async (p: Payment) => (await views([p]))[0]!;
 
   /** The organisation's payment, expired first if its time is past (so that no reader sees it payable). */
   async function paymentOf(organisationId: string, id: string): Promise<Payment> {
@@ -68,7 +76,7 @@ export function paymentRoutes(router: IRouter, { payments, verify, publicUrl, ex
           });
         }
         if (created.outcome === 'repeated') res.setHeader('Idempotent-Replayed', 'true');
-        res.status(201).location(`${BASE}/${created.payment.id}`).json(view(created.payment));
+        res.status(201).location(`${BASE}/${created.payment.id}`).json(await view(created.payment));
       },
     ],
     get: [
@@ -76,8 +84,8 @@ export function paymentRoutes(router: IRouter, { payments, verify, publicUrl, ex
       async (req, res) => {
         const query = validate(paymentListQuery, req.query);
         const fetched = await payments.list(callerOf(res).organisationId, query, query.limit + 1, query.cursor);
-        const { items, next_cursor } = pageOf(fetched, query.limit, view);
-        res.json({ payments: items, next_cursor });
+        const { items, next_cursor } = pageOf(fetched, query.limit, (p) => p);
+        res.json({ payments: await views(items), next_cursor });
       },
     ],
   });
@@ -86,7 +94,7 @@ export function paymentRoutes(router: IRouter, { payments, verify, publicUrl, ex
     get: [
       read,
       async (req, res) => {
-        res.json(view(await paymentOf(callerOf(res).organisationId, String(req.params.id))));
+        res.json(await view(await paymentOf(callerOf(res).organisationId, String(req.params.id))));
       },
     ],
   });
@@ -113,7 +121,7 @@ export function paymentRoutes(router: IRouter, { payments, verify, publicUrl, ex
             extensions: { status: cancelled.payment.status },
           });
         }
-        res.json(view(cancelled.outcome === 'not_found' ? payment : cancelled.payment));
+        res.json(await view(cancelled.outcome === 'not_found' ? payment : cancelled.payment));
       },
     ],
   });

@@ -1,7 +1,17 @@
 import type { Payment, PaymentEventRecord } from './payment-repository.js';
 
-/** A payment as the API shows it; `next_url` (the citizen's payment page) while it can still be paid. */
-export function paymentView(p: Payment, publicUrl: string) {
+/** A payment's refunds in figures: refunded (succeeded) and held by refunds the PSP has not answered yet (submitted). */
+export interface PaymentRefunds {
+  succeeded: number;
+  submitted: number;
+}
+
+/**
+ * A payment as the API shows it; `next_url` (the citizen's payment page) while it can still be
+ * paid; with its refunds' figures, `refund_summary` (as GOV.UK Pay's): what was refunded, and
+ * what can still be (0 unless it succeeded; refunds in flight count in neither).
+ */
+export function paymentView(p: Payment, publicUrl: string, refunds?: PaymentRefunds) {
   return {
     id: p.id,
     amount: p.amount,
@@ -17,6 +27,9 @@ export function paymentView(p: Payment, publicUrl: string) {
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
     expires_at: p.expiresAt.toISOString(),
+    ...(refunds
+      ? { refund_summary: { amount_refunded: refunds.succeeded, amount_available: p.status === 'succeeded' ? p.amount - refunds.succeeded - refunds.submitted : 0 } }
+      : {}),
   };
 }
 

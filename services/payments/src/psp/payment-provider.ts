@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Money } from '../domain/money.js';
 
 /**
@@ -19,6 +20,48 @@ export interface PaymentProvider {
   retrieveIntent(intentId: string): Promise<IntentSnapshot>;
   /** Cancels an intent that has not succeeded (the payment was cancelled or expired). */
   cancelIntent(input: CancelIntentInput): Promise<IntentSnapshot>;
+  /**
+   * Gives back `amount` of a succeeded intent's charge. Throws PspRequestRefused when the PSP
+   * refuses it (more than is left, a disputed charge) and PspUnavailable when its answer is
+   * unknown: repeat it with the same key (the default, derived from `refundId`) to learn it.
+   */
+  refund(input: RefundInput): Promise<RefundSnapshot>;
+  /** A refund as the PSP has it now (one it answered `pending`). */
+  retrieveRefund(pspRefundId: string): Promise<RefundSnapshot>;
+  /** A dispute (chargeback or inquiry) as the PSP has it now. */
+  retrieveDispute(disputeId: string): Promise<DisputeSnapshot>;
+  /** Gives the PSP evidence against a dispute and, with `submit` (the default), submits it for the bank's decision. */
+  updateDispute(input: UpdateDisputeInput): Promise<DisputeSnapshot>;
+}
+
+/**
+ * Where a dispute is, in the PSP's (Stripe's) words: a chargeback `needs_response`, then
+ * `under_review` once evidence is submitted, then `won` or `lost`; an inquiry (no funds withdrawn)
+ * goes `warning_needs_response` → `warning_under_review` → `warning_closed`.
+ */
+export type PspDisputeStatus = 'needs_response' | 'under_review' | 'won' | 'lost' | 'warning_needs_response' | 'warning_under_review' | 'warning_closed';
+
+export interface DisputeSnapshot {
+  disputeId: string;
+  /** The disputed payment's intent (how the dispute is matched to a payment). */
+  paymentIntentId: string | null;
+  chargeId: string;
+  amount: Money;
+  reason: string;
+  status: PspDisputeStatus;
+  evidenceDueBy: Date | null;
+  /** The dispute fee the PSP withdrew with the chargeback (minor units of `amount`'s currency; 0 for an inquiry). */
+  fee: number;
+}
+
+export interface UpdateDisputeInput {
+  disputeId: string;
+  /** The ministry's evidence, as free text (Stripe's `evidence[uncategorized_text]`). */
+  text: string;
+  /** Submit it now (true, Stripe's default) or only stage it. */
+  submit: boolean;
+  /** Defaults to `disputeKeys.update(disputeId, text, submit)`: the same evidence again is the same call. */
+  idempotencyKey?: string;
 }
 
 export interface CreateIntentInput {
@@ -138,3 +181,32 @@ export const intentKeys = {
   confirm: (intentId: string, paymentMethodId: string) => `tamkeen:intent:${intentId}:confirm:${paymentMethodId}`,
   cancel: (intentId: string) => `tamkeen:intent:${intentId}:cancel`,
 };
+
+/** The default idempotency key of a dispute update: the same evidence (and submit) again is the same call. */
+export const disputeKeys = {
+  update: (disputeId: string, text: string, submit: boolean) => `tamkeen:dispute:${disputeId}:evidence:${createHash('sha256').update(`${submit ? 1 : 0}:${text}`).digest('base64url')}`,
+};
+
+/** The default idempotency key of a refund: one per refund of ours, so a retry is the same refund. */
+export const refundKeys = {
+  create: (refundId: string) => `tamkeen:refund:${refundId}:create`,
+};
+
+export interface RefundInput {
+  intentId: string;
+  /** In the intent's currency's minor units. */
+  amount: number;
+  /** Our refund's id: kept with the PSP's refund (metadata `refund_id`) and the default idempotency key. */
+  refundId: string;
+  /** Defaults to `refundKeys.create(refundId)`. */
+  idempotencyKey?: string;
+}
+
+/** A refund at the PSP: `pending` until it succeeds or fails (for cards, at once). */
+export interface RefundSnapshot {
+  pspRefundId: string;
+  status: 'pending' | 'succeeded' | 'failed';
+  amount: number;
+  /** Our refund's id (metadata), if any. */
+  refundId: string | null;
+}

@@ -1,6 +1,7 @@
 import createClient from 'openapi-fetch';
 import { isCurrency, type Money } from '../domain/money.js';
 import {
+  disputeKeys,
   intentKeys,
   PspError,
   PspRequestRefused,
@@ -9,16 +10,23 @@ import {
   type ConfirmIntentInput,
   type ConfirmOutcome,
   type CreateIntentInput,
+  type DisputeSnapshot,
+  type UpdateDisputeInput,
   type Intent,
   type IntentSnapshot,
   type IntentStatus,
   type PaymentProvider,
+  refundKeys,
+  type RefundInput,
+  type RefundSnapshot,
 } from './payment-provider.js';
 import type { components, paths } from './stripe-api.js';
 import { stripeForm } from './stripe-form.js';
 
 type PaymentIntent = components['schemas']['PaymentIntent'];
+type Dispute = components['schemas']['Dispute'];
 type ApiError = components['schemas']['ApiError'];
+type StripeRefund = components['schemas']['Refund'];
 
 /**
  * The Stripe API version the requests are written for: the one `openapi/psp/stripe.yaml` was
@@ -145,6 +153,73 @@ export function stripeAdapter({ apiUrl, secretKey, timeoutMs = 20_000 }: StripeA
       );
       return snapshotOf(pi);
     },
+
+    async refund({ intentId, amount, refundId, idempotencyKey }: RefundInput): Promise<RefundSnapshot> {
+      const what = 'refunding a payment';
+      const result = await call(what, () =>
+        client.POST('/v1/refunds', {
+          params: { header: { 'Idempotency-Key': idempotencyKey ?? refundKeys.create(refundId) } },
+          headers: FORM,
+          body: { payment_intent: intentId, amount, metadata: { refund_id: refundId } },
+        }),
+      );
+      if (result instanceof StripeFailure) throw refused(what, result);
+      return refundOf(result);
+    },
+
+    async retrieveRefund(pspRefundId: string): Promise<RefundSnapshot> {
+      const what = 'reading a refund';
+      const result = await call(what, () => client.GET('/v1/refunds/{refund}', { params: { path: { refund: pspRefundId } } }));
+      if (result instanceof StripeFailure) throw refused(what, result);
+      return refundOf(result);
+    },
+
+    async retrieveDispute(disputeId: string): Promise<DisputeSnapshot> {
+      const what = 'reading a dispute';
+      const result = await call(what, () => client.GET('/v1/disputes/{dispute}', { params: { path: { dispute: disputeId } } }));
+      if (result instanceof StripeFailure) throw refused(what, result);
+      return disputeSnapshotOf(result);
+    },
+
+    async updateDispute({ disputeId, text, submit, idempotencyKey }: UpdateDisputeInput): Promise<DisputeSnapshot> {
+      const what = 'updating a dispute';
+      const result = await call(what, () =>
+        client.POST('/v1/disputes/{dispute}', {
+          params: { path: { dispute: disputeId }, header: { 'Idempotency-Key': idempotencyKey ?? disputeKeys.update(disputeId, text, submit) } },
+          headers: FORM,
+          body: { evidence: { uncategorized_text: text }, submit },
+        }),
+      );
+      if (result instanceof StripeFailure) throw refused(what, result);
+      return disputeSnapshotOf(result);
+    },
+  };
+}
+
+/** Stripe's refund statuses in three: `requires_action` waits like `pending`; `canceled` refunded nothing. */
+function refundOf(refund: StripeRefund): RefundSnapshot {
+  const status = refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' || refund.status === 'canceled' ? 'failed' : 'pending';
+  return { pspRefundId: refund.id, status, amount: refund.amount, refundId: refund.metadata.refund_id ?? null };
+}
+
+/** A Stripe Dispute (from the API or an event's `data.object`) in the port's words. */
+export function disputeSnapshotOf(dispute: Dispute): DisputeSnapshot {
+  const currency = dispute.currency.toUpperCase();
+  if (!isCurrency(currency)) throw new PspError(`dispute ${dispute.id} is in a currency this service does not take (${dispute.currency})`);
+  const pi = dispute.payment_intent;
+  const charge = dispute.charge;
+  // The chargeback's withdrawal carries the dispute fee (reporting category `dispute`).
+  const fee = (dispute.balance_transactions ?? []).filter((t) => t.reporting_category === 'dispute').reduce((sum, t) => sum + t.fee, 0);
+  const dueBy = dispute.evidence_details?.due_by;
+  return {
+    disputeId: dispute.id,
+    paymentIntentId: typeof pi === 'string' ? pi : (pi?.id ?? null),
+    chargeId: typeof charge === 'string' ? charge : charge.id,
+    amount: { amount: dispute.amount, currency },
+    reason: dispute.reason,
+    status: dispute.status,
+    evidenceDueBy: typeof dueBy === 'number' ? new Date(dueBy * 1000) : null,
+    fee,
   };
 }
 

@@ -13,8 +13,12 @@ export interface RunningSandbox {
 
 const sandboxMain = fileURLToPath(new URL('../../../sandbox/dist/main.js', import.meta.url));
 
-/** The real sandbox service (its build) on free ports, standing in for Stripe as under npm start. Resolves once it answers. */
-export async function startSandbox(): Promise<RunningSandbox> {
+/**
+ * The real sandbox service (its build) on free ports, standing in for Stripe as under npm start.
+ * Resolves once it answers. `env` adds variables (STRIPE_WEBHOOK_URL and STRIPE_WEBHOOK_SECRET: where
+ * it posts its signed events).
+ */
+export async function startSandbox({ env = {} }: { env?: Record<string, string> } = {}): Promise<RunningSandbox> {
   const secretKey = 'sk_test_payments_psp_tests_0001';
   const publishableKey = 'pk_test_payments_psp_tests_0001';
   const [port, smtpPort] = [await freePort(), await freePort()];
@@ -22,7 +26,7 @@ export async function startSandbox(): Promise<RunningSandbox> {
   const sandbox = await startBuiltService({
     name: 'the sandbox',
     file: sandboxMain,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), SMTP_PORT: String(smtpPort), STRIPE_SECRET_KEY: secretKey, STRIPE_PUBLISHABLE_KEY: publishableKey },
+    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: String(port), SMTP_PORT: String(smtpPort), STRIPE_SECRET_KEY: secretKey, STRIPE_PUBLISHABLE_KEY: publishableKey, ...env },
     healthUrl: url,
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -22,3 +22,12 @@ export async function recordInOutbox(trx: Knex.Transaction, payment: Payment, ev
     payload: { payment: shown, event: paymentEventView(event) },
   });
 }
+
+/**
+ * Writes a notice of another change of a ministry's payment (a refund's, for instance) to the
+ * outbox, inside `trx`, the transaction that made the change: it is delivered in order with the
+ * payment's own notices, as `{ id, type, created_at, data: payload }`.
+ */
+export async function recordNoticeInOutbox(trx: Knex.Transaction, notice: { paymentId: string; organisationId: string; eventType: string; payload: Record<string, unknown> }): Promise<void> {
+  await trx('outbox').insert({ id: randomUUID(), payment_id: notice.paymentId, organisation_id: notice.organisationId, event_type: notice.eventType, payload: notice.payload });
+}

@@ -2,6 +2,8 @@ import type { Migration } from '@tamkeen/db';
 import { ledger } from './0001_ledger.js';
 import { payments } from './0002_payments.js';
 import { webhooks } from './0003_webhooks.js';
+import { refunds } from './0004_refunds.js';
+import { pspEvents } from './0005_psp_events.js';
 
 /** Every migration of the payments database, in order. Append; never edit one that has shipped. */
-export const migrations: Migration[] = [ledger, payments, webhooks];
+export const migrations: Migration[] = [ledger, payments, webhooks, refunds, pspEvents];
