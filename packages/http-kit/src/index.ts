@@ -1,6 +1,6 @@
 export * from './errors.js';
 export { jsonBody, formBody } from './body.js';
-export { escapeHtml } from './html.js';
+export { escapeHtml, pageShell, type PageShell } from './html.js';
 export { describeFailure, DRAINING, healthRoutes, readinessOf, runCheck, type CheckResult, type Readiness, type ReadinessCheck } from './health.js';
 export { createLogger, redactUrl, REDACTED_PATHS, type Logger, type LoggerOptions } from './logger.js';
 export { asHttpError, notFound, problemFunnel, problemOf, sendProblem, PROBLEM_CONTENT_TYPE, type Problem } from './problem.js';

@@ -1,4 +1,4 @@
-import { escapeHtml } from '@tamkeen/http-kit';
+import { escapeHtml, pageShell } from '@tamkeen/http-kit';
 /** The citizen's pages: Arabic and right-to-left by default, English on request; no script at all. */
 export type Lang = 'ar' | 'en';
 
@@ -230,22 +230,7 @@ export function text(lang: Lang, key: MessageKey): string {
 const alertOf = (lang: Lang, error?: MessageKey) => (error ? `<p class="error" role="alert" id="error">${escapeHtml(text(lang, error))}</p>\n` : '');
 
 function page(lang: Lang, title: string, switchHref: string, body: string): string {
-  return `<!doctype html>
-<html lang="${lang}" dir="${lang === 'ar' ? 'rtl' : 'ltr'}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${escapeHtml(title)} — ${escapeHtml(text(lang, 'service'))}</title>
-<link rel="stylesheet" href="/auth/static/tamkeen.css">
-</head>
-<body>
-<header><p class="service">${escapeHtml(text(lang, 'service'))}</p><a class="language" href="${escapeHtml(switchHref)}" lang="${lang === 'ar' ? 'en' : 'ar'}">${escapeHtml(text(lang, 'otherLanguage'))}</a></header>
-<main>
-<h1>${escapeHtml(title)}</h1>
-${body}
-</main>
-</body>
-</html>`;
+  return pageShell({ lang, title, service: text(lang, 'service'), otherLanguage: text(lang, 'otherLanguage'), switchHref, stylesheet: '/auth/static/tamkeen.css', body });
 }
 
 export interface Field {

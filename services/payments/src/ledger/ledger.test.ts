@@ -6,6 +6,7 @@ import type { Currency } from '../domain/money.js';
 import { paymentRepository, type NewPayment, type Payment, type PaymentRepository } from '../payments/payment-repository.js';
 import { ministryRevenue, pspReceivable } from './chart-of-accounts.js';
 import { balanceOf, findEntry, ledgerDay, postJournalEntry, trialBalance, UnbalancedEntry } from './ledger.js';
+import { newTestPayment } from '../payments/test-payment.js';
 
 let db: TestDatabase;
 let payments: PaymentRepository;
@@ -16,22 +17,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-const newPayment = (overrides: Partial<NewPayment> = {}): NewPayment => ({
-  organisationId: 'moi',
-  clientId: 'moi-passports',
-  amount: 15_000,
-  currency: 'ILS',
-  reference: 'PASSPORT-2026-0001',
-  description: 'Passport renewal fee',
-  returnUrl: 'https://passports.moi.gov.ps/paid',
-  email: null,
-  phoneNumber: null,
-  metadata: {},
-  expiresAt: new Date(Date.now() + 90 * 60_000),
-  idempotencyKey: randomUUID(),
-  requestHash: 'h',
-  ...overrides,
-});
+const newPayment = newTestPayment;
 
 /** A payment the citizen has submitted: the PSP's answer is next. */
 async function submitted(overrides: Partial<NewPayment> = {}): Promise<Payment> {

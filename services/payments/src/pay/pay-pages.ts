@@ -1,4 +1,4 @@
-import { escapeHtml } from '@tamkeen/http-kit';
+import { escapeHtml, pageShell } from '@tamkeen/http-kit';
 import { formatMoney } from '../domain/money.js';
 import type { Payment } from '../payments/payment-repository.js';
 
@@ -118,22 +118,7 @@ const SCRIPT_MESSAGES = ['badNumber', 'badExpiry', 'expiredCard', 'badCvc', 'psp
 const alertOf = (lang: Lang, error?: MessageKey) => (error ? `<p class="error" role="alert" id="error">${escapeHtml(text(lang, error))}</p>\n` : '');
 
 function page(lang: Lang, title: string, switchHref: string, body: string, { refresh }: { refresh?: number } = {}): string {
-  return `<!doctype html>
-<html lang="${lang}" dir="${lang === 'ar' ? 'rtl' : 'ltr'}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">${refresh ? `\n<meta http-equiv="refresh" content="${refresh}">` : ''}
-<title>${escapeHtml(title)} — ${escapeHtml(text(lang, 'service'))}</title>
-<link rel="stylesheet" href="/pay/static/pay.css">
-</head>
-<body>
-<header><p class="service">${escapeHtml(text(lang, 'service'))}</p><a class="language" href="${escapeHtml(switchHref)}" lang="${lang === 'ar' ? 'en' : 'ar'}">${escapeHtml(text(lang, 'otherLanguage'))}</a></header>
-<main>
-<h1>${escapeHtml(title)}</h1>
-${body}
-</main>
-</body>
-</html>`;
+  return pageShell({ lang, title, service: text(lang, 'service'), otherLanguage: text(lang, 'otherLanguage'), switchHref, stylesheet: '/pay/static/pay.css', body, ...(refresh ? { refreshSeconds: refresh } : {}) });
 }
 
 /** What is being paid: the ministry, what for, how much (and the reference once paid). */

@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@tamkeen/db/testing';
 import { migrations } from '../db/migrations/index.js';
 import { paymentRepository, type NewPayment, type PaymentRepository } from './payment-repository.js';
 import { outcomeOf, PAYMENT_EVENTS, PAYMENT_STATUSES, type PaymentEvent } from './payment-state.js';
+import { newTestPayment } from './test-payment.js';
 
 let db: TestDatabase;
 let payments: PaymentRepository;
@@ -14,22 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-const newPayment = (overrides: Partial<NewPayment> = {}): NewPayment => ({
-  organisationId: 'moi',
-  clientId: 'moi-passports',
-  amount: 15_000,
-  currency: 'ILS',
-  reference: 'PASSPORT-2026-0001',
-  description: 'Passport renewal fee',
-  returnUrl: 'https://passports.moi.gov.ps/paid',
-  email: null,
-  phoneNumber: '+970599123456',
-  metadata: {},
-  expiresAt: new Date(Date.now() + 90 * 60_000),
-  idempotencyKey: randomUUID(),
-  requestHash: 'h',
-  ...overrides,
-});
+const newPayment = newTestPayment;
 const create = async (overrides: Partial<NewPayment> = {}) => (await payments.create(newPayment(overrides))).payment;
 
 /** A payment brought to `status` by legal events. */
