@@ -1,7 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, type TestDatabase } from '@tamkeen/db/testing';
-import { freePort, runBuiltFile, startBuiltService, type BuiltService } from '@tamkeen/testing';
+import { freePort, runBuiltFile, startBuiltService, waitFor, type BuiltService } from '@tamkeen/testing';
 // The same list and wiring as npm start (one place for how the platform is put together).
 import { entryOf, environmentFor, services } from '../../scripts/lib/services.mjs';
 
@@ -45,6 +45,8 @@ export async function startPlatform(label: string): Promise<RunningPlatform> {
       const health = service.port === null ? `http://127.0.0.1:${ports['worker-metrics']}` : `http://127.0.0.1:${ports[service.name]}`;
       running.push(await startBuiltService({ name: service.name, file: distOf(service, entryOf(service).entry), env: envOf(service), healthUrl: health, stdio: ['ignore', 'ignore', 'pipe'] }));
     }
+    // Each service answers on its own; the tests go through the gateway: wait until it finds every upstream ready.
+    await waitFor(async () => (await fetch(`${gateway}/readyz`).catch(() => undefined))?.status === 200, { what: 'the gateway to find every service ready', timeoutMs: 30_000, intervalMs: 100 });
   } catch (error) {
     await stop();
     throw error;
