@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Payment, PaymentRepository } from '../payments/payment-repository.js';
 import { settlePayment } from '../payments/payment-settlement.js';
 import { PspRequestRefused, PspUnavailable, type ConfirmOutcome, type PaymentProvider } from '../psp/payment-provider.js';
+import { expiredIfDue } from '../payments/payment-expiry.js';
 import { CARD_SCRIPT } from './card-script.js';
 import { contentSecurityPolicy, csrfGuard, languageOf, sendPage } from './pay-kit.js';
 import { cardPage, failureReason, messagePage, outcomePage, STYLESHEET, unavailablePage, type Lang } from './pay-pages.js';
@@ -50,16 +51,12 @@ export function payRoutes(router: IRouter, { payments, psp, logger, publicUrl, p
   /** The payment, expired first if its time is past; undefined (and a 404 page sent) when there is none. */
   async function open(req: Request, res: Response, lang: Lang): Promise<Payment | undefined> {
     const id = String(req.params.id);
-    let payment = z.uuid().safeParse(id).success ? await payments.byId(id) : undefined;
+    const payment = z.uuid().safeParse(id).success ? await payments.byId(id) : undefined;
     if (!payment) {
       send(res, 404, messagePage({ lang, switchHref: switchOf(req.path, lang), title: 'notFoundTitle', message: 'notFound' }));
       return undefined;
     }
-    if ((payment.status === 'created' || payment.status === 'started') && payment.expiresAt <= now()) {
-      const expired = await payments.transition(payment.id, 'expire', { data: { reason: 'not completed in time' } });
-      if (expired.outcome !== 'not_found') payment = expired.payment;
-    }
-    return payment;
+    return expiredIfDue(payments, payment, now());
   }
 
   /** Moves a submitted payment as the PSP's answer says; waiting answers leave it submitted (shared with the PSP's webhooks). */

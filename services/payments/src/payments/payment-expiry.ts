@@ -1,4 +1,6 @@
-import type { PaymentRepository } from './payment-repository.js';
+import type { Payment, PaymentRepository } from './payment-repository.js';
+
+const EXPIRY = { data: { reason: 'not completed in time' } };
 
 /**
  * Expires unfinished payments past their time, `batch` at a time, every `everyMs`. Every instance
@@ -28,6 +30,13 @@ export function startExpirySweep(payments: PaymentRepository, onError: (error: u
 export async function expireDuePayments(payments: PaymentRepository, now = new Date(), batch = 500): Promise<number> {
   const due = await payments.dueToExpire(now, batch);
   let expired = 0;
-  for (const id of due) if ((await payments.transition(id, 'expire', { data: { reason: 'not completed in time' } })).outcome === 'applied') expired++;
+  for (const id of due) if ((await payments.transition(id, 'expire', EXPIRY)).outcome === 'applied') expired++;
   return expired;
+}
+
+/** The payment as a reader must see it: expired first when it is unfinished and past its time (so nobody sees it payable). */
+export async function expiredIfDue(payments: PaymentRepository, payment: Payment, now: Date): Promise<Payment> {
+  if ((payment.status !== 'created' && payment.status !== 'started') || payment.expiresAt > now) return payment;
+  const expired = await payments.transition(payment.id, 'expire', EXPIRY);
+  return expired.outcome === 'not_found' ? payment : expired.payment;
 }

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Payment, PaymentRepository } from './payment-repository.js';
 import { parseNewPayment, paymentListQuery } from './payment-request.js';
 import { paymentEventView, paymentView, type PaymentRefunds } from './payment-view.js';
+import { expiredIfDue } from './payment-expiry.js';
 
 const BASE = '/payments/v1/payments';
 
@@ -39,11 +40,7 @@ export function paymentRoutes(router: IRouter, { payments, verify, publicUrl, ex
   async function paymentOf(organisationId: string, id: string): Promise<Payment> {
     const found = z.uuid().safeParse(id).success ? await payments.find(organisationId, id) : undefined;
     if (!found) throw new NotFound(`Your organisation has no payment ${id}.`);
-    if ((found.status === 'created' || found.status === 'started') && found.expiresAt <= now()) {
-      const expired = await payments.transition(found.id, 'expire', { data: { reason: 'not completed in time' } });
-      if (expired.outcome !== 'not_found') return expired.payment;
-    }
-    return found;
+    return expiredIfDue(payments, found, now());
   }
 
   resource(router, BASE, {
