@@ -38,6 +38,18 @@ function exampleOf(currency: Currency): string {
  * Arabic name) or English, with the currency's own number of decimals.
  */
 export function formatMoney({ amount, currency }: Money, lang: 'ar' | 'en'): string {
-  const decimals = CURRENCIES[currency];
-  return new Intl.NumberFormat(lang === 'ar' ? 'ar-EG' : 'en-GB', { style: 'currency', currency, currencyDisplay: lang === 'ar' ? 'name' : 'code', minimumFractionDigits: decimals, maximumFractionDigits: decimals }).format(amount / 10 ** decimals);
+  return moneyFormat(currency, lang).format(amount / 10 ** CURRENCIES[currency]);
+}
+
+// A number format costs far more to build than to use (ICU data): one per currency and language.
+const moneyFormats = new Map<string, Intl.NumberFormat>();
+function moneyFormat(currency: Currency, lang: 'ar' | 'en'): Intl.NumberFormat {
+  const key = `${currency} ${lang}`;
+  let format = moneyFormats.get(key);
+  if (!format) {
+    const decimals = CURRENCIES[currency];
+    format = new Intl.NumberFormat(lang === 'ar' ? 'ar-EG' : 'en-GB', { style: 'currency', currency, currencyDisplay: lang === 'ar' ? 'name' : 'code', minimumFractionDigits: decimals, maximumFractionDigits: decimals });
+    moneyFormats.set(key, format);
+  }
+  return format;
 }
