@@ -68,7 +68,8 @@ const screenshot = (page: Page, name: string) => page.screenshot({ path: join(ou
 
 /** A machine client of `organisation` (added by the operator's commands, as the README says) and its token for the payments API. */
 async function paymentsToken(organisation: { id: string; ar: string; en: string }, scope: string): Promise<string> {
-  await platform.command('identity', 'admin.js', ['organisation', 'add', '--id', organisation.id, '--name-ar', organisation.ar, '--name-en', organisation.en]);
+  // The platform's own organisation (tamkeen) is there from identity's start (PLATFORM_CLIENTS).
+  if (organisation.id !== 'tamkeen') await platform.command('identity', 'admin.js', ['organisation', 'add', '--id', organisation.id, '--name-ar', organisation.ar, '--name-en', organisation.en]);
   const client = JSON.parse(await platform.command('identity', 'admin.js', ['machine-client', 'add', '--organisation', organisation.id, '--name', 'Payments', '--scope', scope])) as { client_id: string; client_secret: string };
   const token = await json(
     await fetch(`${platform.gateway}/auth/enterprise/token`, {

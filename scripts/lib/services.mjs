@@ -30,6 +30,22 @@ const defaultPorts = Object.fromEntries(services.filter((s) => s.port !== null).
 /** The signing secret of the sandbox PSP's webhook endpoint (development only): the sandbox signs, payments verifies. */
 const PSP_WEBHOOK_SECRET = 'whsec_sandbox_0000000000000000';
 
+// The platform's own clients (development only): identity registers them at start-up with these
+// secrets (PLATFORM_CLIENTS), and payments is given the same ones. In production both come from
+// the secret store (deploy/k8s).
+/** payments' machine client of the enterprise issuer: receipts through the notifications API. */
+const PAYMENTS_CLIENT_SECRET = 'development-payments-client-secret-not-for-production';
+/** The payment page's relying party of the citizen issuer: a citizen's login above a ministry's threshold. */
+const PAY_LOGIN_CLIENT_SECRET = 'development-pay-login-client-secret-not-for-production';
+
+/** PLATFORM_CLIENTS for identity: what payments' two clients are registered as. */
+function platformClients(publicUrl) {
+  return JSON.stringify([
+    { kind: 'machine', client_id: 'tamkeen-payments', client_secret: PAYMENTS_CLIENT_SECRET, name: 'Tamkeen payments', scope: 'notifications:send notifications:read' },
+    { kind: 'relying_party', client_id: 'tamkeen-pay', client_secret: PAY_LOGIN_CLIENT_SECRET, name: 'Tamkeen payment page', issuer: 'citizen', redirect_uris: [`${publicUrl}/pay/login/callback`] },
+  ]);
+}
+
 export function environmentFor(service, { databaseUrl, redisUrl, ports = defaultPorts, databaseName = (name) => `tamkeen_${name}`, publicUrl = process.env.PUBLIC_URL ?? 'http://localhost:8080', base = process.env }) {
   const env = { ...base, REDIS_URL: redisUrl, HOST: base.HOST ?? '127.0.0.1' };
   const nodeOptions = [base.NODE_OPTIONS, service.nodeOptions].filter(Boolean).join(' ');
@@ -75,6 +91,18 @@ export function environmentFor(service, { databaseUrl, redisUrl, ports = default
     env.PSP_SECRET_KEY = 'sk_test_sandbox_0000000000000000';
     env.PSP_PUBLISHABLE_KEY = 'pk_test_sandbox_0000000000000000';
     env.PSP_WEBHOOK_SECRET = PSP_WEBHOOK_SECRET;
+    // Receipts: a token from identity's enterprise issuer (inside the platform) for the notifications API.
+    env.NOTIFICATIONS_URL = serviceUrl('notifications');
+    env.NOTIFICATIONS_AUDIENCE = `${publicUrl}/notifications/v1`;
+    env.PLATFORM_TOKEN_URL = `${serviceUrl('identity')}/auth/enterprise/token`;
+    env.PLATFORM_CLIENT_ID = 'tamkeen-payments';
+    env.PLATFORM_CLIENT_SECRET = PAYMENTS_CLIENT_SECRET;
+    // The citizen's login on the payment page: the issuer as tokens name it (public), its token
+    // endpoint and JWKS reached inside the platform.
+    env.CITIZEN_ISSUER = `${publicUrl}/auth/citizen`;
+    env.CITIZEN_ISSUER_INTERNAL_URL = `${serviceUrl('identity')}/auth/citizen`;
+    env.PAY_LOGIN_CLIENT_ID = 'tamkeen-pay';
+    env.PAY_LOGIN_CLIENT_SECRET = PAY_LOGIN_CLIENT_SECRET;
   }
   if (service.name === 'identity') {
     // Development only: a fixed secret, so that logins survive a restart of npm start.
@@ -83,6 +111,7 @@ export function environmentFor(service, { databaseUrl, redisUrl, ports = default
     env.PUBLIC_URL = publicUrl;
     env.REGISTRY_URL = serviceUrl('registry');
     env.NOTIFICATIONS_URL = serviceUrl('notifications');
+    env.PLATFORM_CLIENTS = platformClients(publicUrl);
   }
   // The register answers identity only, which proves itself with client assertions signed by a key
   // it publishes (identity's X-Road client keys).

@@ -1,4 +1,5 @@
 import { httpServiceVariables, httpUrl, positiveInt, storeVariables, z } from '@tamkeen/config';
+import { platformClientsVariable } from './clients/platform-client-config.js';
 
 /** Comma-separated secrets of at least 32 characters, newest first (rotate by prepending). */
 const secretKeys = () =>
@@ -29,6 +30,12 @@ export const identityConfig = z.object({
   LOGIN_TRIES_PER_ADDRESS_PER_MINUTE: positiveInt(60),
   /** How long machine clients' access tokens live, in seconds. */
   ACCESS_TOKEN_TTL_S: positiveInt(600),
+  /**
+   * The platform's own clients (JSON, see clients/platform-client-config.ts), ensured at start-up
+   * with the ids and secrets given here, in the organisation `tamkeen`: payments' machine client,
+   * the payment page's relying party. Holds secrets: from the secret store in production.
+   */
+  PLATFORM_CLIENTS: platformClientsVariable(),
 });
 
 export type IdentityConfig = z.output<typeof identityConfig>;

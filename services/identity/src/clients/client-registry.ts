@@ -5,6 +5,7 @@ import { apiResources, machineClientScopes } from '../oidc/resource-servers.js';
 import {
   describeClient,
   editedMetadata,
+  kindOf,
   machineClientMetadata,
   newClientId,
   newClientSecret,
@@ -21,7 +22,8 @@ import { OPERATOR, recordClientEvent, type Actor } from './client-events.js';
 import { clientRepository } from './client-repository.js';
 
 // The one place where organisations' clients are created, changed and removed: the operator's
-// command line (admin.ts) and the organisations' admin API both come here. Every change is audited
+// command line (admin.ts), the organisations' admin API and the platform's own clients declared in
+// configuration (platform-clients.ts, at start-up) all come here. Every change is audited
 // in its own transaction and applies at once to this process's client cache.
 
 export interface NewOrganisation {
@@ -74,14 +76,46 @@ export async function addRelyingParty(knex: Knex, rp: NewRelyingParty, options: 
   return { clientId, clientSecret };
 }
 
-async function register(knex: Knex, client: Pick<RegisteredClient, 'organisationId' | 'issuer' | 'name' | 'metadata'>, { actor = OPERATOR, check }: ChangeOptions): Promise<string> {
-  const clientId = newClientId(client.organisationId);
+async function register(knex: Knex, client: Pick<RegisteredClient, 'organisationId' | 'issuer' | 'name' | 'metadata'>, { actor = OPERATOR, check }: ChangeOptions, clientId = newClientId(client.organisationId)): Promise<string> {
   await check?.(client.issuer, { clientId, organisationId: client.organisationId, metadata: client.metadata });
   await knex.transaction(async (trx) => {
     await clientRepository.insert(trx, { clientId, ...client });
     await recordClientEvent(trx, { clientId, organisationId: client.organisationId, action: 'created', actor, changes: await audited(describeClient(client)) });
   });
   return clientId;
+}
+
+/**
+ * A client whose id and secret its owner fixes, rather than this registry (the platform's own
+ * clients, declared in configuration): each side is given them beforehand.
+ */
+export type FixedClient = { clientId: string; clientSecret: string } & ({ kind: 'machine'; client: NewMachineClient } | { kind: 'relying_party'; client: NewRelyingParty });
+
+/**
+ * Registers the client under its fixed id and secret, or brings the registered one to what is
+ * given: name, redirect URIs or scopes as changeClient does, the secret as rotateClientSecret does,
+ * each audited, and nothing written when all is as given. What else it has (post-logout URIs...)
+ * stays. Its kind, issuer and way of authenticating never change (as through the API): that throws.
+ */
+export async function ensureClient(knex: Knex, { clientId, clientSecret, ...fixed }: FixedClient, options: ChangeOptions = {}): Promise<'created' | 'changed' | 'unchanged'> {
+  const { organisationId, name } = fixed.client;
+  const issuer: ClientIssuer = fixed.kind === 'machine' ? 'enterprise' : (fixed.client.issuer ?? 'citizen');
+  const current = await clientRepository.find(knex, organisationId, clientId);
+  if (!current) {
+    if (fixed.kind === 'machine') assertGrantableToMachines(fixed.client.scopes);
+    const metadata = fixed.kind === 'machine' ? machineClientMetadata(fixed.client, clientSecret) : relyingPartyMetadata(fixed.client, clientSecret);
+    await register(knex, { organisationId, issuer, name, metadata }, options, clientId);
+    return 'created';
+  }
+  if (kindOf(current.metadata) !== fixed.kind || current.issuer !== issuer || current.metadata.token_endpoint_auth_method !== 'client_secret_basic') {
+    throw new Error(`client ${clientId} is registered as a ${kindOf(current.metadata)} of the ${current.issuer} issuer (${current.metadata.token_endpoint_auth_method}): remove it to register it as a ${fixed.kind} of the ${issuer} issuer with a secret`);
+  }
+  const edit: ClientEdit = fixed.kind === 'machine' ? { name, scopes: fixed.client.scopes } : { name, redirectUris: fixed.client.redirectUris };
+  const edited = await changeClient(knex, organisationId, clientId, edit, options);
+  const changed = JSON.stringify(describeClient(edited ?? current)) !== JSON.stringify(describeClient(current));
+  if (current.metadata.client_secret === clientSecret) return changed ? 'changed' : 'unchanged';
+  await rotateClientSecret(knex, organisationId, clientId, { ...options, clientSecret });
+  return 'changed';
 }
 
 /** Applies `edit` to one of the organisation's clients; undefined when it has no such client. */
@@ -105,12 +139,12 @@ export async function changeClient(knex: Knex, organisationId: string, clientId:
 }
 
 /**
- * Gives the client a new secret, returned once. The old one stops at once here and within the
- * client cache's lifetime on other instances: there is no grace period (oidc-provider keeps one
- * secret per client). Undefined when the organisation has no such client.
+ * Gives the client a new secret, returned once: a random one, or the one given (ensureClient). The
+ * old one stops at once here and within the client cache's lifetime on other instances: there is
+ * no grace period (oidc-provider keeps one secret per client). Undefined when the organisation has
+ * no such client.
  */
-export async function rotateClientSecret(knex: Knex, organisationId: string, clientId: string, { actor = OPERATOR }: ChangeOptions = {}): Promise<string | undefined> {
-  const clientSecret = newClientSecret();
+export async function rotateClientSecret(knex: Knex, organisationId: string, clientId: string, { actor = OPERATOR, clientSecret = newClientSecret() }: ChangeOptions & { clientSecret?: string } = {}): Promise<string | undefined> {
   const rotated = await knex.transaction(async (trx) => {
     const current = await clientRepository.find(trx, organisationId, clientId, { forUpdate: true });
     if (!current) return false;
