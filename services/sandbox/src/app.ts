@@ -35,6 +35,7 @@ export function createApp({ config, logger, messages = new MessageStore(), mails
       publishableKey: config.STRIPE_PUBLISHABLE_KEY,
       publicUrl: config.SANDBOX_PUBLIC_URL,
       availableAfterDays: config.STRIPE_AVAILABLE_AFTER_DAYS,
+      payoutTime: config.STRIPE_PAYOUT_TIME,
       logger,
       state: psp,
       clock,

@@ -28,6 +28,14 @@ export const sandboxConfig = z.object({
   /** Days from a payment to its funds' `available_on` (Stripe's payout schedule). */
   STRIPE_AVAILABLE_AFTER_DAYS: z.coerce.number().int().min(0, { message: 'must be 0 or more' }).max(30, { message: 'must be 30 or less' }).default(2),
   /**
+   * When the daily automatic payouts run, HH:MM in UTC: everything available then, in each
+   * currency, is paid out to the account's bank account (stripe/payouts.ts).
+   */
+  STRIPE_PAYOUT_TIME: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'must be a time of day HH:MM (UTC), e.g. 06:00' })
+    .default('06:00'),
+  /**
    * Where a citizen's browser reaches the sandbox (the 3-D Secure page). Unset: the origin the PSP
    * API was called at, which is right when the caller and the browser see the same address.
    */

@@ -6,12 +6,13 @@ import type { ChargeContext } from './charges.js';
 import { authentication, invalidRequest, publishableKeyRefused, resourceMissing, StripeApiError, unrecognizedUrl } from './errors.js';
 import { IdempotencyStore, type SavedResponse } from './idempotency.js';
 import { listOf } from './lists.js';
-import { canonical, decodeParams, listParam, onlyKnown, stringParam, type Params } from './params.js';
+import { canonical, decodeParams, integerParam, listParam, onlyKnown, rangeParam, inRange, stringParam, type Params } from './params.js';
 import { cancelPaymentIntent, confirmPaymentIntent, createPaymentIntent, paymentIntentOf, updatePaymentIntent, type IntentContext } from './payment-intents.js';
 import { createPaymentMethod, paymentMethodOf } from './payment-methods.js';
 import { closeDispute, disputeOf, updateDispute } from './disputes.js';
+import { asOfParam, balanceObject, nextPayoutAt, payoutOf, payoutTimeOfDay, runPayouts } from './payouts.js';
 import { createRefund, refundOf, updateRefund } from './refunds.js';
-import { balanceTransactionObject, chargeObject, disputeObject, eventObject, expand, paymentIntentObject, paymentMethodObject, refundObject, type StripeObject } from './resources.js';
+import { balanceTransactionObject, chargeObject, disputeObject, eventObject, expand, paymentIntentObject, paymentMethodObject, payoutObject, refundObject, type StripeObject } from './resources.js';
 import { StripeState, stripeId } from './state.js';
 import { createWebhookEndpoint, sendWebhooks, webhookEndpointObject, webhookEndpointOf, type WebhookEndpoint } from './webhooks.js';
 
@@ -24,6 +25,8 @@ export interface StripeApiOptions {
   publicUrl?: string;
   /** Days from a charge to its funds' `available_on`. */
   availableAfterDays: number;
+  /** When the daily automatic payouts run, `HH:MM` in UTC (on the sandbox's clock). */
+  payoutTime?: string;
   logger: Logger;
   state?: StripeState;
   /** Milliseconds since the epoch; tests move time. */
@@ -75,15 +78,28 @@ function apiKeyOf(req: Request, options: StripeApiOptions): ApiKey {
 
 /**
  * The Stripe-compatible PSP (a subset of Stripe's v1 API): PaymentMethods, PaymentIntents,
- * Charges (read), BalanceTransactions, Refunds, Disputes, Events and WebhookEndpoints, with
- * Stripe's form encoding, keys, errors, idempotency and signed webhooks, so that the official
- * `stripe` library works against it unchanged.
+ * Charges (read), BalanceTransactions, Refunds, Disputes, Payouts (automatic, daily), the Balance,
+ * Events and WebhookEndpoints, with Stripe's form encoding, keys, errors, idempotency and signed
+ * webhooks, so that the official `stripe` library works against it unchanged.
  */
 export function stripeApi(router: IRouter, options: StripeApiOptions): StripeState {
   const state = options.state ?? new StripeState();
   const clock = options.clock ?? Date.now;
+  // Idempotency keys live 24 h of real time: the test helper's moves of the sandbox's clock leave them be.
   const idempotency = new IdempotencyStore(clock);
-  const nowSeconds = () => Math.floor(clock() / 1000);
+  /** How far the test helper has moved the sandbox's clock ahead (it never goes back). */
+  let advancedMs = 0;
+  const nowSeconds = () => Math.floor((clock() + advancedMs) / 1000);
+  const payoutTime = payoutTimeOfDay(options.payoutTime ?? '06:00');
+  let nextPayout = nextPayoutAt(nowSeconds(), payoutTime);
+  /** Runs the daily payouts once the day's payout time has passed (checked before every call and every minute). */
+  const payoutsDue = () => {
+    const now = nowSeconds();
+    if (now < nextPayout) return;
+    runPayouts(state, now);
+    nextPayout = nextPayoutAt(now, payoutTime);
+  };
+  setInterval(payoutsDue, 60_000).unref();
   // Signatures carry the real time: receivers check it against their own clock (5 minutes' tolerance).
   sendWebhooks(state, {
     endpoints: options.webhooks?.endpoints ?? [],
@@ -115,6 +131,7 @@ export function stripeApi(router: IRouter, options: StripeApiOptions): StripeSta
       let held: { apiKey: string; key: string } | undefined;
       let response: SavedResponse;
       try {
+        payoutsDue();
         const apiKey = apiKeyOf(req, options);
         if (apiKey.kind === 'publishable' && !publishable) throw publishableKeyRefused();
         const params = decodeParams(method === 'post' ? req.body : req.query);
@@ -192,6 +209,9 @@ export function stripeApi(router: IRouter, options: StripeApiOptions): StripeSta
     const type = stringParam(call.params, 'type');
     const source = stringParam(call.params, 'source');
     const currency = stringParam(call.params, 'currency')?.toLowerCase();
+    // The transactions an automatic payout paid out, and the payout's own.
+    const payout = stringParam(call.params, 'payout');
+    if (payout !== undefined) payoutOf(state, payout);
     return respond(
       call,
       listOf(
@@ -199,8 +219,12 @@ export function stripeApi(router: IRouter, options: StripeApiOptions): StripeSta
         call.params,
         '/v1/balance_transactions',
         (txn) => balanceTransactionObject(txn, call.now),
-        ['type', 'source', 'currency'],
-        (txn) => (type === undefined || txn.type === type) && (source === undefined || txn.sourceId === source) && (currency === undefined || txn.currency === currency),
+        ['type', 'source', 'currency', 'payout'],
+        (txn) =>
+          (type === undefined || txn.type === type) &&
+          (source === undefined || txn.sourceId === source) &&
+          (currency === undefined || txn.currency === currency) &&
+          (payout === undefined || txn.payoutId === payout),
       ),
     );
   });
@@ -209,6 +233,37 @@ export function stripeApi(router: IRouter, options: StripeApiOptions): StripeSta
     const txn = state.balanceTransactions.get(call.id);
     if (!txn) throw resourceMissing('balance transaction', call.id, 'id');
     return respond(call, balanceTransactionObject(txn, call.now));
+  });
+
+  // The balance, and the automatic payouts of what is available (payouts.ts).
+  endpoint('get', '/balance', (call) => {
+    onlyKnown(call.params, ['expand']);
+    return balanceObject(state, call.now);
+  });
+  endpoint('get', '/payouts', (call) => {
+    const arrival = rangeParam(call.params, 'arrival_date');
+    const destination = stringParam(call.params, 'destination');
+    const status = stringParam(call.params, 'status');
+    return respond(
+      call,
+      listOf(state.payouts.values(), call.params, '/v1/payouts', payoutObject, ['arrival_date', 'destination', 'status'], (p) =>
+        inRange(p.arrivalDate, arrival) && (destination === undefined || p.destination === destination) && (status === undefined || p.status === status),
+      ),
+    );
+  });
+  endpoint('get', '/payouts/:id', (call) => {
+    onlyKnown(call.params, ['expand']);
+    return respond(call, payoutObject(payoutOf(state, call.id)));
+  });
+  // Test only (the sandbox's own, in the manner of Stripe's /v1/test_helpers): moves the sandbox's
+  // clock forward to `as_of` (never back) and runs the daily payouts as of then, at once.
+  endpoint('post', '/test_helpers/payouts/run', (call) => {
+    onlyKnown(call.params, ['as_of', 'expand']);
+    const asOf = asOfParam(integerParam(call.params, 'as_of'), call.now);
+    advancedMs = Math.max(advancedMs, asOf * 1000 - clock());
+    const made = runPayouts(state, asOf);
+    nextPayout = nextPayoutAt(asOf, payoutTime);
+    return respond(call, { object: 'list', data: made.map(payoutObject), has_more: false, url: '/v1/test_helpers/payouts/run' });
   });
 
   // Refunds

@@ -4,7 +4,10 @@ import { stripeId } from './state.js';
 
 export interface ChargeContext {
   now: number;
-  /** Days until a charge's funds are available (Stripe's payout schedule, e.g. 2 business days). */
+  /**
+   * Days until a charge's funds are available (Stripe's settlement delay, 2 business days in many
+   * countries): the sandbox counts calendar days, weekends and holidays too, so tests can say the day.
+   */
   availableAfterDays: number;
 }
 
@@ -53,6 +56,7 @@ export function recordSucceededCharge(state: StripeState, pi: PaymentIntentRecor
     sourceId: charge.id,
     type: 'charge',
     reportingCategory: 'charge',
+    payoutId: null,
     description: pi.description,
   };
   charge.balanceTransactionId = txn.id;

@@ -36,6 +36,7 @@ function adjustment(state: StripeState, dispute: DisputeRecord, now: number, amo
     sourceId: dispute.id,
     type: 'adjustment',
     reportingCategory: category,
+    payoutId: null,
     description: category === 'dispute' ? `Chargeback withdrawal for ${dispute.chargeId}` : `Chargeback reversal for ${dispute.chargeId}`,
   };
   state.balanceTransactions.set(txn.id, txn);

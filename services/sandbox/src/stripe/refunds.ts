@@ -74,6 +74,7 @@ export function createRefund(state: StripeState, params: Params, now: number): R
     sourceId: refundId,
     type: 'refund',
     reportingCategory: 'refund',
+    payoutId: null,
     description: 'REFUND FOR CHARGE' + (charge.description ? ` (${charge.description})` : ''),
   };
   const refund: RefundRecord = {

@@ -1,5 +1,5 @@
 import { invalidRequest } from './errors.js';
-import type { BalanceTransactionRecord, ChargeRecord, DisputeRecord, EventRecord, LastPaymentError, PaymentIntentRecord, PaymentMethodRecord, RefundRecord, StripeState } from './state.js';
+import type { BalanceTransactionRecord, ChargeRecord, DisputeRecord, EventRecord, BankAccountRecord, LastPaymentError, PaymentIntentRecord, PaymentMethodRecord, PayoutRecord, RefundRecord, StripeState } from './state.js';
 
 /** The API version the sandbox's objects follow (the official `stripe` package v23's). */
 export const API_VERSION = '2026-10-28.endive';
@@ -285,6 +285,61 @@ export function disputeObject(dispute: DisputeRecord, state: StripeState, now: n
   };
 }
 
+/** The account's bank account a payout goes to (Stripe's external account object, `bank_account`). */
+export function bankAccountObject(account: BankAccountRecord): StripeObject {
+  return {
+    id: account.id,
+    object: 'bank_account',
+    account_holder_name: 'TREASURY',
+    account_holder_type: 'company',
+    account_type: null,
+    available_payout_methods: ['standard'],
+    bank_name: account.bankName,
+    country: account.country,
+    currency: account.currency,
+    default_for_currency: true,
+    fingerprint: account.id.slice(3, 19),
+    last4: account.last4,
+    metadata: {},
+    routing_number: null,
+    status: 'verified',
+  };
+}
+
+/** A payout as Stripe shows one: automatic, to the account's bank account; its trace id once paid. */
+export function payoutObject(payout: PayoutRecord): StripeObject {
+  const settled = payout.status === 'paid' || payout.status === 'failed' || payout.status === 'canceled';
+  return {
+    id: payout.id,
+    object: 'payout',
+    amount: payout.amount,
+    application_fee: null,
+    application_fee_amount: null,
+    arrival_date: payout.arrivalDate,
+    automatic: true,
+    balance_transaction: payout.balanceTransactionId,
+    created: payout.created,
+    currency: payout.currency,
+    description: 'STRIPE PAYOUT',
+    destination: payout.destination,
+    failure_balance_transaction: null,
+    failure_code: null,
+    failure_message: null,
+    livemode: false,
+    metadata: payout.metadata,
+    method: 'standard',
+    original_payout: null,
+    payout_method: null,
+    reconciliation_status: 'completed',
+    reversed_by: null,
+    source_type: 'card',
+    statement_descriptor: payout.statementDescriptor,
+    status: payout.status,
+    trace_id: settled ? { status: 'supported', value: payout.traceId } : { status: 'pending', value: null },
+    type: 'bank_account',
+  };
+}
+
 export function eventObject(event: EventRecord): StripeObject {
   return {
     id: event.id,
@@ -324,6 +379,14 @@ export function objectById(id: string, state: StripeState, now: number): StripeO
   if (id.startsWith('du_')) {
     const dispute = state.disputes.get(id);
     return dispute && disputeObject(dispute, state, now);
+  }
+  if (id.startsWith('ba_')) {
+    const account = [...state.bankAccounts.values()].find((a) => a.id === id);
+    return account && bankAccountObject(account);
+  }
+  if (id.startsWith('po_')) {
+    const payout = state.payouts.get(id);
+    return payout && payoutObject(payout);
   }
   return undefined;
 }

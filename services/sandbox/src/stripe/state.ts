@@ -117,9 +117,43 @@ export interface BalanceTransactionRecord {
   net: number;
   availableOn: number;
   sourceId: string;
-  type: 'charge' | 'refund' | 'adjustment';
-  reportingCategory: 'charge' | 'refund' | 'dispute' | 'dispute_reversal';
+  type: 'charge' | 'refund' | 'adjustment' | 'payout';
+  reportingCategory: 'charge' | 'refund' | 'dispute' | 'dispute_reversal' | 'payout';
   description: string | null;
+  /** The automatic payout that paid it out (for a payout's own transaction: that payout); null while in the balance. */
+  payoutId: string | null;
+}
+
+export type PayoutStatus = 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled';
+
+/** An automatic payout of a currency's available balance to the account's bank account (payouts.ts). */
+export interface PayoutRecord {
+  id: string;
+  seq: number;
+  created: number;
+  amount: number;
+  currency: string;
+  /** 00:00 UTC of the day the bank credits it. */
+  arrivalDate: number;
+  status: PayoutStatus;
+  /** Its own balance transaction (type payout, −amount). */
+  balanceTransactionId: string;
+  /** The bank account it is sent to (`ba_…`). */
+  destination: string;
+  /** What the treasury's bank statement shows for it. */
+  statementDescriptor: string;
+  /** The bank's reference of the transfer (`trace_id.value` once paid). */
+  traceId: string;
+  metadata: Metadata;
+}
+
+/** The account's bank account for a currency: where its payouts go (the treasury's, at the central bank). */
+export interface BankAccountRecord {
+  id: string;
+  currency: string;
+  bankName: string;
+  last4: string;
+  country: string;
 }
 
 export interface RefundRecord {
@@ -190,6 +224,9 @@ export class StripeState {
   readonly disputes = new Map<string, DisputeRecord>();
   readonly events = new Map<string, EventRecord>();
   readonly webhookEndpoints = new Map<string, WebhookEndpointRecord>();
+  readonly payouts = new Map<string, PayoutRecord>();
+  /** Currency → the bank account its payouts go to (made on first use). */
+  readonly bankAccounts = new Map<string, BankAccountRecord>();
   /** Challenge id → PaymentIntent id. */
   readonly challenges = new Map<string, string>();
   /** Called with each new event (the webhook sender listens). */
