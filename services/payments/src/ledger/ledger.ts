@@ -118,23 +118,45 @@ async function accountIds(trx: Knex.Transaction, wanted: ReadonlyArray<{ account
  * at commit, by the database). The same source posted again is a no-op that returns the first
  * entry: the unique (source_type, source_id) decides, so two transactions racing to post one
  * source write one entry (the later waits for the earlier to commit, then finds its entry).
+ *
+ * One statement in the usual case: the entry, and its postings on the accounts found by code and
+ * currency. When an account does not exist yet (its first use), the same statement says so and
+ * writes no posting; the accounts are created and the postings written after it.
  */
 export async function postJournalEntry(trx: Knex.Transaction, input: JournalEntryInput): Promise<Posted> {
   const problem = postingsProblem(input.postings);
   if (problem) throw new UnbalancedEntry(`journal entry for ${input.sourceType} ${input.sourceId}: ${problem}`);
-  const [row] = await trx('journal_entries')
-    .insert({ source_type: input.sourceType, source_id: input.sourceId, description: input.description, effective_date: input.effectiveDate })
-    .onConflict(['source_type', 'source_id'])
-    .ignore()
-    .returning<Array<Omit<EntryRow, 'effective_date'>>>(ENTRY_COLUMNS);
+  const values = input.postings.map(() => '(?::int, ?::text, ?::char(3), ?::bigint)').join(', ');
+  const { rows } = await trx.raw<{ rows: Array<Omit<EntryRow, 'effective_date'> & { missing: boolean }> }>(
+    `with wanted (ord, code, currency, amount) as (values ${values}),
+     found as (select w.*, a.id as account_id from wanted w left join ledger_accounts a on a.code = w.code and a.currency = w.currency),
+     entry as (
+       insert into journal_entries (source_type, source_id, description, effective_date) values (?, ?, ?, ?::date)
+       on conflict (source_type, source_id) do nothing
+       returning ${ENTRY_COLUMNS.join(', ')}),
+     posted as (
+       insert into postings (entry_id, account_id, amount, currency)
+       select entry.id, f.account_id, f.amount, f.currency from entry cross join found f
+        where not exists (select 1 from found where account_id is null)
+        order by f.ord
+       returning id)
+     select entry.*, (select count(*) from posted) as posted, exists (select 1 from found where account_id is null) as missing
+       from entry`,
+    [...input.postings.flatMap((p, i) => [i, p.account.code, p.currency, p.amount]), input.sourceType, input.sourceId, input.description, input.effectiveDate],
+  );
+  const row = rows[0];
   if (!row) {
     const entry = await findEntry(trx, input.sourceType, input.sourceId);
     if (!entry) throw new Error(`a journal entry for ${input.sourceType} ${input.sourceId} conflicted but cannot be found`);
     return { outcome: 'already', entry };
   }
-  const ids = await accountIds(trx, input.postings);
-  await trx('postings').insert(input.postings.map((p) => ({ entry_id: row.id, account_id: ids.get(`${p.account.code} ${p.currency}`), amount: p.amount, currency: p.currency })));
-  return { outcome: 'posted', entry: toEntry({ ...row, effective_date: input.effectiveDate }, input.postings.map((p) => ({ accountCode: p.account.code, amount: p.amount, currency: p.currency }))) };
+  if (row.missing) {
+    // The first posting to an account: the accounts are created (or found created meanwhile), then every posting written, in order.
+    const ids = await accountIds(trx, input.postings);
+    await trx('postings').insert(input.postings.map((p) => ({ entry_id: row.id, account_id: ids.get(`${p.account.code} ${p.currency}`), amount: p.amount, currency: p.currency })));
+  }
+  const { missing: _missing, posted: _posted, ...entryRow } = row as typeof row & { posted: string };
+  return { outcome: 'posted', entry: toEntry({ ...entryRow, effective_date: input.effectiveDate }, input.postings.map((p) => ({ accountCode: p.account.code, amount: p.amount, currency: p.currency }))) };
 }
 
 /** The entry posted for a source event, with its postings; undefined when none was. */
