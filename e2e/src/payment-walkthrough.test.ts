@@ -187,7 +187,8 @@ describe('taking a payment, as a ministry developer and a citizen would, through
   it('the trial balance says exactly what happened', async () => {
     // The chart (services/payments/src/ledger/chart-of-accounts.ts), in agorot:
     //   paid 15,000 + 4,000; refunded 7,500; the dispute: 4,000 withdrawn and reinstated (won),
-    //   the sandbox's dispute fee 1,500 kept by the PSP. No processing fee is posted.
+    //   the sandbox's dispute fee 1,500 kept by the PSP; its processing fees (2.9 % + ₪1.10) on
+    //   each payment, 545 and 226, kept by it too (psp_fees, not the ministry's).
     const revenue = -(15_000 + 4_000 - 7_500); // a credit: owed to the ministry
     const mine = await api('GET', '/ledger/trial-balance');
     expect(mine.status).toBe(200);
@@ -203,11 +204,11 @@ describe('taking a payment, as a ministry developer and a citizen would, through
     const balances = Object.fromEntries((all.body.accounts as Json[]).map((a) => [`${String(a.account)} ${String(a.currency)}`, a.balance]));
     expect(balances).toEqual({
       'ministry_revenue:moi ILS': revenue,
-      'psp_receivable ILS': 15_000 + 4_000 - 7_500 - 4_000 - 1_500 + 4_000,
-      'psp_fees ILS': 1_500,
+      'psp_receivable ILS': 15_000 + 4_000 - 545 - 226 - 7_500 - 4_000 - 1_500 + 4_000,
+      'psp_fees ILS': 1_500 + 545 + 226,
       'disputes ILS': 0,
     });
-    expect(all.body.totals).toEqual([{ currency: 'ILS', debit: 15_000 + 4_000 - 7_500 - 4_000 - 1_500 + 4_000 + 1_500, credit: 11_500, net: 0 }]);
+    expect(all.body.totals).toEqual([{ currency: 'ILS', debit: 15_000 + 4_000 - 545 - 226 - 7_500 - 4_000 - 1_500 + 4_000 + 1_500 + 545 + 226, credit: 11_500, net: 0 }]);
   }, 30_000);
 
   it('the webhook got a signed notice of every change', async () => {

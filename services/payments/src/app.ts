@@ -8,6 +8,9 @@ import { ledgerRoutes } from './ledger/ledger-routes.js';
 import { paymentRepository } from './payments/payment-repository.js';
 import { paymentRoutes } from './payments/payment-routes.js';
 import { payRoutes } from './pay/pay-routes.js';
+import { payLoginFromConfig } from './citizen-login/pay-login.js';
+import { settingsRepository } from './settings/settings-repository.js';
+import { settingsRoutes } from './settings/settings-routes.js';
 import { refundRepository } from './refunds/refund-repository.js';
 import { refundRoutes } from './refunds/refund-routes.js';
 import { webhookRoutes } from './webhooks/webhook-routes.js';
@@ -44,6 +47,7 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, psp,
     refundRoutes(router, { refunds: refundRepository(knex), verify: verifyAccessToken, logger, bodyLimit: config.BODY_LIMIT, ...(psp ? { psp } : {}) });
     ledgerRoutes(router, { knex, verify: verifyAccessToken });
     webhookRoutes(router, { knex, verify: verifyAccessToken });
+    settingsRoutes(router, { settings: settingsRepository(knex), verify: verifyAccessToken });
     disputeRoutes(router, { disputes: disputeRepository(knex), verify: verifyAccessToken, logger, bodyLimit: config.BODY_LIMIT, psp });
     notBuilt(router, '/payments/v1', 'Payouts of the payments API (issue 5)');
     if (psp) {
@@ -55,6 +59,8 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, psp,
         pspBrowserUrl: config.PSP_BROWSER_URL ?? config.PSP_API_URL,
         publishableKey: config.PSP_PUBLISHABLE_KEY,
         pspSecretKey: config.PSP_SECRET_KEY,
+        settings: settingsRepository(knex),
+        login: payLoginFromConfig(config, redis),
         ...(now ? { now } : {}),
       });
     } else {

@@ -32,6 +32,20 @@ export const paymentsConfig = z.object({
     .optional(),
   /** How long one call to the PSP may take before it counts as unavailable (under the gateway's 30 s). */
   PSP_TIMEOUT_MS: positiveInt(20_000),
+  /**
+   * The citizens' login on the payment page, for payments above a ministry's threshold
+   * (settings/): the citizen issuer as browsers and its ID tokens name it (`<PUBLIC_URL>/auth/citizen`);
+   * where payments reaches that issuer inside the platform (identity's origin, e.g.
+   * `http://127.0.0.1:4001`, or the issuer's full internal URL), for its discovery, token endpoint
+   * and keys; and the payment page's relying party there (`tamkeen-pay`, its redirect URI
+   * `<PUBLIC_URL>/pay/login/callback`, client_secret_basic) with its secret (sent to the issuer
+   * only, never logged). All four or none: unset, a payment above a threshold cannot be taken (its
+   * page says so) rather than taken without the login.
+   */
+  CITIZEN_ISSUER: httpUrl().optional(),
+  CITIZEN_ISSUER_INTERNAL_URL: httpUrl().optional(),
+  PAY_LOGIN_CLIENT_ID: z.string().min(1).optional(),
+  PAY_LOGIN_CLIENT_SECRET: z.string().min(1).optional(),
   /** The webhook relay: how often it looks at the outbox when idle. */
   WEBHOOK_POLL_MS: positiveInt(1_000),
   /** Posts of one notice before it is dead-lettered (about two days with the defaults below). */
@@ -41,6 +55,30 @@ export const paymentsConfig = z.object({
   WEBHOOK_MAX_BACKOFF_MS: positiveInt(6 * 3_600_000),
   /** How long a ministry's endpoint may take to answer a post. */
   WEBHOOK_TIMEOUT_MS: positiveInt(10_000),
+  /**
+   * Receipts to citizens (receipts/): the notifications service, inside the platform. Unset: no
+   * receipt is sent; each one queued is marked `skipped`, and a warning says so at start-up. Set,
+   * PLATFORM_TOKEN_URL, PLATFORM_CLIENT_ID and PLATFORM_CLIENT_SECRET are required too.
+   */
+  NOTIFICATIONS_URL: httpUrl().optional(),
+  /** The notifications API's resource indicator, sent as `resource` with the token request when set. */
+  NOTIFICATIONS_AUDIENCE: httpUrl().optional(),
+  /** The enterprise issuer's token endpoint, where payments (a machine client) gets its access tokens by client credentials. */
+  PLATFORM_TOKEN_URL: httpUrl().optional(),
+  /** Payments' machine client at the enterprise issuer (`tamkeen-payments`), and its secret: sent to the issuer only, never logged. */
+  PLATFORM_CLIENT_ID: z.string().min(1).optional(),
+  PLATFORM_CLIENT_SECRET: z.string().min(1).optional(),
+}).superRefine((config, ctx) => {
+  if (!config.NOTIFICATIONS_URL) return;
+  for (const variable of ['PLATFORM_TOKEN_URL', 'PLATFORM_CLIENT_ID', 'PLATFORM_CLIENT_SECRET'] as const) {
+    if (!config[variable]) ctx.addIssue({ code: 'custom', path: [variable], message: 'is required when NOTIFICATIONS_URL is set (receipts are sent with a token of payments\' machine client)' });
+  }
+}).superRefine((config, ctx) => {
+  const login = ['CITIZEN_ISSUER', 'CITIZEN_ISSUER_INTERNAL_URL', 'PAY_LOGIN_CLIENT_ID', 'PAY_LOGIN_CLIENT_SECRET'] as const;
+  if (login.every((variable) => !config[variable])) return;
+  for (const variable of login) {
+    if (!config[variable]) ctx.addIssue({ code: 'custom', path: [variable], message: `is required with ${login.filter((v) => v !== variable).join(', ')}: the payment page's citizen login needs all four` });
+  }
 });
 
 export type PaymentsConfig = z.output<typeof paymentsConfig>;

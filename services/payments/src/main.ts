@@ -6,12 +6,15 @@ import { paymentsConfig } from './config.js';
 import { startExpirySweep } from './payments/payment-expiry.js';
 import { paymentRepository } from './payments/payment-repository.js';
 import { stripeAdapter } from './psp/stripe-adapter.js';
+import { startReceiptRelay } from './receipts/receipt-relay.js';
+import { receiptSenderFromConfig } from './receipts/receipt-sender.js';
 import { startOutboxRelay } from './webhooks/outbox-relay.js';
 
 const config = loadConfigOrExit('payments', paymentsConfig);
 const logger = createLogger({ service: 'payments', level: config.LOG_LEVEL });
 const stores = openStores(config, 'payments', logger);
 const verifyAccessToken = accessTokenVerifier({ jwksUrl: config.ACCESS_TOKEN_JWKS_URL, issuer: config.ACCESS_TOKEN_ISSUER, audience: config.ACCESS_TOKEN_AUDIENCE });
+if (!config.CITIZEN_ISSUER) logger.warn('the citizen login is not configured (CITIZEN_ISSUER, CITIZEN_ISSUER_INTERNAL_URL, PAY_LOGIN_CLIENT_ID, PAY_LOGIN_CLIENT_SECRET): payments above a ministry\'s login threshold cannot be taken');
 const psp = stripeAdapter({ apiUrl: config.PSP_API_URL, secretKey: config.PSP_SECRET_KEY, timeoutMs: config.PSP_TIMEOUT_MS });
 const expirySweep = startExpirySweep(paymentRepository(stores.knex, { publicUrl: config.PUBLIC_URL }), (error) => logger.error({ err: error }, 'the payment expiry sweep failed; it runs again in a minute'));
 // Every instance runs a relay: they share the outbox's rows without posting one twice.
@@ -24,4 +27,6 @@ const relay = startOutboxRelay({
   maxBackoffMs: config.WEBHOOK_MAX_BACKOFF_MS,
   timeoutMs: config.WEBHOOK_TIMEOUT_MS,
 });
-await startService(createApp({ config, logger, ...stores, verifyAccessToken, psp }), config, logger, [expirySweep.stop, relay.stop, stores.close]);
+// And a receipt relay: citizens' receipts through the notifications service (skipped when NOTIFICATIONS_URL is unset).
+const receipts = startReceiptRelay({ knex: stores.knex, logger, sender: receiptSenderFromConfig(config) });
+await startService(createApp({ config, logger, ...stores, verifyAccessToken, psp }), config, logger, [expirySweep.stop, relay.stop, receipts.stop, stores.close]);

@@ -12,14 +12,23 @@
  * | code                        | kind      | per           | means                                                                  |
  * |-----------------------------|-----------|---------------|------------------------------------------------------------------------|
  * | `psp_receivable`            | asset     | currency      | Due from the card processor (PSP): card payments it has taken for us   |
- * |                             |           |               | and not yet paid out. Debited when a payment succeeds.                 |
+ * |                             |           |               | and not yet paid out. Debited when a payment succeeds; credited by its |
+ * |                             |           |               | fees, refunds, dispute withdrawals and each payout.                    |
  * | `ministry_revenue:<org id>` | liability | currency, org | Fees collected for a ministry, owed to it (to the treasury on its      |
  * |                             |           |               | behalf). Credited when one of its payments succeeds.                   |
- *
  * | `disputes`                  | asset     | currency      | Disputed amounts: taken back by the PSP for a chargeback, pending the  |
  * |                             |           |               | bank's decision. Debited when a dispute's funds are withdrawn; credited |
  * |                             |           |               | when it is decided (won: back to psp_receivable; lost: see below).     |
- * | `psp_fees`                  | expense   | currency      | What the PSP charges us: the dispute fee (kept by it even when won).   |
+ * | `psp_fees`                  | expense   | currency      | What the PSP charges us: its processing fee on each card payment (kept |
+ * |                             |           |               | by it when the payment is refunded) and the dispute fee (kept even     |
+ * |                             |           |               | when the dispute is won). The platform's expense, not the ministry's.  |
+ * | `treasury_bank`             | asset     | currency      | The treasury's bank account at the central bank, one per currency:    |
+ * |                             |           |               | what the PSP has paid out to it. Debited by each payout.               |
+ *
+ * Card fees (ledger/payment-postings.ts `postPspFee`, source 'psp_fee', the charge's balance
+ * transaction id, posted once): debit `psp_fees`, credit `psp_receivable` — the PSP keeps its fee
+ * out of what it owes us. Posted in the transaction that moves the payment to succeeded, when the
+ * PSP's answer carries the charge's balance transaction (the Stripe adapter expands it).
  *
  * Disputes (disputes/dispute-postings.ts), one entry per movement, each posted once:
  * - funds withdrawn (a chargeback opened): debit `disputes`, credit `psp_receivable` (the amount);
@@ -37,7 +46,13 @@
  * PSP gives the money back to the citizen's card out of what it owes us). A ministry's revenue is
  * then what it collected net of refunds; the refunds are the entries of source type `refund`.
  *
- * Coming with payouts (issue 5): the treasury's bank account.
+ * Payouts (ledger/payout-postings.ts, from the PSP's payout events): a payout paid into the
+ * treasury's bank account debits `treasury_bank` and credits `psp_receivable` (source 'payout', the
+ * PSP's payout id, once). Stripe may fail a payout it reported paid (the bank returned it, within
+ * days); the money is then back in the PSP's balance, so a failed payout whose payment was posted
+ * is reversed by one entry (source 'payout_failure', the payout id: debit `psp_receivable`, credit
+ * `treasury_bank`); one that failed before it was reported paid posts nothing. `psp_receivable`
+ * is then exactly what the PSP holds for us and has not paid out (pending or available).
  */
 
 export type AccountKind = 'asset' | 'liability' | 'equity' | 'revenue' | 'expense';
@@ -81,10 +96,20 @@ export const disputedFunds = (): AccountDefinition => ({
   organisationId: null,
 });
 
-/** What the PSP charges us (dispute fees). */
+/** What the PSP charges us: processing fees on card payments and dispute fees. */
 export const pspFees = (): AccountDefinition => ({
   code: PSP_FEES,
   name: 'Fees charged by the card processor (PSP)',
   kind: 'expense',
+  organisationId: null,
+});
+
+export const TREASURY_BANK = 'treasury_bank';
+
+/** The treasury's bank account at the central bank (per currency): where the PSP pays out. */
+export const treasuryBank = (): AccountDefinition => ({
+  code: TREASURY_BANK,
+  name: "The treasury's account at the central bank",
+  kind: 'asset',
   organisationId: null,
 });

@@ -9,26 +9,31 @@ import { paymentRepository, type Payment, type PaymentRepository } from '../paym
 import { settlePayment } from '../payments/payment-settlement.js';
 import { newTestPayment } from '../payments/test-payment.js';
 import type { DisputeSnapshot, PspDisputeStatus } from '../psp/payment-provider.js';
+import { payoutRepository } from '../payouts/payout-repository.js';
+import type { PayoutStatus } from '../psp/payment-provider.js';
 import { refundRepository } from '../refunds/refund-repository.js';
-import { DISPUTES, MINISTRY_REVENUE, PSP_FEES, PSP_RECEIVABLE } from './chart-of-accounts.js';
+import { DISPUTES, MINISTRY_REVENUE, PSP_FEES, PSP_RECEIVABLE, TREASURY_BANK } from './chart-of-accounts.js';
 import { trialBalance } from './ledger.js';
 
 // Property-based tests of the ledger, through the code every movement really goes through (the
-// payment's transition, the refund's settlement, the dispute's application of the PSP's view):
-// any set of payments, refunds and disputes, their PSP events replayed in any order, some twice,
-// some at the same time, leaves the ledger balanced, with exactly the movements the events imply,
-// and each payment's ledger history equal to its own recorded history.
+// payment's settlement with its card fee, the refund's settlement, the dispute's and the payout's
+// application of the PSP's view): any set of payments, refunds, disputes and payouts, their PSP
+// events replayed in any order, some twice, some at the same time, leaves the ledger balanced,
+// with exactly the movements the events imply, and each payment's ledger history equal to its own
+// recorded history.
 
 let db: TestDatabase;
 let payments: PaymentRepository;
 let refunds: ReturnType<typeof refundRepository>;
 let disputes: ReturnType<typeof disputeRepository>;
+let payouts: ReturnType<typeof payoutRepository>;
 
 beforeAll(async () => {
   db = await createTestDatabase('payments ledger properties', migrations);
   payments = paymentRepository(db.knex);
   refunds = refundRepository(db.knex);
   disputes = disputeRepository(db.knex);
+  payouts = payoutRepository(db.knex);
 });
 afterAll(() => db.drop());
 
@@ -38,6 +43,8 @@ interface PaymentPlan {
   currency: Currency;
   amount: number;
   succeeds: boolean;
+  /** The PSP's processing fee on the charge (minor units; 0: none). */
+  fee: number;
   /** Refunds asked for (parts of the amount, in order), each with whether the PSP makes it. */
   refunds: Array<{ share: number; succeeds: boolean }>;
   /** A chargeback on what is left, if any, and how it ends. */
@@ -52,9 +59,19 @@ const paymentPlan: fc.Arbitrary<PaymentPlan> = fc.record({
   // Whole units keep every amount valid in every currency (JOD's card amounts are multiples of 10 fils).
   units: fc.integer({ min: 1, max: 5_000 }),
   succeeds: fc.boolean(),
+  fee: fc.integer({ min: 0, max: 600 }),
   refunds: fc.array(fc.record({ share: fc.double({ min: 0.05, max: 0.6, noNaN: true }), succeeds: fc.boolean() }), { maxLength: 3 }),
   dispute: fc.option(fc.record({ fee: fc.integer({ min: 0, max: 1_500 }), ends: fc.constantFrom<'won' | 'lost' | 'open'>('won', 'lost', 'open') }), { freq: 2 }),
 }).map(({ units, ...plan }) => ({ ...plan, amount: units * MINOR[plan.currency] }));
+
+/** A payout the PSP makes, and whether the bank returns it afterwards. */
+interface PayoutPlan {
+  currency: Currency;
+  amount: number;
+  fails: boolean;
+}
+
+const payoutPlan: fc.Arbitrary<PayoutPlan> = fc.record({ currency: fc.constantFrom<Currency>('ILS', 'JOD', 'USD'), units: fc.integer({ min: 1, max: 20_000 }), fails: fc.boolean() }).map(({ units, ...plan }) => ({ ...plan, amount: units * MINOR[plan.currency] }));
 
 /** One thing the PSP tells us, as a function that tells it; `key` names it for duplicates. */
 interface Delivery {
@@ -106,10 +123,11 @@ describe('the ledger, under any sequence of payments, refunds and disputes', () 
     await fc.assert(
       fc.asyncProperty(
         fc.array(paymentPlan, { minLength: 1, maxLength: 5 }),
+        fc.array(payoutPlan, { maxLength: 3 }),
         fc.array(fc.nat(1_000), { minLength: 1, maxLength: 60 }),
         fc.array(fc.nat(5), { maxLength: 60 }),
         fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 10 }),
-        async (plans, order, repeats, groupSizes) => {
+        async (plans, payoutPlans, order, repeats, groupSizes) => {
           const run = randomUUID().slice(0, 8);
           const organisations = [0, 1, 2].map((i) => `prop-${run}-${i}`);
           const expected: Movements = new Map();
@@ -130,7 +148,7 @@ describe('the ledger, under any sequence of payments, refunds and disputes', () 
           // 1. The PSP's answers to the payments, in any order, some twice, some at once.
           const outcomes: Delivery[] = made.map(({ plan, payment }) => ({
             key: `outcome ${payment.id}`,
-            deliver: () => settlePayment(payments, payment, plan.succeeds ? { kind: 'succeeded', intentId: payment.pspPaymentIntentId!, chargeId: `ch_${payment.id}` } : { kind: 'declined', intentId: payment.pspPaymentIntentId!, code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' }),
+            deliver: () => settlePayment(payments, payment, plan.succeeds ? { kind: 'succeeded', intentId: payment.pspPaymentIntentId!, chargeId: `ch_${payment.id}`, fee: { balanceTransactionId: `txn_${payment.id}`, fee: plan.fee, net: plan.amount - plan.fee, currency: plan.currency, availableOn: new Date() } } : { kind: 'declined', intentId: payment.pspPaymentIntentId!, code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' }),
           }));
           await deliverInGroups(replayOrder(outcomes, order, repeats), groupSizes);
 
@@ -141,8 +159,10 @@ describe('the ledger, under any sequence of payments, refunds and disputes', () 
           for (const { plan, payment, intentId } of made) {
             const revenue = `${MINISTRY_REVENUE}:${payment.organisationId}`;
             if (!plan.succeeds) continue;
-            add(expected, PSP_RECEIVABLE, plan.currency, plan.amount);
+            add(expected, PSP_RECEIVABLE, plan.currency, plan.amount - plan.fee);
             add(expected, revenue, plan.currency, -plan.amount);
+            add(expected, PSP_FEES, plan.currency, plan.fee);
+            sourceIds.push(`txn_${payment.id}`);
             let refunded = 0;
             for (const [i, asked] of plan.refunds.entries()) {
               const amount = Math.max(1, Math.floor((plan.amount * asked.share) / MINOR[plan.currency])) * MINOR[plan.currency];
@@ -180,6 +200,21 @@ describe('the ledger, under any sequence of payments, refunds and disputes', () 
                 add(expected, revenue, plan.currency, disputed);
                 add(expected, DISPUTES, plan.currency, -disputed);
               }
+            }
+          }
+          // The PSP's payouts to the treasury's account: created, paid, and some returned by the bank.
+          for (const [i, { currency, amount, fails }] of payoutPlans.entries()) {
+            const payoutId = `po_${run}_${i}`;
+            const statuses: PayoutStatus[] = ['in_transit', 'paid', ...(fails ? (['failed'] as const) : [])];
+            for (const status of statuses) {
+              const snapshot = { payoutId, amount: { amount, currency }, status, arrivalDate: '2026-11-27', created: new Date(), automatic: true, balanceTransactionId: `txn_${payoutId}`, destination: 'ba_treasury', statementDescriptor: 'TAMKEEN PAYOUT', traceId: null, failureCode: status === 'failed' ? 'account_closed' : null };
+              later.push({ key: `payout ${payoutId} ${status}`, deliver: () => payouts.apply(snapshot, { id: `evt_${payoutId}_${status}`, type: `payout.${status === 'in_transit' ? 'created' : status}`, created: new Date() }) });
+            }
+            sourceIds.push(payoutId);
+            // Paid, then returned: the payout and its reversal (or nothing, when the return came first).
+            if (!fails) {
+              add(expected, TREASURY_BANK, currency, amount);
+              add(expected, PSP_RECEIVABLE, currency, -amount);
             }
           }
           await deliverInGroups(replayOrder(later, [...order].reverse(), repeats), groupSizes);
@@ -220,8 +255,9 @@ async function paymentHistory(paymentId: string): Promise<{ movements: Movements
   const revenue = `${MINISTRY_REVENUE}:${payment.organisationId}`;
   const events = await payments.events(paymentId);
   if (events.some((e) => e.event === 'succeed')) {
-    add(movements, PSP_RECEIVABLE, payment.currency, payment.amount);
+    add(movements, PSP_RECEIVABLE, payment.currency, payment.amount - (payment.pspFee ?? 0));
     add(movements, revenue, payment.currency, -payment.amount);
+    add(movements, PSP_FEES, payment.currency, payment.pspFee ?? 0);
   }
   const its = await db.knex('refunds').where({ payment_id: paymentId }).select<Array<{ id: string; amount: string; status: string }>>('id', 'amount', 'status');
   for (const r of its.filter((x) => x.status === 'succeeded')) {
@@ -254,5 +290,6 @@ async function paymentHistory(paymentId: string): Promise<{ movements: Movements
       add(movements, DISPUTES, payment.currency, -amount);
     }
   }
-  return { movements, sourceIds: [...its.map((r) => r.id), ...(dispute ? [dispute.id] : [])] };
+  const feeSource = (await db.knex('payments').where({ id: paymentId }).first<{ psp_balance_transaction_id: string | null }>('psp_balance_transaction_id'))?.psp_balance_transaction_id;
+  return { movements, sourceIds: [...its.map((r) => r.id), ...(dispute ? [dispute.id] : []), ...(feeSource ? [feeSource] : [])] };
 }

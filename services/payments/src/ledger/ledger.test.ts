@@ -7,6 +7,8 @@ import { paymentRepository, type NewPayment, type Payment, type PaymentRepositor
 import { ministryRevenue, pspReceivable } from './chart-of-accounts.js';
 import { balanceOf, findEntry, ledgerDay, postJournalEntry, trialBalance, UnbalancedEntry } from './ledger.js';
 import { newTestPayment } from '../payments/test-payment.js';
+import { settlePayment } from '../payments/payment-settlement.js';
+import { postPayout, postPayoutFailure } from './payout-postings.js';
 
 let db: TestDatabase;
 let payments: PaymentRepository;
@@ -200,5 +202,57 @@ describe('balances', () => {
     const jod = await trialBalance(db.knex, { currency: 'JOD' });
     expect(jod.totals).toEqual([expect.objectContaining({ currency: 'JOD', net: 0 })]);
     expect(jod.accounts.every((a) => a.currency === 'JOD')).toBe(true);
+  });
+});
+
+describe('the PSP\'s fee on a payment', () => {
+  const fee = (balanceTransactionId: string, amount: number, currency: Currency = 'ILS') => ({ balanceTransactionId, fee: amount, net: 15_000 - amount, currency, availableOn: new Date() });
+
+  it('is recorded on the payment and posted with its success, once, whichever settles it first', async () => {
+    const payment = await submitted({ amount: 15_000, currency: 'ILS' });
+    const txn = `txn_${randomUUID()}`;
+    const outcome = { kind: 'succeeded', intentId: 'pi_1', chargeId: 'ch_1', fee: fee(txn, 545) } as const;
+    const [first, second] = await Promise.all([settlePayment(payments, payment, outcome), settlePayment(payments, payment, outcome)]);
+    expect([first.pspFee, second.pspFee]).toEqual([545, 545]);
+    expect((await payments.byId(payment.id))?.pspFee).toBe(545);
+    expect(await db.knex('journal_entries').where({ source_type: 'psp_fee' }).where({ source_id: txn })).toHaveLength(1);
+    expect((await findEntry(db.knex, 'psp_fee', txn))?.postings).toEqual([
+      { accountCode: 'psp_fees', amount: 545, currency: 'ILS' },
+      { accountCode: 'psp_receivable', amount: -545, currency: 'ILS' },
+    ]);
+  });
+
+  it('is not posted when the PSP did not say it, nor in another currency than the payment\'s', async () => {
+    const unknown = await settlePayment(payments, await submitted(), { kind: 'succeeded', intentId: 'pi_2', chargeId: 'ch_2', fee: null });
+    expect(unknown).toMatchObject({ status: 'succeeded', pspFee: null });
+    const txn = `txn_${randomUUID()}`;
+    const other = await settlePayment(payments, await submitted(), { kind: 'succeeded', intentId: 'pi_3', chargeId: 'ch_3', fee: fee(txn, 200, 'USD') });
+    expect(other).toMatchObject({ status: 'succeeded', pspFee: null });
+    expect(await findEntry(db.knex, 'psp_fee', txn)).toBeUndefined();
+  });
+});
+
+describe('payouts', () => {
+  it('move money from psp_receivable to the treasury\'s bank account once; a failure after paid reverses it once', async () => {
+    const payout = { id: `po_${randomUUID()}`, amount: 10_000, currency: 'JOD' as const, arrivalDate: '2026-03-04' };
+    const before = await balanceOf(db.knex, 'psp_receivable', 'JOD');
+    const posted = await db.knex.transaction((trx) => postPayout(trx, payout));
+    expect(posted.entry).toMatchObject({ sourceType: 'payout', sourceId: payout.id, effectiveDate: '2026-03-04' });
+    expect(posted.entry.postings).toEqual([
+      { accountCode: 'treasury_bank', amount: 10_000, currency: 'JOD' },
+      { accountCode: 'psp_receivable', amount: -10_000, currency: 'JOD' },
+    ]);
+    expect((await db.knex.transaction((trx) => postPayout(trx, payout))).outcome).toBe('already');
+    expect(await balanceOf(db.knex, 'treasury_bank', 'JOD')).toBe(10_000);
+    expect(await balanceOf(db.knex, 'psp_receivable', 'JOD')).toBe(before - 10_000);
+    const treasury = await db.knex('ledger_accounts').where({ code: 'treasury_bank', currency: 'JOD' }).first();
+    expect(treasury).toMatchObject({ kind: 'asset', organisation_id: null });
+
+    const failed = await db.knex.transaction((trx) => postPayoutFailure(trx, payout, new Date('2026-03-06T08:00:00Z')));
+    expect(failed.entry).toMatchObject({ sourceType: 'payout_failure', sourceId: payout.id, effectiveDate: '2026-03-06' });
+    expect((await db.knex.transaction((trx) => postPayoutFailure(trx, payout, new Date()))).outcome).toBe('already');
+    expect(await balanceOf(db.knex, 'treasury_bank', 'JOD')).toBe(0);
+    expect(await balanceOf(db.knex, 'psp_receivable', 'JOD')).toBe(before);
+    expect((await trialBalance(db.knex, { currency: 'JOD' })).totals).toEqual([expect.objectContaining({ net: 0 })]);
   });
 });

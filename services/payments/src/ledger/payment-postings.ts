@@ -1,7 +1,7 @@
 import type { Knex } from '@tamkeen/db';
 import type { Currency } from '../domain/money.js';
 import type { Payment } from '../payments/payment-repository.js';
-import { ministryRevenue, pspReceivable } from './chart-of-accounts.js';
+import { ministryRevenue, pspFees, pspReceivable } from './chart-of-accounts.js';
 import { ledgerDay, postJournalEntry, type Posted } from './ledger.js';
 
 /**
@@ -18,6 +18,40 @@ export function postPaymentSucceeded(trx: Knex.Transaction, payment: Payment): P
     postings: [
       { account: pspReceivable(), amount: payment.amount, currency: payment.currency },
       { account: ministryRevenue(payment.organisationId), amount: -payment.amount, currency: payment.currency },
+    ],
+  });
+}
+
+/** What a card fee's posting needs to know: the PSP's processing fee on a payment's charge. */
+export interface PspFeeForLedger {
+  /** The charge's balance transaction at the PSP (`txn_…`): the entry's source id. */
+  balanceTransactionId: string;
+  paymentId: string;
+  /** The ministry's reference of the payment, for the entry's description. */
+  reference: string;
+  /** The fee in minor units of `currency`: more than zero (a payment charged no fee has no entry). */
+  fee: number;
+  currency: Currency;
+  /** When the payment succeeded: the entry's day. */
+  at: Date;
+}
+
+/**
+ * The PSP's processing fee on a succeeded payment: it keeps the fee out of what it owes us (credit
+ * psp_receivable), an expense of the platform (debit psp_fees); the ministry's revenue is the
+ * payment's whole amount. Run in the transaction that moves the payment to succeeded
+ * (payments/payment-settlement.ts); posted at most once per charge (source 'psp_fee', its balance
+ * transaction's id), so a second settlement of the same payment posts nothing.
+ */
+export function postPspFee(trx: Knex.Transaction, fee: PspFeeForLedger): Promise<Posted> {
+  return postJournalEntry(trx, {
+    sourceType: 'psp_fee',
+    sourceId: fee.balanceTransactionId,
+    description: `Card processing fee on payment ${fee.reference} (${fee.paymentId})`,
+    effectiveDate: ledgerDay(fee.at),
+    postings: [
+      { account: pspFees(), amount: fee.fee, currency: fee.currency },
+      { account: pspReceivable(), amount: -fee.fee, currency: fee.currency },
     ],
   });
 }

@@ -23,7 +23,8 @@ export function languageOf(req: Request): Lang {
 const COOKIE = 'tamkeen_pay';
 const NONCE = /^[A-Za-z0-9_-]{43}$/;
 
-function cookieOf(req: Request, name: string): string | undefined {
+/** The value of the request's cookie `name` (the first, if the browser sends several). */
+export function cookieOf(req: Request, name: string): string | undefined {
   for (const part of (req.get('cookie') ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
     if (key === name) return value.join('=');

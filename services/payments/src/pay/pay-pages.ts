@@ -55,6 +55,23 @@ const TEXT = {
     cannotCharge: 'لا يقبل مزوّد خدمة الدفع هذه الدفعة بالبطاقة. لم يُخصم شيء. ارجع إلى الجهة.',
     notFoundTitle: 'لا توجد دفعة',
     notFound: 'لا نعرف هذه الدفعة. ارجع إلى الجهة التي أرسلتك إلى هنا.',
+    loginTitle: 'سجّل الدخول لتدفع',
+    loginNeeded: 'لدفع هذا المبلغ سجّل الدخول أولًا إلى حسابك في تمكين: برقم الهوية وكلمة المرور، ثم رمز تحقق يصلك برسالة نصية.',
+    loginWhy: 'تطلب الجهة ذلك للمبالغ الكبيرة، لتعرف من دفع.',
+    loginButton: 'سجّل الدخول لتدفع',
+    loggedIn: 'سجّلت الدخول. يمكنك الدفع الآن.',
+    loginFirst: 'سجّل الدخول أولًا: لا يمكن دفع هذا المبلغ دون تسجيل الدخول. لم يُخصم أي مبلغ.',
+    loginAgain: 'سجّل شخص آخر الدخول لهذه الدفعة بعدك. سجّل الدخول مرة أخرى لتدفع. لم يُخصم أي مبلغ.',
+    loginUnavailableTitle: 'لا يمكن دفع هذه الدفعة هنا الآن',
+    loginUnavailable: 'يحتاج دفع هذا المبلغ إلى تسجيل الدخول، وتسجيل الدخول غير متاح الآن. لم يُخصم أي مبلغ. حاول لاحقًا، أو ارجع إلى الجهة.',
+    loginFailedTitle: 'لم يكتمل تسجيل الدخول',
+    loginNotCompleted: 'لم يكتمل تسجيل الدخول، ولم يُخصم أي مبلغ. ارجع إلى صفحة الدفع وسجّل الدخول مرة أخرى.',
+    loginExpired: 'انتهت صلاحية تسجيل الدخول هذا أو استُخدم من قبل. افتح صفحة الدفع من جديد من رابط الجهة وسجّل الدخول.',
+    loginOtherBrowser: 'بدأ تسجيل الدخول هذا في متصفح آخر، فلا يُقبل هنا. افتح صفحة الدفع في هذا المتصفح وسجّل الدخول منه.',
+    loginRefused: 'لم يكن تسجيل الدخول بالمستوى الذي تحتاجه هذه الدفعة (كلمة المرور ثم رمز تحقق)، فلم يُعتمد. ارجع إلى صفحة الدفع وسجّل الدخول مرة أخرى.',
+    loginIssuerDown: 'تعذّر إتمام تسجيل الدخول الآن. لم يُخصم أي مبلغ. حاول مرة أخرى بعد قليل.',
+    backToPayment: 'العودة إلى صفحة الدفع',
+    loginUnusable: 'تعذّر اعتماد تسجيل الدخول هذا لهذه الدفعة، فلم يُسجَّل شيء ولم يُخصم أي مبلغ. ارجع إلى صفحة الدفع وسجّل الدخول مرة أخرى.',
   },
   en: {
     service: 'Tamkeen — government payments',
@@ -105,6 +122,23 @@ const TEXT = {
     cannotCharge: 'The payment provider does not accept this payment by card. Nothing was charged. Go back to the service.',
     notFoundTitle: 'No such payment',
     notFound: 'We do not know this payment. Go back to the service that sent you here.',
+    loginTitle: 'Log in to pay',
+    loginNeeded: 'To pay this amount, first log in to your Tamkeen account: your ID number and password, then a security code we send you by text message.',
+    loginWhy: 'The service asks for this for larger amounts, so that it knows who paid.',
+    loginButton: 'Log in to pay',
+    loggedIn: 'You are logged in. You can pay now.',
+    loginFirst: 'Log in first: this amount cannot be paid without logging in. Nothing was charged.',
+    loginAgain: 'Someone else logged in to pay this payment after you. Log in again to pay. Nothing was charged.',
+    loginUnavailableTitle: 'This payment cannot be taken here right now',
+    loginUnavailable: 'Paying this amount needs you to log in, and logging in is not available right now. Nothing was charged. Try again later, or go back to the service.',
+    loginFailedTitle: 'Your login was not completed',
+    loginNotCompleted: 'You did not finish logging in, and nothing was charged. Go back to the payment and log in again.',
+    loginExpired: 'This login has expired or was already used. Open the payment again from the service’s link, and log in.',
+    loginOtherBrowser: 'This login was started in another browser, so it is not accepted here. Open the payment in this browser and log in from it.',
+    loginRefused: 'Your login was not at the level this payment needs (your password, then a security code), so it was not used. Go back to the payment and log in again.',
+    loginIssuerDown: 'Your login cannot be completed right now. Nothing was charged. Try again in a moment.',
+    backToPayment: 'Back to the payment',
+    loginUnusable: 'This login could not be used for this payment, so nothing was recorded and nothing was charged. Go back to the payment and log in again.',
   },
 } as const;
 
@@ -121,11 +155,14 @@ function page(lang: Lang, title: string, switchHref: string, body: string, { ref
   return pageShell({ lang, title, service: text(lang, 'service'), otherLanguage: text(lang, 'otherLanguage'), switchHref, stylesheet: '/pay/static/pay.css', body, ...(refresh ? { refreshSeconds: refresh } : {}) });
 }
 
-/** What is being paid: the ministry, what for, how much (and the reference once paid). */
-function summary(lang: Lang, p: Payment, { amountLabel = 'amount', withReference = false }: { amountLabel?: MessageKey; withReference?: boolean } = {}): string {
+/**
+ * What is being paid: the ministry (its service name in the page's language, from its payment
+ * settings; its organisation id until it has set one), what for, how much (and the reference once paid).
+ */
+function summary(lang: Lang, p: Payment, ministry: string, { amountLabel = 'amount', withReference = false }: { amountLabel?: MessageKey; withReference?: boolean } = {}): string {
   const row = (label: MessageKey, value: string, cls = '') => `<div${cls ? ` class="${cls}"` : ''}><dt>${escapeHtml(text(lang, label))}</dt><dd><bdi>${value}</bdi></dd></div>`;
   return `<dl class="summary">
-${row('ministry', escapeHtml(p.organisationId))}
+${row('ministry', `<span id="ministry">${escapeHtml(ministry)}</span>`)}
 ${row('description', escapeHtml(p.description))}
 ${row(amountLabel, `<strong id="amount">${escapeHtml(formatMoney({ amount: p.amount, currency: p.currency }, lang))}</strong>`, 'amount')}${withReference ? `\n${row('reference', `<span dir="ltr" id="reference">${escapeHtml(p.reference)}</span>`)}` : ''}
 </dl>`;
@@ -136,6 +173,10 @@ const continueLink = (lang: Lang, p: Payment) => `<p><a class="button" id="conti
 export interface CardPageInput {
   lang: Lang;
   payment: Payment;
+  /** The ministry's name in the page's language. */
+  ministry: string;
+  /** The citizen logged in to pay (a payment above the ministry's threshold): said above the form. */
+  loggedIn?: boolean;
   action: string;
   switchHref: string;
   csrf: string;
@@ -149,7 +190,7 @@ export interface CardPageInput {
  * (/pay/static/pay.js) tokenises the card at the PSP and submits only the token, in
  * `payment_method`. Without script the form stays hidden and the page says why.
  */
-export function cardPage({ lang, payment, action, switchHref, csrf, pspUrl, publishableKey, error }: CardPageInput): string {
+export function cardPage({ lang, payment, ministry, loggedIn = false, action, switchHref, csrf, pspUrl, publishableKey, error }: CardPageInput): string {
   const messages = Object.fromEntries(SCRIPT_MESSAGES.map((key) => [key, text(lang, key)]));
   const field = (id: string, label: MessageKey, hint: MessageKey, attributes: string) =>
     `<label for="${id}">${escapeHtml(text(lang, label))}</label>
@@ -159,7 +200,7 @@ export function cardPage({ lang, payment, action, switchHref, csrf, pspUrl, publ
     lang,
     text(lang, 'payTitle'),
     switchHref,
-    `${alertOf(lang, error)}${summary(lang, payment)}
+    `${alertOf(lang, error)}${loggedIn ? `<p class="success" role="status" id="logged-in">${escapeHtml(text(lang, 'loggedIn'))}</p>\n` : ''}${summary(lang, payment, ministry)}
 <noscript><p class="error" id="noscript">${escapeHtml(text(lang, 'noScript'))}</p></noscript>
 <form id="pay-form" method="post" action="${escapeHtml(action)}" novalidate hidden data-psp-url="${escapeHtml(pspUrl)}" data-publishable-key="${escapeHtml(publishableKey)}">
 <input type="hidden" name="csrf" value="${escapeHtml(csrf)}">
@@ -193,23 +234,54 @@ export function failureReason(data: Record<string, unknown> | undefined): Messag
  * expired, or still waiting for the PSP (the page refreshes itself). Each final one leads back to
  * the ministry's return_url.
  */
-export function outcomePage({ lang, payment, switchHref, failure }: { lang: Lang; payment: Payment; switchHref: string; failure?: MessageKey }): string {
+export function outcomePage({ lang, payment, ministry, switchHref, failure }: { lang: Lang; payment: Payment; ministry: string; switchHref: string; failure?: MessageKey }): string {
   switch (payment.status) {
     case 'succeeded':
-      return page(lang, text(lang, 'succeededTitle'), switchHref, `<p class="success" role="status">${escapeHtml(text(lang, 'succeeded'))}</p>\n${summary(lang, payment, { amountLabel: 'paid', withReference: true })}\n${continueLink(lang, payment)}`);
+      return page(lang, text(lang, 'succeededTitle'), switchHref, `<p class="success" role="status">${escapeHtml(text(lang, 'succeeded'))}</p>\n${summary(lang, payment, ministry, { amountLabel: 'paid', withReference: true })}\n${continueLink(lang, payment)}`);
     case 'failed':
-      return page(lang, text(lang, 'failedTitle'), switchHref, `<p class="error" role="alert" id="reason">${escapeHtml(text(lang, failure ?? 'notCharged'))}</p>\n<p>${escapeHtml(text(lang, 'failedNote'))}</p>\n${summary(lang, payment)}\n${continueLink(lang, payment)}`);
+      return page(lang, text(lang, 'failedTitle'), switchHref, `<p class="error" role="alert" id="reason">${escapeHtml(text(lang, failure ?? 'notCharged'))}</p>\n<p>${escapeHtml(text(lang, 'failedNote'))}</p>\n${summary(lang, payment, ministry)}\n${continueLink(lang, payment)}`);
     case 'cancelled':
     case 'expired':
-      return page(lang, text(lang, payment.status === 'cancelled' ? 'cancelledTitle' : 'expiredTitle'), switchHref, `<p class="error" role="alert">${escapeHtml(text(lang, payment.status))}</p>\n${summary(lang, payment)}\n${continueLink(lang, payment)}`);
+      return page(lang, text(lang, payment.status === 'cancelled' ? 'cancelledTitle' : 'expiredTitle'), switchHref, `<p class="error" role="alert">${escapeHtml(text(lang, payment.status))}</p>\n${summary(lang, payment, ministry)}\n${continueLink(lang, payment)}`);
     default:
-      return page(lang, text(lang, 'processingTitle'), switchHref, `<p role="status">${escapeHtml(text(lang, 'processing'))}</p>\n${summary(lang, payment)}`, { refresh: 3 });
+      return page(lang, text(lang, 'processingTitle'), switchHref, `<p role="status">${escapeHtml(text(lang, 'processing'))}</p>\n${summary(lang, payment, ministry)}`, { refresh: 3 });
   }
 }
 
 /** The PSP could not be reached after the payment was submitted: do not pay again; look at the result later. */
 export function unavailablePage({ lang, switchHref, resultHref }: { lang: Lang; switchHref: string; resultHref: string }): string {
   return page(lang, text(lang, 'unavailableTitle'), switchHref, `<p class="error" role="alert">${escapeHtml(text(lang, 'unavailable'))}</p>\n<p><a href="${escapeHtml(resultHref)}">${escapeHtml(text(lang, 'checkResult'))}</a></p>`);
+}
+
+/**
+ * A payment above its ministry's threshold, before the citizen has logged in: what it is, why a
+ * login is needed, and the way to it (a link: the login leaves for the citizen issuer's pages).
+ */
+export function loginPage({ lang, payment, ministry, switchHref, loginHref, error }: { lang: Lang; payment: Payment; ministry: string; switchHref: string; loginHref: string; error?: MessageKey }): string {
+  return page(
+    lang,
+    text(lang, 'loginTitle'),
+    switchHref,
+    `${alertOf(lang, error)}${summary(lang, payment, ministry)}
+<p id="login-needed">${escapeHtml(text(lang, 'loginNeeded'))}</p>
+<p class="hint">${escapeHtml(text(lang, 'loginWhy'))}</p>
+<p><a class="button" id="login" href="${escapeHtml(loginHref)}">${escapeHtml(text(lang, 'loginButton'))}</a></p>`,
+  );
+}
+
+/** A payment above its ministry's threshold when the citizen login is not configured: it cannot be taken, and the page says so. */
+export function loginUnavailablePage({ lang, payment, ministry, switchHref }: { lang: Lang; payment: Payment; ministry: string; switchHref: string }): string {
+  return page(lang, text(lang, 'loginUnavailableTitle'), switchHref, `<p class="error" role="alert" id="login-unavailable">${escapeHtml(text(lang, 'loginUnavailable'))}</p>\n${summary(lang, payment, ministry)}\n${continueLink(lang, payment)}`);
+}
+
+/** A login that came back unusable: why, and (when the payment is known) the way back to it. */
+export function loginProblemPage({ lang, switchHref, message, backHref }: { lang: Lang; switchHref: string; message: MessageKey; backHref?: string }): string {
+  return page(
+    lang,
+    text(lang, 'loginFailedTitle'),
+    switchHref,
+    `<p class="error" role="alert" id="login-problem">${escapeHtml(text(lang, message))}</p>${backHref ? `\n<p><a class="button" id="back-to-payment" href="${escapeHtml(backHref)}">${escapeHtml(text(lang, 'backToPayment'))}</a></p>` : ''}`,
+  );
 }
 
 export function messagePage({ lang, switchHref, title, message }: { lang: Lang; switchHref: string; title: MessageKey; message: MessageKey }): string {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { newestFirst, type Knex } from '@tamkeen/db';
 import type { Currency } from '../domain/money.js';
 import { postPaymentSucceeded } from '../ledger/payment-postings.js';
+import { queueReceipt } from '../receipts/receipt-queue.js';
 import { recordInOutbox } from '../webhooks/outbox.js';
 import { outcomeOf, PAYMENT_EVENTS, type PaymentEvent, type PaymentStatus } from './payment-state.js';
 
@@ -20,6 +21,8 @@ export interface Payment {
   status: PaymentStatus;
   pspPaymentIntentId: string | null;
   paidBy: string | null;
+  /** The PSP's processing fee on the payment's charge (minor units), once known: set with its success (migration 0007). */
+  pspFee: number | null;
   expiresAt: Date;
   createdAt: Date;
   updatedAt: Date;
@@ -40,6 +43,7 @@ interface Row {
   status: PaymentStatus;
   psp_payment_intent_id: string | null;
   paid_by: string | null;
+  psp_fee: string | null;
   expires_at: Date;
   created_at: Date;
   updated_at: Date;
@@ -60,6 +64,7 @@ const toPayment = (r: Row): Payment => ({
   status: r.status,
   pspPaymentIntentId: r.psp_payment_intent_id,
   paidBy: r.paid_by,
+  pspFee: r.psp_fee === null ? null : Number(r.psp_fee),
   expiresAt: r.expires_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -82,7 +87,8 @@ export interface PaymentFilter {
 }
 
 export interface PaymentEventRecord {
-  event: PaymentEvent | 'create';
+  /** A transition, the creation, or `login`: the citizen logged in to pay (recordPayer; the status does not move). */
+  event: PaymentEvent | 'create' | 'login';
   fromStatus: PaymentStatus | null;
   toStatus: PaymentStatus;
   data: Record<string, unknown>;
@@ -99,10 +105,13 @@ export type OnApplied = (trx: Knex.Transaction, payment: Payment) => Promise<unk
  * What an applied event always does besides moving the payment, whoever applies it (the payment
  * page, a PSP webhook, a sweep): a payment that succeeds is posted to the ledger in the same
  * transaction, so a succeeded payment without its journal entry, or an entry without a succeeded
- * payment, cannot exist.
+ * payment, cannot exist; and its receipts to the citizen are queued with it (receipts/receipt-queue.ts).
  */
 const EFFECTS: Partial<Record<PaymentEvent, OnApplied>> = {
-  succeed: postPaymentSucceeded,
+  succeed: async (trx, payment) => {
+    await postPaymentSucceeded(trx, payment);
+    await queueReceipt(trx, payment);
+  },
 };
 
 /**
@@ -174,7 +183,7 @@ export function paymentRepository(knex: Knex, { publicUrl }: { publicUrl?: strin
      * EFFECTS (the ledger entry of a success), then `onApplied`, run in the same transaction, only
      * when the event is applied: if they throw, the payment does not move.
      */
-    async transition(id: string, event: PaymentEvent, { data = {}, changes = {}, onApplied }: { data?: Record<string, unknown>; changes?: Partial<Pick<Row, 'psp_payment_intent_id' | 'paid_by'>>; onApplied?: OnApplied } = {}): Promise<TransitionResult> {
+    async transition(id: string, event: PaymentEvent, { data = {}, changes = {}, onApplied }: { data?: Record<string, unknown>; changes?: Partial<Pick<Row, 'psp_payment_intent_id' | 'paid_by'> & { psp_fee: number; psp_balance_transaction_id: string }>; onApplied?: OnApplied } = {}): Promise<TransitionResult> {
       return knex.transaction(async (trx) => {
         const current = await trx('payments').where({ id }).forUpdate().first<Row | undefined>();
         if (!current) return { outcome: 'not_found' } as const;
@@ -191,6 +200,23 @@ export function paymentRepository(knex: Knex, { publicUrl }: { publicUrl?: strin
       });
     },
 
+    /**
+     * Records who logged in to pay (the payment page's citizen login): `paid_by` becomes the
+     * citizen's `sub`, and a `login` event (the status does not move) keeps the login's `data`
+     * (sub, acr, amr, auth_time; never a national ID). Only while the payment can still be paid;
+     * a later login replaces paid_by, and the history keeps both. No webhook notice: nothing moved.
+     */
+    async recordPayer(id: string, sub: string, data: Record<string, unknown>): Promise<{ outcome: 'recorded' | 'refused'; payment: Payment } | { outcome: 'not_found' }> {
+      return knex.transaction(async (trx) => {
+        const current = await trx('payments').where({ id }).forUpdate().first<Row | undefined>();
+        if (!current) return { outcome: 'not_found' } as const;
+        if (current.status !== 'created' && current.status !== 'started') return { outcome: 'refused', payment: toPayment(current) };
+        const [updated] = await trx('payments').where({ id }).update({ paid_by: sub, updated_at: trx.fn.now() }).returning<Row[]>('*');
+        await trx('payment_events').insert({ payment_id: id, event: 'login', from_status: current.status, to_status: current.status, data });
+        return { outcome: 'recorded', payment: toPayment(updated!) };
+      });
+    },
+
     /** A payment by its id alone: for the citizen's payment page, whose URL is the capability. */
     async byId(id: string): Promise<Payment | undefined> {
       const row = await knex('payments').where({ id }).first<Row | undefined>();
@@ -200,7 +226,7 @@ export function paymentRepository(knex: Knex, { publicUrl }: { publicUrl?: strin
     /** A payment's history, oldest first. */
     async events(id: string): Promise<PaymentEventRecord[]> {
       const rows = await knex('payment_events').where({ payment_id: id }).orderBy('id');
-      return rows.map((r: { event: PaymentEvent | 'create'; from_status: PaymentStatus | null; to_status: PaymentStatus; data: Record<string, unknown>; at: Date }) => ({ event: r.event, fromStatus: r.from_status, toStatus: r.to_status, data: r.data, at: r.at }));
+      return rows.map((r: { event: PaymentEventRecord['event']; from_status: PaymentStatus | null; to_status: PaymentStatus; data: Record<string, unknown>; at: Date }) => ({ event: r.event, fromStatus: r.from_status, toStatus: r.to_status, data: r.data, at: r.at }));
     },
 
     /** Unfinished payments past their time, oldest first: for the expiry sweep. */

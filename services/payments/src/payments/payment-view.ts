@@ -23,10 +23,14 @@ export function paymentView(p: Payment, publicUrl: string, refunds?: PaymentRefu
     ...(p.email ? { email: p.email } : {}),
     ...(p.phoneNumber ? { phone_number: p.phoneNumber } : {}),
     metadata: p.metadata,
+    // Who paid: the citizen who logged in to pay (their `sub` at the citizen issuer), when the amount needed a login.
+    ...(p.paidBy ? { paid_by: p.paidBy } : {}),
     ...(p.status === 'created' || p.status === 'started' ? { next_url: `${publicUrl}/pay/${p.id}` } : {}),
     created_at: p.createdAt.toISOString(),
     updated_at: p.updatedAt.toISOString(),
     expires_at: p.expiresAt.toISOString(),
+    // As GOV.UK Pay's: the PSP's processing fee and what is left of the amount, once the PSP has said (a succeeded card payment).
+    ...(p.pspFee !== null ? { fee: p.pspFee, net_amount: p.amount - p.pspFee } : {}),
     ...(refunds
       ? { refund_summary: { amount_refunded: refunds.succeeded, amount_available: p.status === 'succeeded' ? p.amount - refunds.succeeded - refunds.submitted : 0 } }
       : {}),
@@ -34,5 +38,12 @@ export function paymentView(p: Payment, publicUrl: string, refunds?: PaymentRefu
 }
 
 export function paymentEventView(e: PaymentEventRecord) {
-  return { event: e.event, from_status: e.fromStatus, to_status: e.toStatus, at: e.at.toISOString() };
+  return {
+    event: e.event,
+    from_status: e.fromStatus,
+    to_status: e.toStatus,
+    at: e.at.toISOString(),
+    // A login to pay: who (the paid_by it recorded) and at which level.
+    ...(e.event === 'login' ? { sub: String(e.data.sub ?? ''), acr: String(e.data.acr ?? '') } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Money } from '../domain/money.js';
+import type { Currency, Money } from '../domain/money.js';
 
 /**
  * The payment service provider (PSP), in the payments domain's words: a payment at the PSP is an
@@ -114,7 +114,8 @@ export interface IntentSnapshot extends Intent {
 
 /**
  * What confirming an intent came to:
- * - `succeeded`: the card was charged (`chargeId` is the PSP's charge, for the ledger and reconciliation);
+ * - `succeeded`: the card was charged (`chargeId` is the PSP's charge, for the ledger and reconciliation;
+ *   `fee` the PSP's processing fee on it, from the charge's balance transaction, when the PSP said);
  * - `requires_action`: the citizen must pass the issuer's 3-D Secure challenge at `redirectUrl`, then
  *   comes back to the return URL; `retrieveIntent` says how it ended;
  * - `declined`: the issuer or the PSP refused the card (`code` such as card_declined or expired_card,
@@ -124,11 +125,56 @@ export interface IntentSnapshot extends Intent {
  * - `processing`: the PSP has not decided yet (not for cards in practice); read it again later.
  */
 export type ConfirmOutcome =
-  | { kind: 'succeeded'; intentId: string; chargeId: string | null }
+  | { kind: 'succeeded'; intentId: string; chargeId: string | null; fee?: ChargeFee | null }
   | { kind: 'requires_action'; intentId: string; redirectUrl: string }
   | { kind: 'declined'; intentId: string; code: string; declineCode: string | null; message: string }
   | { kind: 'failed'; intentId: string; code: string; message: string }
   | { kind: 'processing'; intentId: string };
+
+/**
+ * What the PSP keeps of a charge, from the charge's balance transaction (Stripe's `fee`, `net`,
+ * `available_on`): the ledger posts the fee, reconciliation matches the transaction.
+ */
+export interface ChargeFee {
+  /** The charge's balance transaction (`txn_…`). */
+  balanceTransactionId: string;
+  /** The processing fee, in minor units of `currency`. */
+  fee: number;
+  /** What the PSP will pay out for the charge: amount − fee. */
+  net: number;
+  /** The balance transaction's currency: the payment's, unless the PSP settles in another. */
+  currency: Currency;
+  /** When the funds become available for payout. */
+  availableOn: Date;
+}
+
+/**
+ * Where a payout of the PSP's balance to the treasury's bank account is, in the PSP's (Stripe's)
+ * words: `pending`, `in_transit`, then `paid`, or `failed` / `canceled`. A payout may fail after
+ * it was reported paid (the bank returned it).
+ */
+export type PayoutStatus = 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled';
+
+/** A payout as the PSP reports it (its `payout.*` events). */
+export interface PayoutSnapshot {
+  payoutId: string;
+  amount: Money;
+  status: PayoutStatus;
+  /** The day it is expected in the bank account (YYYY-MM-DD, the PSP's UTC date). */
+  arrivalDate: string;
+  /** When the PSP made it. */
+  created: Date;
+  /** Made by the PSP's payout schedule, not requested. */
+  automatic: boolean;
+  /** Its own balance transaction (`txn_…`, type payout). */
+  balanceTransactionId: string | null;
+  /** The bank account it was sent to (`ba_…`). */
+  destination: string | null;
+  /** What the bank statement shows for it, and the bank's reference: for matching statements. */
+  statementDescriptor: string | null;
+  traceId: string | null;
+  failureCode: string | null;
+}
 
 /** Any failure of a PSP call that is not an outcome of the payment. */
 export class PspError extends Error {

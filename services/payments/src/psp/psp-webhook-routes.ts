@@ -3,11 +3,12 @@ import { BadRequest, BadGateway, ServiceUnavailable, type Logger } from '@tamkee
 import express, { type IRouter } from 'express';
 import type { DisputeRepository } from '../disputes/dispute-repository.js';
 import type { PaymentRepository } from '../payments/payment-repository.js';
+import { payoutRepository, type PayoutRepository } from '../payouts/payout-repository.js';
 import { settlePayment } from '../payments/payment-settlement.js';
-import { PspRequestRefused, PspUnavailable, type PaymentProvider } from './payment-provider.js';
+import { PspError, PspRequestRefused, PspUnavailable, type PaymentProvider, type PayoutSnapshot } from './payment-provider.js';
 import { STRIPE_SIGNATURE_HEADER, verifyStripeSignature } from './psp-webhook.js';
 import type { components } from './stripe-api.js';
-import { disputeSnapshotOf } from './stripe-adapter.js';
+import { disputeSnapshotOf, payoutSnapshotOf } from './stripe-adapter.js';
 
 /**
  * Where the PSP posts its events: under /payments (routed to this service by the gateway) but
@@ -20,11 +21,14 @@ type StripeEvent = components['schemas']['Event'];
 
 const PAYMENT_INTENT_EVENTS = new Set(['payment_intent.succeeded', 'payment_intent.payment_failed']);
 const DISPUTE_EVENTS = new Set(['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated']);
+const PAYOUT_EVENTS = new Set(['payout.created', 'payout.updated', 'payout.paid', 'payout.failed', 'payout.canceled', 'payout.reconciliation_completed']);
 
 export interface PspWebhookDeps {
   knex: Knex;
   payments: PaymentRepository;
   disputes: DisputeRepository;
+  /** The PSP's payouts (by default on `knex`). */
+  payouts?: PayoutRepository;
   psp: PaymentProvider;
   logger: Logger;
   /** `whsec_…`: the endpoint's signing secret at the PSP; without it, every event is refused (503). */
@@ -41,11 +45,14 @@ export interface PspWebhookDeps {
  *   late or reordered event cannot move a payment backwards, and settles a payment whose
  *   confirmation was lost (the page timed out, the citizen closed the tab);
  * - charge.dispute.*: the dispute in the event is taken in by disputes.apply, which never moves a
- *   dispute backwards and posts each ledger movement once.
+ *   dispute backwards and posts each ledger movement once;
+ * - payout.*: the payout in the event is stored by payouts.apply, its status never moved backwards;
+ *   `paid` posts it to the ledger once (treasury_bank ← psp_receivable), `failed` after `paid`
+ *   reverses that once, and a `paid` arriving after `failed` changes nothing.
  * Anything else is acknowledged and ignored. A bad signature is a 400 with nothing done; a failure
  * to handle an event (the PSP unreachable) is a 5xx, so that the PSP delivers it again.
  */
-export function pspWebhookRoutes(router: IRouter, { knex, payments, disputes, psp, logger, secret, bodyLimit, now = () => new Date() }: PspWebhookDeps): void {
+export function pspWebhookRoutes(router: IRouter, { knex, payments, disputes, payouts = payoutRepository(knex), psp, logger, secret, bodyLimit, now = () => new Date() }: PspWebhookDeps): void {
   // The exact bytes are what is signed: this route reads its body itself (registered before the JSON parser).
   const raw = express.raw({ type: () => true, limit: bodyLimit });
 
@@ -89,6 +96,15 @@ export function pspWebhookRoutes(router: IRouter, { knex, payments, disputes, ps
         res.json({ received: true });
         return;
       }
+      if (found.status !== 'submitted') {
+        // Only a submitted payment waits for the PSP's word: one settled already (by the payment
+        // page, or an earlier event) never moves again, so the PSP is not asked (in the usual case,
+        // the page has settled the payment before the PSP's event arrives).
+        log.debug({ paymentId: found.id, status: found.status }, 'a PSP payment event for a payment already settled: nothing to do');
+        await record(event, 'ignored');
+        res.json({ received: true });
+        return;
+      }
       let snapshot;
       try {
         // The intent as it stands now, not as the event saw it: events come in any order.
@@ -113,6 +129,23 @@ export function pspWebhookRoutes(router: IRouter, { knex, payments, disputes, ps
       const applied = await disputes.apply(snapshot, { source: 'webhook', pspEvent: { id: event.id, type: event.type, created: new Date(event.created * 1000) } });
       if (applied.outcome === 'no_payment') log.info({ dispute: snapshot.disputeId, intent: snapshot.paymentIntentId }, 'a dispute on no payment of ours: ignored');
       else if (applied.outcome === 'applied') log.info({ disputeId: applied.dispute.id, status: applied.dispute.status }, 'a PSP dispute event handled');
+      res.json({ received: true, ...(applied.outcome === 'duplicate' ? { duplicate: true } : {}) });
+      return;
+    }
+
+    if (PAYOUT_EVENTS.has(event.type)) {
+      let snapshot: PayoutSnapshot;
+      try {
+        snapshot = payoutSnapshotOf(event.data.object as components['schemas']['Payout']);
+      } catch (error) {
+        if (!(error instanceof PspError)) throw error;
+        log.warn({ err: error }, 'a payout this service does not take: ignored');
+        await record(event, 'ignored');
+        res.json({ received: true });
+        return;
+      }
+      const applied = await payouts.apply(snapshot, { id: event.id, type: event.type, created: new Date(event.created * 1000) });
+      if (applied.outcome === 'applied') log.info({ payout: applied.payout.id, status: applied.payout.status, posted: applied.posted }, 'a PSP payout event handled');
       res.json({ received: true, ...(applied.outcome === 'duplicate' ? { duplicate: true } : {}) });
       return;
     }

@@ -44,7 +44,18 @@ describe('the Stripe adapter, against the sandbox PSP', () => {
 
     const card = await sandbox.tokenise(SUCCESS);
     const outcome = await psp.confirmIntent({ intentId: intent.intentId, paymentMethodId: card, returnUrl: RETURN_URL });
-    expect(outcome).toEqual({ kind: 'succeeded', intentId: intent.intentId, chargeId: expect.stringMatching(/^ch_/) });
+    // The fee comes with the answer (the charge's balance transaction, expanded): the sandbox's
+    // documented 2.9 % + ₪1.10 of ₪125.00 is 363 + 110 agorot, available at 00:00 UTC two days on.
+    expect(outcome).toEqual({
+      kind: 'succeeded',
+      intentId: intent.intentId,
+      chargeId: expect.stringMatching(/^ch_/),
+      fee: { balanceTransactionId: expect.stringMatching(/^txn_/), fee: 473, net: 12_027, currency: 'ILS', availableOn: expect.any(Date) },
+    });
+    if (outcome.kind !== 'succeeded' || !outcome.fee) throw new Error('unreachable');
+    const days = (outcome.fee.availableOn.getTime() - Date.now()) / 86_400_000;
+    expect(outcome.fee.availableOn.getTime() % 86_400_000).toBe(0);
+    expect(days > 1 && days <= 2).toBe(true);
 
     const snapshot = await psp.retrieveIntent(intent.intentId);
     expect(snapshot).toEqual({
@@ -85,7 +96,7 @@ describe('the Stripe adapter, against the sandbox PSP', () => {
     const back = new URL((await answerChallenge(outcome.redirectUrl, 'complete'))!);
     expect(`${back.origin}${back.pathname}`).toBe(RETURN_URL);
     expect(back.searchParams.get('payment_intent')).toBe(intent.intentId);
-    expect(await psp.retrieveIntent(intent.intentId)).toMatchObject({ status: 'succeeded', outcome: { kind: 'succeeded', chargeId: expect.stringMatching(/^ch_/) } });
+    expect(await psp.retrieveIntent(intent.intentId)).toMatchObject({ status: 'succeeded', outcome: { kind: 'succeeded', chargeId: expect.stringMatching(/^ch_/), fee: { fee: 473, net: 12_027, currency: 'ILS' } } });
   });
 
   it('gives a failed 3-D Secure challenge as failed, not as a decline', async () => {
@@ -193,7 +204,8 @@ describe('the Stripe adapter when the PSP is down', () => {
     });
     expect(confirm).toMatchObject({ method: 'POST', url: '/v1/payment_intents/pi_1/confirm' });
     expect(confirm!.headers['idempotency-key']).toBe(intentKeys.confirm('pi_1', 'pm_1'));
-    expect(retrieve).toMatchObject({ method: 'GET', url: '/v1/payment_intents/pi_1' });
+    // Read with its charge's balance transaction (the fee), in Stripe's brackets.
+    expect(retrieve).toMatchObject({ method: 'GET', url: `/v1/payment_intents/pi_1?${new URLSearchParams({ 'expand[0]': 'latest_charge.balance_transaction' })}` });
     expect(retrieve!.headers['idempotency-key']).toBeUndefined();
   });
 

@@ -7,6 +7,7 @@ import {
   PspRequestRefused,
   PspUnavailable,
   type CancelIntentInput,
+  type ChargeFee,
   type ConfirmIntentInput,
   type ConfirmOutcome,
   type CreateIntentInput,
@@ -16,6 +17,7 @@ import {
   type IntentSnapshot,
   type IntentStatus,
   type PaymentProvider,
+  type PayoutSnapshot,
   refundKeys,
   type RefundInput,
   type RefundSnapshot,
@@ -27,6 +29,13 @@ type PaymentIntent = components['schemas']['PaymentIntent'];
 type Dispute = components['schemas']['Dispute'];
 type ApiError = components['schemas']['ApiError'];
 type StripeRefund = components['schemas']['Refund'];
+type Payout = components['schemas']['Payout'];
+
+/**
+ * What confirming or reading an intent expands: its charge and the charge's balance transaction,
+ * so that a succeeded payment's fee comes with the answer, with no second call.
+ */
+const EXPAND_CHARGE = ['latest_charge.balance_transaction'];
 
 /**
  * The Stripe API version the requests are written for: the one `openapi/psp/stripe.yaml` was
@@ -65,6 +74,8 @@ export function stripeAdapter({ apiUrl, secretKey, timeoutMs = 20_000 }: StripeA
     baseUrl: apiUrl,
     headers: { Authorization: `Bearer ${secretKey}`, 'Stripe-Version': STRIPE_API_VERSION, 'User-Agent': 'tamkeen-payments' },
     bodySerializer: stripeForm,
+    // Stripe's brackets in queries too (`expand[0]=…`), as in bodies.
+    querySerializer: (query: Record<string, unknown>) => stripeForm(query),
     fetch: (request: Request) => fetch(request, { signal: AbortSignal.timeout(timeoutMs) }),
   });
 
@@ -99,6 +110,11 @@ export function stripeAdapter({ apiUrl, secretKey, timeoutMs = 20_000 }: StripeA
     return result;
   }
 
+  async function retrieve(intentId: string): Promise<IntentSnapshot> {
+    const pi = await intentOrThrow('reading a payment intent', () => client.GET('/v1/payment_intents/{intent}', { params: { path: { intent: intentId }, query: { expand: EXPAND_CHARGE } } }));
+    return snapshotOf(pi);
+  }
+
   return {
     async createIntent({ paymentId, amount, description, idempotencyKey }: CreateIntentInput): Promise<Intent> {
       const pi = await intentOrThrow('creating a payment intent', () =>
@@ -123,7 +139,7 @@ export function stripeAdapter({ apiUrl, secretKey, timeoutMs = 20_000 }: StripeA
         client.POST('/v1/payment_intents/{intent}/confirm', {
           params: { path: { intent: intentId }, header: { 'Idempotency-Key': idempotencyKey ?? intentKeys.confirm(intentId, paymentMethodId) } },
           headers: FORM,
-          body: { payment_method: paymentMethodId, return_url: returnUrl, expand: ['latest_charge'] },
+          body: { payment_method: paymentMethodId, return_url: returnUrl, expand: EXPAND_CHARGE },
         }),
       );
       if (!(result instanceof StripeFailure)) return outcomeOf(result);
@@ -132,16 +148,18 @@ export function stripeAdapter({ apiUrl, secretKey, timeoutMs = 20_000 }: StripeA
       if (status === 402 && error?.type === 'card_error') return declined(intentId, error);
       const pi = error?.payment_intent;
       if (status === 400 && pi) {
-        if (pi.status === 'succeeded' || pi.status === 'processing' || pi.status === 'requires_action') return outcomeOf(pi);
+        // Already succeeded (an earlier confirmation's answer was lost): read it with its charge's fee.
+        if (pi.status === 'succeeded') {
+          const now = (await retrieve(intentId)).outcome;
+          return now.kind === 'open' ? outcomeOf(pi) : now;
+        }
+        if (pi.status === 'processing' || pi.status === 'requires_action') return outcomeOf(pi);
         return { kind: 'failed', intentId, code: error.code ?? error.type, message: error.message ?? 'The payment could not be confirmed.' };
       }
       throw refused(what, result);
     },
 
-    async retrieveIntent(intentId: string): Promise<IntentSnapshot> {
-      const pi = await intentOrThrow('reading a payment intent', () => client.GET('/v1/payment_intents/{intent}', { params: { path: { intent: intentId } } }));
-      return snapshotOf(pi);
-    },
+    retrieveIntent: retrieve,
 
     async cancelIntent({ intentId, reason, idempotencyKey }: CancelIntentInput): Promise<IntentSnapshot> {
       const pi = await intentOrThrow('cancelling a payment intent', () =>
@@ -223,6 +241,27 @@ export function disputeSnapshotOf(dispute: Dispute): DisputeSnapshot {
   };
 }
 
+/** A Stripe Payout (from an event's `data.object` or the API) in the port's words. */
+export function payoutSnapshotOf(payout: Payout): PayoutSnapshot {
+  const currency = payout.currency.toUpperCase();
+  if (!isCurrency(currency)) throw new PspError(`payout ${payout.id} is in a currency this service does not take (${payout.currency})`);
+  const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
+  return {
+    payoutId: payout.id,
+    amount: { amount: payout.amount, currency },
+    status: payout.status,
+    // Stripe's arrival_date is 00:00 UTC of the day: that UTC date is the day.
+    arrivalDate: new Date(payout.arrival_date * 1000).toISOString().slice(0, 10),
+    created: new Date(payout.created * 1000),
+    automatic: payout.automatic,
+    balanceTransactionId: idOf(payout.balance_transaction),
+    destination: idOf(payout.destination),
+    statementDescriptor: payout.statement_descriptor,
+    traceId: payout.trace_id?.value ?? null,
+    failureCode: payout.failure_code,
+  };
+}
+
 /** Why the PSP could not be asked: refused connection, reset, DNS, or no answer in time. */
 function unreachable(what: string, error: unknown, timeoutMs: number): PspUnavailable {
   const name = (error as { name?: string } | null)?.name;
@@ -264,6 +303,13 @@ function snapshotOf(pi: PaymentIntent): IntentSnapshot {
   return { ...intentOf(pi), amount, paymentId, outcome };
 }
 
+/** The fee of a charge's balance transaction; null if it is in a currency this service does not take. */
+function feeOf(txn: components['schemas']['BalanceTransaction']): ChargeFee | null {
+  const currency = txn.currency.toUpperCase();
+  if (!isCurrency(currency)) return null;
+  return { balanceTransactionId: txn.id, fee: txn.fee, net: txn.net, currency, availableOn: new Date(txn.available_on * 1000) };
+}
+
 function declined(intentId: string, error: ApiError): ConfirmOutcome {
   return { kind: 'declined', intentId, code: error.code ?? 'card_declined', declineCode: error.decline_code ?? null, message: error.message ?? 'The card was declined.' };
 }
@@ -274,7 +320,8 @@ function outcomeOf(pi: PaymentIntent): ConfirmOutcome {
   switch (statusOf(pi)) {
     case 'succeeded': {
       const charge = pi.latest_charge;
-      return { kind: 'succeeded', intentId, chargeId: typeof charge === 'string' ? charge : (charge?.id ?? null) };
+      const txn = typeof charge === 'object' && charge !== null ? charge.balance_transaction : null;
+      return { kind: 'succeeded', intentId, chargeId: typeof charge === 'string' ? charge : (charge?.id ?? null), fee: typeof txn === 'object' && txn !== null ? feeOf(txn) : null };
     }
     case 'requires_action': {
       const url = pi.next_action?.redirect_to_url?.url;

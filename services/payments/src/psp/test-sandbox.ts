@@ -8,6 +8,13 @@ export interface RunningSandbox {
   publishableKey: string;
   /** Tokenises a test card with the publishable key, as Stripe.js does in the citizen's browser: a `pm_…` id. */
   tokenise(cardNumber: string): Promise<string>;
+  /**
+   * The sandbox's test helper (`POST /v1/test_helpers/payouts/run`): its clock moves forward to
+   * `asOf` (never back) and the daily payouts run as of then. The payouts made (Stripe's objects).
+   */
+  runPayouts(asOf?: Date): Promise<Array<{ id: string; amount: number; currency: string; status: string; balance_transaction: string; arrival_date: number }>>;
+  /** The PSP's balance in a currency (lower-case), in minor units: available and pending. */
+  balance(currency: string): Promise<{ available: number; pending: number }>;
   stop(): Promise<void>;
 }
 
@@ -43,6 +50,22 @@ export async function startSandbox({ env = {} }: { env?: Record<string, string> 
       const body = (await response.json()) as { id?: string; error?: { message?: string } };
       if (!response.ok || !body.id) throw new Error(`the sandbox refused to tokenise the card (${response.status}): ${body.error?.message ?? ''}`);
       return body.id;
+    },
+    async runPayouts(asOf) {
+      const response = await fetch(`${url}/v1/test_helpers/payouts/run`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${secretKey}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: asOf ? stripeForm({ as_of: Math.floor(asOf.getTime() / 1000) }) : '',
+      });
+      const body = (await response.json()) as { data?: Awaited<ReturnType<RunningSandbox['runPayouts']>>; error?: { message?: string } };
+      if (!response.ok || !body.data) throw new Error(`the sandbox refused to run the payouts (${response.status}): ${body.error?.message ?? ''}`);
+      return body.data;
+    },
+    async balance(currency) {
+      const response = await fetch(`${url}/v1/balance`, { headers: { Authorization: `Bearer ${secretKey}` } });
+      const body = (await response.json()) as { available: Array<{ amount: number; currency: string }>; pending: Array<{ amount: number; currency: string }> };
+      const of = (side: Array<{ amount: number; currency: string }>) => side.find((f) => f.currency === currency)?.amount ?? 0;
+      return { available: of(body.available), pending: of(body.pending) };
     },
     stop: sandbox.stop,
   };

@@ -4,6 +4,9 @@ import { payments } from './0002_payments.js';
 import { webhooks } from './0003_webhooks.js';
 import { refunds } from './0004_refunds.js';
 import { pspEvents } from './0005_psp_events.js';
+import { receipts } from './0006_receipts.js';
+import { payouts } from './0007_payouts.js';
+import { paymentSettings } from './0008_payment_settings.js';
 
 /** Every migration of the payments database, in order. Append; never edit one that has shipped. */
-export const migrations: Migration[] = [ledger, payments, webhooks, refunds, pspEvents];
+export const migrations: Migration[] = [ledger, payments, webhooks, refunds, pspEvents, receipts, payouts, paymentSettings];
