@@ -82,6 +82,17 @@ async function paymentsToken(organisation: { id: string; ar: string; en: string 
   return String(token.body.access_token);
 }
 
+/** The ministry's name, as it sets it in its payment settings. */
+const MINISTRY = { ar: 'وزارة الداخلية — الجوازات', en: 'Ministry of Interior — Passports' };
+// Omar, a demo citizen the register knows, with an account as the README's operator command makes it: he pays above the threshold.
+const OMAR = { nationalId: '900000027', password: 'carob-orchard-1985', phone: '+970592345678' };
+
+/** What the sandbox delivered to this phone number or e-mail address, newest first. */
+async function inbox(kind: 'sms' | 'email', to: string): Promise<Json[]> {
+  const answer = (await (await fetch(`${platform.urls.sandbox}/inbox/api/${kind}?to=${encodeURIComponent(to)}`)).json()) as { messages: Json[] };
+  return answer.messages;
+}
+
 /** Verifies a Tamkeen-Signature as a ministry would: HMAC-SHA256(secret, "<t>.<body>"), constant-time, t within 5 minutes. */
 function signedBy(secret: string, body: string, header: string): boolean {
   const t = /(?:^|,)t=(\d+)/.exec(header)?.[1];
@@ -136,6 +147,9 @@ describe('taking a payment, as a ministry developer and a citizen would, through
     expect(set).toMatchObject({ status: 200, body: { url: `${ministryUrl}/webhook` } });
     secret = String(set.body.secret);
     expect(secret).toMatch(/^whsec_/);
+    // The ministry's name on its payment page and receipts, and a login asked above 500.00 ILS.
+    const settings = await api('PUT', '/settings', { service_name: MINISTRY, login_required_above: { ILS: 50_000 } });
+    expect(settings).toMatchObject({ status: 200, body: { service_name: MINISTRY, login_required_above: { ILS: 50_000 } } });
   }, 30_000);
 
   it('takes 150.00 ILS with 4242 4242 4242 4242 on the hosted page (Arabic), back to the service; the API says succeeded', async () => {
@@ -150,7 +164,14 @@ describe('taking a payment, as a ministry developer and a citizen would, through
     expect(returned).toContain('/paid?ref=PASSPORT-0001');
     // The return is no proof of payment: the API is.
     expect(await api('GET', `/payments/${id}`)).toMatchObject({ status: 200, body: { status: 'succeeded', refund_summary: { amount_refunded: 0, amount_available: 15_000 } } });
-    // Receipts by SMS/e-mail to the citizen are not built yet (issue 5, "coming"): not asserted here.
+
+    // The receipt reaches the citizen by SMS and by e-mail (the sandbox's inboxes), naming the ministry, the amount and the reference.
+    const sms = await waitFor(async () => (await inbox('sms', '+970599123456')).find((m) => String(m.body).includes('PASSPORT-0001')), { what: 'the SMS receipt', timeoutMs: 30_000 });
+    expect(String(sms.body)).toContain(MINISTRY.ar);
+    expect(String(sms.body)).toContain('١٥٠٫٠٠');
+    const mail = await waitFor(async () => (await inbox('email', 'layla@example.org')).find((m) => String(m.subject).includes('PASSPORT-0001')), { what: 'the e-mail receipt', timeoutMs: 30_000 });
+    expect(String(mail.text)).toContain(MINISTRY.ar);
+    expect(String(mail.text)).toContain(id);
   }, 60_000);
 
   it('refunds half', async () => {
@@ -235,4 +256,41 @@ describe('taking a payment, as a ministry developer and a citizen would, through
     expect(typesOf(disputed)).toEqual(['payment.created', 'payment.started', 'payment.submitted', 'payment.succeeded', 'dispute.created', 'dispute.won']);
     expect(unique.find((n) => n.type === 'dispute.won')?.data).toMatchObject({ dispute: { id: disputeId, status: 'won' } });
   }, 60_000);
+
+  it('above the ministry’s threshold, the citizen logs in (password and SMS code) before paying; the payment records who paid', async () => {
+    await platform.command('identity', 'admin.js', ['citizen', 'add', '--national-id', OMAR.nationalId, '--password', OMAR.password, '--phone', OMAR.phone]);
+    const created = await api('POST', '/payments', { amount: 60_000, currency: 'ILS', reference: 'RESIDENCY-0001', description: 'رسوم إقامة', return_url: `${ministryUrl}/paid?ref=RESIDENCY-0001` }, { 'idempotency-key': randomUUID() });
+    expect(created.status).toBe(201);
+    const id = String(created.body.id);
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(String(created.body.next_url));
+    // The ministry's own name; no card form until the citizen has logged in.
+    expect(await page.textContent('#ministry')).toBe(MINISTRY.ar);
+    expect(await page.textContent('h1')).toBe('سجّل الدخول لتدفع');
+    expect(await page.locator('#pay-form').count()).toBe(0);
+    await screenshot(page, 'residency-login-needed-ar');
+    await page.getByRole('link', { name: 'سجّل الدخول لتدفع' }).click();
+    // The citizen issuer's own pages, through the gateway: the ID number and password, then the code sent by SMS.
+    await page.getByLabel('رقم الهوية').fill(OMAR.nationalId);
+    await page.getByLabel('كلمة المرور').fill(OMAR.password);
+    await page.getByRole('button', { name: 'دخول' }).click();
+    const code = await waitFor(async () => /([0-9]{6})/.exec(String((await inbox('sms', OMAR.phone))[0]?.body ?? ''))?.[1], { what: 'the login code in the sandbox SMS inbox', timeoutMs: 30_000 });
+    await page.getByLabel('رمز التحقق').fill(code);
+    await page.getByRole('button', { name: 'تحقّق' }).click();
+    await page.waitForURL(`**/pay/${id}?lang=ar`);
+    await screenshot(page, 'residency-logged-in-ar');
+    await page.getByLabel(/رقم البطاقة/).fill('4242 4242 4242 4242');
+    await page.getByLabel(/تاريخ الانتهاء/).fill('12/34');
+    await page.getByLabel(/رمز الأمان/).fill('123');
+    await page.getByRole('button', { name: 'ادفع' }).click();
+    await page.waitForURL(`**/pay/${id}/result**`);
+    expect(await page.textContent('h1')).toBe('تم الدفع');
+    await page.close();
+    const payment = await api('GET', `/payments/${id}`);
+    expect(payment.body).toMatchObject({ status: 'succeeded', paid_by: expect.any(String) });
+    // Who paid is the citizen issuer's subject for Omar, never his ID number.
+    expect(String(payment.body.paid_by)).not.toContain(OMAR.nationalId);
+    const events = await api('GET', `/payments/${id}/events`);
+    expect(JSON.stringify(events.body)).toContain('urn:tamkeen:loa:substantial');
+  }, 90_000);
 });

@@ -8,6 +8,7 @@ import { paymentRepository } from './payments/payment-repository.js';
 import { stripeAdapter } from './psp/stripe-adapter.js';
 import { startReceiptRelay } from './receipts/receipt-relay.js';
 import { receiptSenderFromConfig } from './receipts/receipt-sender.js';
+import { settingsRepository } from './settings/settings-repository.js';
 import { startOutboxRelay } from './webhooks/outbox-relay.js';
 
 const config = loadConfigOrExit('payments', paymentsConfig);
@@ -28,5 +29,7 @@ const relay = startOutboxRelay({
   timeoutMs: config.WEBHOOK_TIMEOUT_MS,
 });
 // And a receipt relay: citizens' receipts through the notifications service (skipped when NOTIFICATIONS_URL is unset).
-const receipts = startReceiptRelay({ knex: stores.knex, logger, sender: receiptSenderFromConfig(config) });
+// Receipts name the ministry as its payment page does (its settings' service name).
+const settings = settingsRepository(stores.knex);
+const receipts = startReceiptRelay({ knex: stores.knex, logger, sender: receiptSenderFromConfig(config), ministryName: async (organisationId) => (await settings.get(organisationId))?.serviceName });
 await startService(createApp({ config, logger, ...stores, verifyAccessToken, psp }), config, logger, [expirySweep.stop, relay.stop, receipts.stop, stores.close]);
