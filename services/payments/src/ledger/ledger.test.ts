@@ -138,6 +138,29 @@ describe('journal entries', () => {
     expect(await db.knex('journal_entries').where({ source_type: 'test', source_id: sourceId })).toHaveLength(1);
   });
 
+  it('stand alone without a surrounding transaction: whole, once, also on accounts never used before and when raced', async () => {
+    const sourceId = randomUUID();
+    const ministry = `standalone-${randomUUID().slice(0, 8)}`;
+    const post = () =>
+      postJournalEntry(db.knex, {
+        sourceType: 'test',
+        sourceId,
+        description: 'a movement on its own',
+        effectiveDate: '2026-11-27',
+        postings: [
+          { account: pspReceivable(), amount: 700, currency: 'JOD' },
+          { account: ministryRevenue(ministry), amount: -700, currency: 'JOD' },
+        ],
+      });
+    const racing = await Promise.all([post(), post(), post()]);
+    expect(racing.map((r) => r.outcome).sort()).toEqual(['already', 'already', 'posted']);
+    const entry = await findEntry(db.knex, 'test', sourceId);
+    expect(entry?.postings).toEqual([
+      { accountCode: 'psp_receivable', amount: 700, currency: 'JOD' },
+      { accountCode: `ministry_revenue:${ministry}`, amount: -700, currency: 'JOD' },
+    ]);
+  });
+
   it('refuse postings that do not sum to zero per currency, before the database does', async () => {
     const post = (postings: Parameters<typeof postJournalEntry>[1]['postings']) =>
       db.knex.transaction((trx) => postJournalEntry(trx, { sourceType: 'test', sourceId: randomUUID(), description: 'x', effectiveDate: '2026-11-27', postings }));

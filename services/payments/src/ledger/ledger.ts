@@ -91,7 +91,7 @@ const toEntry = (r: EntryRow, postings: Posting[]): JournalEntry => ({
  * new accounts wait for each other instead of deadlocking, and the loser of a race reads the
  * winner's account.
  */
-async function accountIds(trx: Knex.Transaction, wanted: ReadonlyArray<{ account: AccountDefinition; currency: Currency }>): Promise<Map<string, string>> {
+async function accountIds(trx: Db, wanted: ReadonlyArray<{ account: AccountDefinition; currency: Currency }>): Promise<Map<string, string>> {
   const key = (code: string, currency: string) => `${code} ${currency}`;
   const rows = [...new Map(wanted.map((w) => [key(w.account.code, w.currency), w])).entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -114,49 +114,57 @@ async function accountIds(trx: Knex.Transaction, wanted: ReadonlyArray<{ account
 }
 
 /**
- * Writes one journal entry in `trx`: its postings must sum to zero per currency (checked here and,
- * at commit, by the database). The same source posted again is a no-op that returns the first
+ * Writes one journal entry: its postings must sum to zero per currency (checked here and, at
+ * commit, by the database). The same source posted again is a no-op that returns the first
  * entry: the unique (source_type, source_id) decides, so two transactions racing to post one
  * source write one entry (the later waits for the earlier to commit, then finds its entry).
  *
- * One statement in the usual case: the entry, and its postings on the accounts found by code and
- * currency. When an account does not exist yet (its first use), the same statement says so and
- * writes no posting; the accounts are created and the postings written after it.
+ * One statement writes the entry and all its postings, so it is atomic on its own: `db` is the
+ * transaction of the change the entry records (a payment's success...), or the knex instance for
+ * an entry that stands alone. When an account does not exist yet (its first use), that statement
+ * writes nothing and says so; the accounts are created and the statement run again.
  */
-export async function postJournalEntry(trx: Knex.Transaction, input: JournalEntryInput): Promise<Posted> {
+export async function postJournalEntry(db: Db, input: JournalEntryInput): Promise<Posted> {
   const problem = postingsProblem(input.postings);
   if (problem) throw new UnbalancedEntry(`journal entry for ${input.sourceType} ${input.sourceId}: ${problem}`);
+  let posted = await postInOneStatement(db, input);
+  if (posted === 'accounts missing') {
+    await accountIds(db, input.postings);
+    posted = await postInOneStatement(db, input);
+    if (posted === 'accounts missing') throw new Error(`ledger accounts of the entry for ${input.sourceType} ${input.sourceId} could be neither created nor found`);
+  }
+  return posted;
+}
+
+/** The entry and its postings on the accounts found by code and currency, in one statement; nothing when an account is missing. */
+async function postInOneStatement(db: Db, input: JournalEntryInput): Promise<Posted | 'accounts missing'> {
   const values = input.postings.map(() => '(?::int, ?::text, ?::char(3), ?::bigint)').join(', ');
-  const { rows } = await trx.raw<{ rows: Array<Omit<EntryRow, 'effective_date'> & { missing: boolean }> }>(
+  const { rows } = await db.raw<{ rows: Array<Partial<Omit<EntryRow, 'effective_date'>> & { ready: boolean }> }>(
     `with wanted (ord, code, currency, amount) as (values ${values}),
      found as (select w.*, a.id as account_id from wanted w left join ledger_accounts a on a.code = w.code and a.currency = w.currency),
+     ready as (select not exists (select 1 from found where account_id is null) as ok),
      entry as (
-       insert into journal_entries (source_type, source_id, description, effective_date) values (?, ?, ?, ?::date)
+       insert into journal_entries (source_type, source_id, description, effective_date)
+       select ?, ?, ?, ?::date from ready where ready.ok
        on conflict (source_type, source_id) do nothing
        returning ${ENTRY_COLUMNS.join(', ')}),
      posted as (
        insert into postings (entry_id, account_id, amount, currency)
-       select entry.id, f.account_id, f.amount, f.currency from entry cross join found f
-        where not exists (select 1 from found where account_id is null)
-        order by f.ord
+       select entry.id, f.account_id, f.amount, f.currency from entry cross join found f order by f.ord
        returning id)
-     select entry.*, (select count(*) from posted) as posted, exists (select 1 from found where account_id is null) as missing
-       from entry`,
+     select ready.ok as ready, (select count(*) from posted) as posted, ${ENTRY_COLUMNS.map((c) => `entry.${c}`).join(', ')}
+       from ready left join entry on true`,
     [...input.postings.flatMap((p, i) => [i, p.account.code, p.currency, p.amount]), input.sourceType, input.sourceId, input.description, input.effectiveDate],
   );
-  const row = rows[0];
-  if (!row) {
-    const entry = await findEntry(trx, input.sourceType, input.sourceId);
+  const row = rows[0]!;
+  if (!row.ready) return 'accounts missing';
+  if (row.id === null || row.id === undefined) {
+    const entry = await findEntry(db, input.sourceType, input.sourceId);
     if (!entry) throw new Error(`a journal entry for ${input.sourceType} ${input.sourceId} conflicted but cannot be found`);
     return { outcome: 'already', entry };
   }
-  if (row.missing) {
-    // The first posting to an account: the accounts are created (or found created meanwhile), then every posting written, in order.
-    const ids = await accountIds(trx, input.postings);
-    await trx('postings').insert(input.postings.map((p) => ({ entry_id: row.id, account_id: ids.get(`${p.account.code} ${p.currency}`), amount: p.amount, currency: p.currency })));
-  }
-  const { missing: _missing, posted: _posted, ...entryRow } = row as typeof row & { posted: string };
-  return { outcome: 'posted', entry: toEntry({ ...entryRow, effective_date: input.effectiveDate }, input.postings.map((p) => ({ accountCode: p.account.code, amount: p.amount, currency: p.currency }))) };
+  const entryRow = { id: row.id, source_type: input.sourceType, source_id: input.sourceId, description: input.description, effective_date: input.effectiveDate, recorded_at: row.recorded_at! };
+  return { outcome: 'posted', entry: toEntry(entryRow, input.postings.map((p) => ({ accountCode: p.account.code, amount: p.amount, currency: p.currency }))) };
 }
 
 /** The entry posted for a source event, with its postings; undefined when none was. */
