@@ -223,6 +223,12 @@ export function paymentRepository(knex: Knex, { publicUrl }: { publicUrl?: strin
       return row && toPayment(row);
     },
 
+    /** The payment submitted with this PSP PaymentIntent: for the PSP's events, which name the intent. */
+    async byIntentId(intentId: string): Promise<Payment | undefined> {
+      const row = await knex('payments').where({ psp_payment_intent_id: intentId }).first<Row | undefined>();
+      return row && toPayment(row);
+    },
+
     /** A payment's history, oldest first. */
     async events(id: string): Promise<PaymentEventRecord[]> {
       const rows = await knex('payment_events').where({ payment_id: id }).orderBy('id');

@@ -79,6 +79,12 @@ export function pspWebhookRoutes(router: IRouter, { knex, payments, disputes, pa
     if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.created !== 'number' || typeof event.data?.object !== 'object' || event.data.object === null) {
       throw new BadRequest('The body is not a PSP event (id, type, created, data.object).', { code: 'malformed_event' });
     }
+    if (!PAYMENT_INTENT_EVENTS.has(event.type) && !DISPUTE_EVENTS.has(event.type) && !PAYOUT_EVENTS.has(event.type)) {
+      // An event this service does not act on (charge.succeeded, payment_intent.created...): recorded, in one statement.
+      const fresh = await record(event, 'ignored').returning('id');
+      res.json({ received: true, ...(fresh.length === 0 ? { duplicate: true } : {}) });
+      return;
+    }
     if (await knex('psp_events').where({ id: event.id }).first()) {
       res.json({ received: true, duplicate: true });
       return;
@@ -88,8 +94,7 @@ export function pspWebhookRoutes(router: IRouter, { knex, payments, disputes, pa
     if (PAYMENT_INTENT_EVENTS.has(event.type)) {
       const pi = event.data.object as components['schemas']['PaymentIntent'];
       const paymentId = pi.metadata?.payment_id;
-      const payment = (await knex('payments').where({ psp_payment_intent_id: pi.id }).first('id')) as { id: string } | undefined;
-      const found = payment ? await payments.byId(payment.id) : undefined;
+      const found = await payments.byIntentId(pi.id);
       if (!found) {
         log.info({ intent: pi.id, paymentId }, 'a PSP event for an intent no payment of ours was submitted with: ignored');
         await record(event, 'ignored');
@@ -149,8 +154,5 @@ export function pspWebhookRoutes(router: IRouter, { knex, payments, disputes, pa
       res.json({ received: true, ...(applied.outcome === 'duplicate' ? { duplicate: true } : {}) });
       return;
     }
-
-    await record(event, 'ignored');
-    res.json({ received: true });
   });
 }

@@ -69,16 +69,16 @@ export function startOutboxRelay({ knex, logger, pollMs = 1_000, batchSize = 50,
     return result.rows;
   }
 
-  async function deliver(row: Claimed, endpoint: { url: string; secret: string } | undefined): Promise<void> {
+  /** Posts one row; answers 'delivered' (recorded by the caller with the round's others), or records what else happened. */
+  async function deliver(row: Claimed, endpoint: { url: string; secret: string } | undefined): Promise<'delivered' | 'not delivered'> {
     if (!endpoint) {
       await knex('outbox').where({ id: row.id }).update({ status: 'skipped', last_error: 'no webhook endpoint registered' });
-      return;
+      return 'not delivered';
     }
     const body = JSON.stringify({ id: row.id, type: row.event_type, created_at: row.created_at.toISOString(), data: row.payload });
     const posted = await postWebhook(endpoint.url, endpoint.secret, body, { timeoutMs });
-    if (posted.delivered) {
-      await knex('outbox').where({ id: row.id }).update({ status: 'delivered', delivered_at: knex.fn.now(), last_error: null });
-    } else if (row.attempts >= maxAttempts) {
+    if (posted.delivered) return 'delivered';
+    if (row.attempts >= maxAttempts) {
       logger.warn({ outbox: row.id, attempts: row.attempts, reason: posted.reason }, 'webhook not delivered; attempts exhausted, dead-lettered');
       await knex('outbox').where({ id: row.id }).update({ status: 'failed', last_error: posted.reason });
     } else {
@@ -88,6 +88,7 @@ export function startOutboxRelay({ knex, logger, pollMs = 1_000, batchSize = 50,
         .where({ id: row.id })
         .update({ last_error: posted.reason, next_attempt_at: knex.raw(`now() + make_interval(secs => ?)`, [delay / 1000]) });
     }
+    return 'not delivered';
   }
 
   async function runOnce(): Promise<number> {
@@ -97,7 +98,10 @@ export function startOutboxRelay({ knex, logger, pollMs = 1_000, batchSize = 50,
     const endpoints = new Map(
       (await knex('webhook_endpoints').whereIn('organisation_id', organisations).select('organisation_id', 'url', 'secret')).map((e: { organisation_id: string; url: string; secret: string }) => [e.organisation_id, e]),
     );
-    await Promise.all(rows.map((row) => deliver(row, endpoints.get(row.organisation_id))));
+    const outcomes = await Promise.all(rows.map((row) => deliver(row, endpoints.get(row.organisation_id))));
+    // The round's deliveries recorded in one statement (a busy relay delivers dozens a round).
+    const delivered = rows.filter((_, i) => outcomes[i] === 'delivered').map((row) => row.id);
+    if (delivered.length > 0) await knex('outbox').whereIn('id', delivered).update({ status: 'delivered', delivered_at: knex.fn.now(), last_error: null });
     return rows.length;
   }
 
