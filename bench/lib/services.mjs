@@ -23,7 +23,7 @@ export function benchServices(profileDir) {
       const profiled = process.env.BENCH_CPU_PROF === '1' || (process.env.BENCH_CPU_PROF ?? '').split(',').includes(name);
       const nodeOptions = platformServices.find((service) => service.name === name)?.nodeOptions?.split(' ') ?? [];
       const nodeArgs = [...nodeOptions, ...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`] : [])];
-      const service = await startBuiltService({ name, file: join(root, file), env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env }, healthUrl, nodeArgs, stdio: ['ignore', 'ignore', 'inherit'], timeoutMs: 30_000 });
+      const service = await startBuiltService({ name, file: join(root, file), env: { PATH: process.env.PATH, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info', ...env }, healthUrl, nodeArgs, stdio: ['ignore', 'ignore', 'inherit'], timeoutMs: 30_000 });
       service.child.benchName = name;
       children.push(service.child);
       running.push(service);

@@ -2,7 +2,8 @@
 // Payments benchmark, against the real built services behind the real gateway: payments, the
 // sandbox playing Stripe (tokenising cards, PaymentIntents, its signed webhooks back to payments),
 // identity (the ministry's machine token; its keys for the gateway and payments), PostgreSQL and Redis.
-//   1. payments created and paid per second, end to end through the gateway: each is a ministry's
+//   1. payments created and paid per second, end to end through the gateway (and, beside it, payments
+//      created alone per second, the ministry's side, with autocannon): each is a ministry's
 //      POST /payments/v1/payments (a machine token, an Idempotency-Key), then a citizen's browser
 //      without JavaScript: the payment page (GET /pay/<id>), the card tokenised at the PSP with the
 //      publishable key (as the page's script does), the form posted, the result page read. Behind
@@ -22,6 +23,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import autocannon from 'autocannon';
 import { cpuMsOf, cpuMsOfProgram } from '../lib/cpu.mjs';
 import { freePort } from '../lib/ports.mjs';
 import { createKnex, dropDatabase, ensureDatabase, withDatabase } from '@tamkeen/db';
@@ -31,7 +33,7 @@ import { benchServices, root } from '../lib/services.mjs';
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 5);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 10);
 const LEDGER_CLIENTS = Number(process.env.BENCH_LEDGER_CLIENTS ?? 8);
 const PARTS = (process.env.BENCH_PARTS ?? 'flow,ledger').split(',');
 const TARGETS = { paymentsPerSecond: 300, ledgerShareOfPgbench: 0.5 };
@@ -195,15 +197,38 @@ async function paymentFlow() {
     log(`payments  round ${r + 1}   ${round.rate.toFixed(1)} payments/s (${round.done}), platform ${round.cores.toFixed(2)} cores → ${round.perCore.toFixed(1)} per core; CPU ms per payment: ${Object.entries(round.perPayment).map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(', ')}`);
   }
 
+  // Beside it, the ministry's side alone: payments created (POST /payments/v1/payments, each with its own Idempotency-Key) through the gateway.
+  const createRequest = {
+    url: `${gateway}/payments/v1/payments`,
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ amount: 1500, currency: 'ILS', reference: 'BENCH-CREATE', description: 'Passport renewal fee', return_url: 'https://ministry.bench/done' }),
+    requests: [{ setupRequest: (request) => ({ ...request, headers: { ...request.headers, 'idempotency-key': randomUUID() } }) }],
+    connections: CONCURRENCY,
+  };
+  await autocannon({ ...createRequest, duration: 2 });
+  const createRates = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const before = platformCpu(cpuParts());
+    const started = performance.now();
+    const created = await autocannon({ ...createRequest, duration: DURATION });
+    const seconds = (performance.now() - started) / 1000;
+    if (created.non2xx > 0) throw new Error(`${created.non2xx} creations were not answered 2xx`);
+    createRates.push({ rate: created['2xx'] / seconds, cpuMs: (platformCpu(cpuParts()) - before) / created['2xx'], p99: created.latency.p99 });
+    log(`creating  round ${r + 1}   ${createRates.at(-1).rate.toFixed(0)} payments created/s, p99 ${created.latency.p99} ms, ${createRates.at(-1).cpuMs.toFixed(1)} ms of platform CPU each`);
+  }
+
   // Every payment paid, posted once, and the ledger balanced; the ministry told of each (the relay catches up).
   const db = createKnex(dbUrl('tamkeen_payments_bench'));
   try {
     const made = context.next;
+    // Payments the ministry only created (BENCH-CREATE) stay created; every one the citizens paid succeeded.
+    const unpaid = Number((await db('payments').whereNot({ reference: 'BENCH-CREATE' }).whereNot({ status: 'succeeded' }).count({ n: '*' }))[0].n);
     const statuses = Object.fromEntries((await db('payments').groupBy('status').select('status').count({ n: '*' })).map((r) => [r.status, Number(r.n)]));
     const entries = Number((await db('journal_entries').where({ source_type: 'payment' }).count({ n: '*' }))[0].n);
     const unbalanced = await db('postings').groupBy('currency').havingRaw('sum(amount) <> 0').select('currency');
     const problems = [];
-    if ((statuses.succeeded ?? 0) !== made) problems.push(`${made} payments made, ${statuses.succeeded ?? 0} succeeded (${JSON.stringify(statuses)})`);
+    if ((statuses.succeeded ?? 0) !== made || unpaid > 0) problems.push(`${made} payments paid, but ${statuses.succeeded ?? 0} succeeded and ${unpaid} of them did not (${JSON.stringify(statuses)})`);
     if (entries !== made) problems.push(`${made} payments succeeded, ${entries} payment entries in the ledger`);
     if (unbalanced.length > 0) problems.push(`the ledger does not net to zero in ${unbalanced.map((r) => r.currency).join(', ')}`);
     const deadline = Date.now() + 60_000;
@@ -216,7 +241,8 @@ async function paymentFlow() {
     await db.destroy();
     receiver.close();
   }
-  return rounds.find((round) => round.rate === median(rounds.map((x) => x.rate)));
+  const flow = rounds.find((round) => round.rate === median(rounds.map((x) => x.rate)));
+  return { ...flow, creating: createRates.find((c) => c.rate === median(createRates.map((x) => x.rate))) };
 }
 
 /** pgbench's TPC-B-like transactions per second (scale 10, LEDGER_CLIENTS clients, 2 threads), the baseline. */
@@ -298,6 +324,7 @@ async function main() {
     const flow = await paymentFlow();
     await services.stopAll();
     const counted = Object.entries(flow.perPayment).filter(([name]) => !OUTSIDE.has(name)).reduce((sum, [, ms]) => sum + ms, 0);
+    lines.push(`payments created via the gateway (ministry side alone)   ${flow.creating.rate.toFixed(0)}/s, p99 ${flow.creating.p99} ms, ${flow.creating.cpuMs.toFixed(1)} ms of platform CPU each`);
     lines.push(`payments created and paid via the gateway   ${flow.rate.toFixed(1)}/s, ${counted.toFixed(1)} ms of platform CPU each (${flow.perCore.toFixed(1)} per core): ${verdict(flow.rate >= TARGETS.paymentsPerSecond, `≥ ${TARGETS.paymentsPerSecond}/s`)}`);
   }
   if (PARTS.includes('ledger')) {

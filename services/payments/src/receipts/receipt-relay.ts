@@ -5,6 +5,7 @@ import { backoffDelay } from '../webhooks/outbox-relay.js';
 import type { ReceiptChannel } from './receipt-queue.js';
 import type { ReceiptSender, SendOutcome } from './receipt-sender.js';
 import { receiptText, type MinistryName, type ReceiptLanguage } from './receipt-text.js';
+import { runRelayRounds, type RelayRounds } from '../relay-rounds.js';
 
 export interface ReceiptRelayOptions {
   knex: Knex;
@@ -26,12 +27,8 @@ export interface ReceiptRelayOptions {
   timeoutMs?: number;
 }
 
-export interface ReceiptRelay {
-  /** One round: claims due receipts, sends them, records the outcomes; answers how many it claimed. */
-  runOnce(): Promise<number>;
-  /** Stops polling and waits for the round in flight (claimed receipts are recorded, not abandoned). */
-  stop(): Promise<void>;
-}
+/** `runOnce`: one round — claims due receipts, sends them, records the outcomes; answers how many it claimed. */
+export type ReceiptRelay = RelayRounds;
 
 interface Claimed {
   id: string;
@@ -124,31 +121,5 @@ export function startReceiptRelay({ knex, logger, sender, ministryName = async (
     return rows.length;
   }
 
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let round: Promise<void> = Promise.resolve();
-  const schedule = (ms: number) => {
-    if (!stopped) timer = setTimeout(tick, ms);
-  };
-  function tick() {
-    round = runOnce().then(
-      // A full batch says there is more: go again at once.
-      (claimed) => schedule(claimed >= batchSize ? 0 : pollMs),
-      (error: unknown) => {
-        logger.error({ err: error }, 'the receipt relay failed a round; it tries again');
-        schedule(pollMs);
-      },
-    );
-  }
-  schedule(0);
-
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await round;
-      clearTimeout(timer);
-    },
-  };
+  return runRelayRounds({ round: runOnce, batchSize, pollMs, logger, what: 'the receipt relay' });
 }

@@ -1,5 +1,6 @@
 import type { Knex } from '@tamkeen/db';
 import { postWebhook, type Logger } from '@tamkeen/http-kit';
+import { runRelayRounds, type RelayRounds } from '../relay-rounds.js';
 
 export interface RelayOptions {
   knex: Knex;
@@ -17,12 +18,8 @@ export interface RelayOptions {
   timeoutMs?: number;
 }
 
-export interface OutboxRelay {
-  /** One round: claims due rows, posts them, records the outcomes; answers how many it claimed. */
-  runOnce(): Promise<number>;
-  /** Stops polling and waits for the round in flight (claimed rows are recorded, not abandoned). */
-  stop(): Promise<void>;
-}
+/** `runOnce`: one round — claims due rows, posts them, records the outcomes; answers how many it claimed. */
+export type OutboxRelay = RelayRounds;
 
 interface Claimed {
   id: string;
@@ -105,31 +102,5 @@ export function startOutboxRelay({ knex, logger, pollMs = 1_000, batchSize = 50,
     return rows.length;
   }
 
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let round: Promise<void> = Promise.resolve();
-  const schedule = (ms: number) => {
-    if (!stopped) timer = setTimeout(tick, ms);
-  };
-  function tick() {
-    round = runOnce().then(
-      // A full batch says there is more: go again at once.
-      (claimed) => schedule(claimed >= batchSize ? 0 : pollMs),
-      (error: unknown) => {
-        logger.error({ err: error }, 'the webhook relay failed a round; it tries again');
-        schedule(pollMs);
-      },
-    );
-  }
-  schedule(0);
-
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await round;
-      clearTimeout(timer);
-    },
-  };
+  return runRelayRounds({ round: runOnce, batchSize, pollMs, logger, what: 'the webhook relay' });
 }
