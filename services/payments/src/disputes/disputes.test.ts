@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort, schemaViolations } from '@tamkeen/testing';
+import { freePort, schemaViolations, waitFor } from '@tamkeen/testing';
 import request from 'supertest';
 import { paymentRepository } from '../payments/payment-repository.js';
 import type { PaymentProvider } from '../psp/payment-provider.js';
@@ -10,6 +10,7 @@ import { PSP_WEBHOOK_PATH } from '../psp/psp-webhook-routes.js';
 import { stripeAdapter } from '../psp/stripe-adapter.js';
 import { startSandbox, type RunningSandbox } from '../psp/test-sandbox.js';
 import { testPayments, type TestPayments } from '../test-payments.js';
+import { payOnPage } from '../pay/test-pay.js';
 
 const SECRET = 'whsec_payments_dispute_tests_0001';
 const SUCCESS = '4242424242424242';
@@ -46,15 +47,7 @@ afterAll(async () => {
 const passport = { amount: 15_000, currency: 'ILS', reference: 'PASSPORT-2026-0259', description: 'Passport renewal fee', return_url: 'https://passports.moi.gov.ps/paid' };
 const violations = (schema: string, body: unknown) => schemaViolations('payments.yaml', `#/components/schemas/${schema}`, body);
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined) return found;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const eventually = <T>(what: string, probe: () => Promise<T>, timeoutMs = 10_000) => waitFor(probe, { what, timeoutMs });
 
 async function newPayment(): Promise<string> {
   const created = await request(service.app).post('/payments/v1/payments').set('Authorization', write).set('Idempotency-Key', randomUUID()).send(passport);
@@ -65,11 +58,7 @@ async function newPayment(): Promise<string> {
 /** Pays on the hosted page, as a citizen does. */
 async function pay(cardNumber: string): Promise<string> {
   const id = await newPayment();
-  const page = await request(service.app).get(`/pay/${id}`);
-  const cookie = (page.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)![1]!;
-  const paid = await request(service.app).post(`/pay/${id}`).set('Cookie', cookie).type('form').send({ csrf, payment_method: await sandbox.tokenise(cardNumber) });
-  expect(paid.status).toBe(303);
+  expect((await payOnPage(service.app, sandbox, id, cardNumber)).status).toBe(303);
   return id;
 }
 

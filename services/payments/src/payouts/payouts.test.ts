@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort, schemaViolations } from '@tamkeen/testing';
+import { freePort, schemaViolations, waitFor } from '@tamkeen/testing';
 import request from 'supertest';
 import { balanceOf, findEntry, trialBalance } from '../ledger/ledger.js';
 import { paymentRepository, type PaymentRepository } from '../payments/payment-repository.js';
@@ -13,6 +13,7 @@ import { stripeAdapter } from '../psp/stripe-adapter.js';
 import { startSandbox, type RunningSandbox } from '../psp/test-sandbox.js';
 import { testPayments, type TestPayments } from '../test-payments.js';
 import { payoutRepository } from './payout-repository.js';
+import { payOnPage } from '../pay/test-pay.js';
 
 const SECRET = 'whsec_payments_payout_tests_0001';
 const SUCCESS = '4242424242424242';
@@ -56,15 +57,7 @@ const knex = () => service.stores.knex;
 const count = async (query: ReturnType<TestPayments['stores']['knex']>) => Number((await query.count<{ n: string }[]>('* as n'))[0]!.n);
 const receivable = () => balanceOf(knex(), 'psp_receivable', 'ILS');
 
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const found = await probe();
-    if (found !== undefined && found !== false) return found;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const eventually = <T>(what: string, probe: () => Promise<T>, timeoutMs = 10_000) => waitFor(probe, { what, timeoutMs });
 
 async function newPayment(): Promise<string> {
   const created = await request(service.app).post('/payments/v1/payments').set('Authorization', write).set('Idempotency-Key', randomUUID()).send(passport);
@@ -75,11 +68,7 @@ async function newPayment(): Promise<string> {
 /** Pays on the hosted page, as a citizen does. */
 async function pay(cardNumber: string): Promise<string> {
   const id = await newPayment();
-  const page = await request(service.app).get(`/pay/${id}`);
-  const cookie = (page.headers['set-cookie'] as unknown as string[])[0]!.split(';')[0]!;
-  const csrf = /name="csrf" value="([^"]+)"/.exec(page.text)![1]!;
-  const paid = await request(service.app).post(`/pay/${id}`).set('Cookie', cookie).type('form').send({ csrf, payment_method: await sandbox.tokenise(cardNumber) });
-  expect(paid.status).toBe(303);
+  expect((await payOnPage(service.app, sandbox, id, cardNumber)).status).toBe(303);
   return id;
 }
 
