@@ -45,7 +45,7 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, psp,
       refundTotals: refundRepository(knex).totals,
     });
     refundRoutes(router, { refunds: refundRepository(knex), verify: verifyAccessToken, logger, bodyLimit: config.BODY_LIMIT, ...(psp ? { psp } : {}) });
-    ledgerRoutes(router, { knex, verify: verifyAccessToken });
+    ledgerRoutes(router, { knex, verify: verifyAccessToken, ...(now ? { now } : {}) });
     webhookRoutes(router, { knex, verify: verifyAccessToken });
     settingsRoutes(router, { settings: settingsRepository(knex), verify: verifyAccessToken });
     disputeRoutes(router, { disputes: disputeRepository(knex), verify: verifyAccessToken, logger, bodyLimit: config.BODY_LIMIT, psp });

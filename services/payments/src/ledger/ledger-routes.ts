@@ -1,9 +1,10 @@
-import { callerOf, requireScope, resource, validate, type AccessTokenVerifier } from '@tamkeen/http-kit';
+import { BadRequest, callerOf, Conflict, Forbidden, requireScope, resource, validate, type AccessTokenVerifier } from '@tamkeen/http-kit';
 import type { Knex } from '@tamkeen/db';
 import type { IRouter } from 'express';
 import { z } from 'zod';
 import { CURRENCIES, type Currency } from '../domain/money.js';
-import { trialBalance, type TrialBalance } from './ledger.js';
+import { ledgerCloses, type Close } from './ledger-close.js';
+import { ledgerDay, trialBalance, type TrialBalance } from './ledger.js';
 
 /**
  * The platform's own organisation (identity's): its finance staff keep the books of every
@@ -15,7 +16,11 @@ export interface LedgerRoutesDeps {
   knex: Knex;
   verify: AccessTokenVerifier;
   platformOrganisationId?: string;
+  now?: () => Date;
 }
+
+const PERIOD = /^(\d{4})-(0[1-9]|1[0-2])$/;
+const closeView = (c: Close) => ({ period: c.period, closed_through: c.closedThrough, closed_by: c.closedBy, closed_at: c.closedAt.toISOString() });
 
 const trialBalanceQuery = z
   .object({
@@ -39,8 +44,39 @@ function view(balance: TrialBalance, scope: 'platform' | 'organisation') {
  * totals that net to zero per currency; a ministry's finance officer sees only its own accounts
  * (its revenue), totalled — never the shared accounts, which hold every ministry's money.
  */
-export function ledgerRoutes(router: IRouter, { knex, verify, platformOrganisationId = PLATFORM_ORGANISATION_ID }: LedgerRoutesDeps): void {
+export function ledgerRoutes(router: IRouter, { knex, verify, platformOrganisationId = PLATFORM_ORGANISATION_ID, now = () => new Date() }: LedgerRoutesDeps): void {
   const read = requireScope(verify, 'reconciliation:read');
+  const write = requireScope(verify, 'reconciliation:write');
+  const closes = ledgerCloses(knex);
+  /** The month-end close is the platform's finance staff's: they keep every ministry's books. */
+  const platformOnly = (organisationId: string) => {
+    if (organisationId !== platformOrganisationId) throw new Forbidden('Only the platform\'s finance staff close the ledger\'s periods.', { code: 'platform_only' });
+  };
+
+  // The month-end close: which months are closed, and closing one (no entry can be dated inside it afterwards).
+  resource(router, '/payments/v1/ledger/periods', {
+    get: [
+      read,
+      async (_req, res) => {
+        res.json({ closed_through: (await closes.closedThrough()) ?? null, closes: (await closes.list()).map(closeView) });
+      },
+    ],
+  });
+  resource(router, '/payments/v1/ledger/periods/:period/close', {
+    post: [
+      write,
+      async (req, res) => {
+        const caller = callerOf(res);
+        platformOnly(caller.organisationId);
+        const period = String(req.params.period);
+        if (!PERIOD.test(period)) throw new BadRequest('The period is a month: YYYY-MM (2026-11).', { invalidParams: [{ name: 'period', reason: 'must be a month, YYYY-MM' }] });
+        const closed = await closes.close(period, caller.subject ?? caller.clientId, ledgerDay(now()));
+        if (closed.outcome === 'not ended') throw new Conflict(`${period} has not ended: it can be closed from the day after ${closed.lastDay}.`, { code: 'period_not_ended' });
+        if (closed.outcome === 'out of order') throw new Conflict(`The ledger is already closed through ${closed.closedThrough}, after ${period}: a closed period is never reopened or closed again.`, { code: 'period_closed' });
+        res.status(closed.outcome === 'closed' ? 201 : 200).json({ ...closeView(closed.close), ledger_closed_through: closed.closedThrough });
+      },
+    ],
+  });
 
   resource(router, '/payments/v1/ledger/trial-balance', {
     get: [

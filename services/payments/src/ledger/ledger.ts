@@ -119,6 +119,9 @@ async function accountIds(trx: Db, wanted: ReadonlyArray<{ account: AccountDefin
  * entry: the unique (source_type, source_id) decides, so two transactions racing to post one
  * source write one entry (the later waits for the earlier to commit, then finds its entry).
  *
+ * An entry is dated `effectiveDate`, or the first open day when the ledger is closed through that
+ * day or later (the month-end close: a late movement or a correction goes to the next period).
+ *
  * One statement writes the entry and all its postings, so it is atomic on its own: `db` is the
  * transaction of the change the entry records (a payment's success...), or the knex instance for
  * an entry that stands alone. When an account does not exist yet (its first use), that statement
@@ -139,20 +142,20 @@ export async function postJournalEntry(db: Db, input: JournalEntryInput): Promis
 /** The entry and its postings on the accounts found by code and currency, in one statement; nothing when an account is missing. */
 async function postInOneStatement(db: Db, input: JournalEntryInput): Promise<Posted | 'accounts missing'> {
   const values = input.postings.map(() => '(?::int, ?::text, ?::char(3), ?::bigint)').join(', ');
-  const { rows } = await db.raw<{ rows: Array<Partial<Omit<EntryRow, 'effective_date'>> & { ready: boolean }> }>(
+  const { rows } = await db.raw<{ rows: Array<Partial<EntryRow> & { ready: boolean }> }>(
     `with wanted (ord, code, currency, amount) as (values ${values}),
      found as (select w.*, a.id as account_id from wanted w left join ledger_accounts a on a.code = w.code and a.currency = w.currency),
      ready as (select not exists (select 1 from found where account_id is null) as ok),
      entry as (
        insert into journal_entries (source_type, source_id, description, effective_date)
-       select ?, ?, ?, ?::date from ready where ready.ok
+       select ?, ?, ?, greatest(?::date, (select closed_through + 1 from ledger_close)) from ready where ready.ok
        on conflict (source_type, source_id) do nothing
-       returning ${ENTRY_COLUMNS.join(', ')}),
+       returning ${ENTRY_COLUMNS.join(', ')}, effective_date::text as effective_date),
      posted as (
        insert into postings (entry_id, account_id, amount, currency)
        select entry.id, f.account_id, f.amount, f.currency from entry cross join found f order by f.ord
        returning id)
-     select ready.ok as ready, (select count(*) from posted) as posted, ${ENTRY_COLUMNS.map((c) => `entry.${c}`).join(', ')}
+     select ready.ok as ready, (select count(*) from posted) as posted, ${ENTRY_COLUMNS.map((c) => `entry.${c}`).join(', ')}, entry.effective_date
        from ready left join entry on true`,
     [...input.postings.flatMap((p, i) => [i, p.account.code, p.currency, p.amount]), input.sourceType, input.sourceId, input.description, input.effectiveDate],
   );
@@ -163,7 +166,7 @@ async function postInOneStatement(db: Db, input: JournalEntryInput): Promise<Pos
     if (!entry) throw new Error(`a journal entry for ${input.sourceType} ${input.sourceId} conflicted but cannot be found`);
     return { outcome: 'already', entry };
   }
-  const entryRow = { id: row.id, source_type: input.sourceType, source_id: input.sourceId, description: input.description, effective_date: input.effectiveDate, recorded_at: row.recorded_at! };
+  const entryRow = { id: row.id, source_type: input.sourceType, source_id: input.sourceId, description: input.description, effective_date: row.effective_date!, recorded_at: row.recorded_at! };
   return { outcome: 'posted', entry: toEntry(entryRow, input.postings.map((p) => ({ accountCode: p.account.code, amount: p.amount, currency: p.currency }))) };
 }
 
