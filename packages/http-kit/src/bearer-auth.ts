@@ -86,7 +86,9 @@ export function accessTokenVerifier({ jwksUrl, keys: givenKeys, issuer, audience
       throw new Unauthorized(detail, { code: 'invalid_token', headers: challenge('invalid_token', detail) });
     }
     const scopes = new Set(typeof claims.scope === 'string' ? claims.scope.split(' ').filter(Boolean) : []);
-    return { clientId, organisationId, scopes, subject: claims.sub, claims };
+    // RFC 9068 names the client as the subject of a client-credentials token: no end user then.
+    const subject = typeof claims.sub === 'string' && claims.sub !== clientId ? claims.sub : undefined;
+    return { clientId, organisationId, scopes, subject, claims };
   }
 }
 

@@ -53,6 +53,13 @@
  * is reversed by one entry (source 'payout_failure', the payout id: debit `psp_receivable`, credit
  * `treasury_bank`); one that failed before it was reported paid posts nothing. `psp_receivable`
  * is then exactly what the PSP holds for us and has not paid out (pending or available).
+ *
+ * Reconciliation's write-offs (reconciliation/exception-resolution.ts), each approved by a second
+ * finance officer and posted once (source 'exception_write_off', the exception's id):
+ * | `reconciliation_differences` | expense   | currency | What finance staff wrote off: a settled amount that differs from ours, a  |
+ * |                              |           |          | settlement that never came, a payout the bank never showed.               |
+ * | `unidentified_receipts`      | liability | currency | Money received that no record of ours explains (a charge we do not know,  |
+ * |                              |           |          | a bank credit no payout explains): held in suspense until identified.     |
  */
 
 export type AccountKind = 'asset' | 'liability' | 'equity' | 'revenue' | 'expense';
@@ -111,5 +118,24 @@ export const treasuryBank = (): AccountDefinition => ({
   code: TREASURY_BANK,
   name: "The treasury's account at the central bank",
   kind: 'asset',
+  organisationId: null,
+});
+
+export const RECONCILIATION_DIFFERENCES = 'reconciliation_differences';
+export const UNIDENTIFIED_RECEIPTS = 'unidentified_receipts';
+
+/** What finance staff wrote off when a settlement or a bank statement did not agree with our records. */
+export const reconciliationDifferences = (): AccountDefinition => ({
+  code: RECONCILIATION_DIFFERENCES,
+  name: 'Reconciliation differences written off',
+  kind: 'expense',
+  organisationId: null,
+});
+
+/** Money received that no record of ours explains, held in suspense until it is identified. */
+export const unidentifiedReceipts = (): AccountDefinition => ({
+  code: UNIDENTIFIED_RECEIPTS,
+  name: 'Unidentified receipts (suspense)',
+  kind: 'liability',
   organisationId: null,
 });
