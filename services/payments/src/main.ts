@@ -5,6 +5,8 @@ import { createApp } from './app.js';
 import { paymentsConfig } from './config.js';
 import { startExpirySweep } from './payments/payment-expiry.js';
 import { paymentRepository } from './payments/payment-repository.js';
+import { startPspSweep } from './payments/psp-sweep.js';
+import { refundRepository } from './refunds/refund-repository.js';
 import { stripeAdapter } from './psp/stripe-adapter.js';
 import { startReceiptRelay } from './receipts/receipt-relay.js';
 import { receiptSenderFromConfig } from './receipts/receipt-sender.js';
@@ -17,6 +19,8 @@ const stores = openStores(config, 'payments', logger);
 const verifyAccessToken = accessTokenVerifier({ jwksUrl: config.ACCESS_TOKEN_JWKS_URL, issuer: config.ACCESS_TOKEN_ISSUER, audience: config.ACCESS_TOKEN_AUDIENCE });
 if (!config.CITIZEN_ISSUER) logger.warn('the citizen login is not configured (CITIZEN_ISSUER, CITIZEN_ISSUER_INTERNAL_URL, PAY_LOGIN_CLIENT_ID, PAY_LOGIN_CLIENT_SECRET): payments above a ministry\'s login threshold cannot be taken');
 const psp = stripeAdapter({ apiUrl: config.PSP_API_URL, secretKey: config.PSP_SECRET_KEY, timeoutMs: config.PSP_TIMEOUT_MS });
+// Payments and refunds the PSP never answered, asked again after ten minutes.
+const pspSweep = startPspSweep({ payments: paymentRepository(stores.knex, { publicUrl: config.PUBLIC_URL }), refunds: refundRepository(stores.knex), psp, logger });
 const expirySweep = startExpirySweep(paymentRepository(stores.knex, { publicUrl: config.PUBLIC_URL }), (error) => logger.error({ err: error }, 'the payment expiry sweep failed; it runs again in a minute'));
 // Every instance runs a relay: they share the outbox's rows without posting one twice.
 const relay = startOutboxRelay({
@@ -32,4 +36,4 @@ const relay = startOutboxRelay({
 // Receipts name the ministry as its payment page does (its settings' service name).
 const settings = settingsRepository(stores.knex);
 const receipts = startReceiptRelay({ knex: stores.knex, logger, sender: receiptSenderFromConfig(config), ministryName: async (organisationId) => (await settings.get(organisationId))?.serviceName });
-await startService(createApp({ config, logger, ...stores, verifyAccessToken, psp }), config, logger, [expirySweep.stop, relay.stop, receipts.stop, stores.close]);
+await startService(createApp({ config, logger, ...stores, verifyAccessToken, psp }), config, logger, [expirySweep.stop, pspSweep.stop, relay.stop, receipts.stop, stores.close]);

@@ -3,7 +3,7 @@ import { requestLogFields, type Logger } from '@tamkeen/http-kit';
 import type { IRouter, Request, Response } from 'express';
 import { z } from 'zod';
 import type { Payment, PaymentRepository } from '../payments/payment-repository.js';
-import { settlePayment } from '../payments/payment-settlement.js';
+import { settlePayment, settleSubmittedWithPsp } from '../payments/payment-settlement.js';
 import { PspRequestRefused, PspUnavailable, type ConfirmOutcome, type PaymentProvider } from '../psp/payment-provider.js';
 import { expiredIfDue } from '../payments/payment-expiry.js';
 import { CALLBACK_PATH, type PayLogin } from '../citizen-login/pay-login.js';
@@ -77,15 +77,7 @@ export function payRoutes(router: IRouter, { payments, psp, logger, publicUrl, p
   const settle = (payment: Payment, outcome: ConfirmOutcome | { kind: 'open' }) => settlePayment(payments, payment, outcome);
 
   /** Asks the PSP how a submitted payment's intent stands and settles it; as it was if the PSP cannot say now. */
-  async function refresh(payment: Payment): Promise<Payment> {
-    if (payment.status !== 'submitted' || !payment.pspPaymentIntentId) return payment;
-    try {
-      return await settle(payment, (await psp.retrieveIntent(payment.pspPaymentIntentId)).outcome);
-    } catch (error) {
-      logger.warn({ err: error, paymentId: payment.id }, 'the PSP could not say how a submitted payment stands; it stays submitted');
-      return payment;
-    }
-  }
+  const refresh = (payment: Payment): Promise<Payment> => settleSubmittedWithPsp({ payments, psp, logger }, payment);
 
   const ministryOf = async (payment: Payment, lang: Lang) => serviceNameOf(await settings.get(payment.organisationId), payment.organisationId, lang);
 

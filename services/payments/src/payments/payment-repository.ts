@@ -235,6 +235,12 @@ export function paymentRepository(knex: Knex, { publicUrl }: { publicUrl?: strin
       return rows.map((r: { event: PaymentEventRecord['event']; from_status: PaymentStatus | null; to_status: PaymentStatus; data: Record<string, unknown>; at: Date }) => ({ event: r.event, fromStatus: r.from_status, toStatus: r.to_status, data: r.data, at: r.at }));
     },
 
+    /** Payments submitted to the PSP and not settled since `before`, oldest first: for the PSP sweep. */
+    async submittedBefore(before: Date, limit: number): Promise<Payment[]> {
+      const rows = await knex('payments').where({ status: 'submitted' }).andWhere('updated_at', '<', before).orderBy('updated_at').limit(limit);
+      return (rows as Row[]).map(toPayment);
+    },
+
     /** Unfinished payments past their time, oldest first: for the expiry sweep. */
     async dueToExpire(now: Date, limit: number): Promise<string[]> {
       return knex('payments').whereIn('status', ['created', 'started']).andWhere('expires_at', '<=', now).orderBy('expires_at').limit(limit).pluck('id');

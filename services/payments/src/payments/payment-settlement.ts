@@ -1,5 +1,6 @@
 import { postPspFee } from '../ledger/payment-postings.js';
-import type { ChargeFee, ConfirmOutcome } from '../psp/payment-provider.js';
+import type { Logger } from '@tamkeen/http-kit';
+import type { ChargeFee, ConfirmOutcome, PaymentProvider } from '../psp/payment-provider.js';
 import type { OnApplied, Payment, PaymentRepository } from './payment-repository.js';
 
 /**
@@ -35,3 +36,18 @@ const postingFee =
   async (trx, payment) => {
     if (fee.fee > 0) await postPspFee(trx, { balanceTransactionId: fee.balanceTransactionId, paymentId: payment.id, reference: payment.reference, fee: fee.fee, currency: payment.currency, at: payment.updatedAt });
   };
+
+/**
+ * Asks the PSP how a submitted payment's intent stands now and settles it (settlePayment); as it
+ * was when the PSP cannot say now (logged). Used by the payment page (the result page, back from
+ * 3-D Secure) and the sweep of payments left submitted (psp-sweep.ts).
+ */
+export async function settleSubmittedWithPsp({ payments, psp, logger }: { payments: PaymentRepository; psp: PaymentProvider; logger: Logger }, payment: Payment): Promise<Payment> {
+  if (payment.status !== 'submitted' || !payment.pspPaymentIntentId) return payment;
+  try {
+    return await settlePayment(payments, payment, (await psp.retrieveIntent(payment.pspPaymentIntentId)).outcome);
+  } catch (error) {
+    logger.warn({ err: error, paymentId: payment.id }, 'the PSP could not say how a submitted payment stands; it stays submitted');
+    return payment;
+  }
+}

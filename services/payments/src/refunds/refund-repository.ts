@@ -165,6 +165,18 @@ export function refundRepository(knex: Knex) {
       return row && { intentId: row.psp_payment_intent_id, currency: row.currency };
     },
 
+    /** Refunds submitted to the PSP and not settled since `before`, oldest first, with their payment's intent: for the PSP sweep. */
+    async submittedBefore(before: Date, limit: number): Promise<Array<{ refund: Refund; intentId: string | null }>> {
+      const rows = await knex('refunds as r')
+        .join('payments as p', 'p.id', 'r.payment_id')
+        .where('r.status', 'submitted')
+        .andWhere('r.updated_at', '<', before)
+        .orderBy('r.updated_at')
+        .limit(limit)
+        .select<Array<Row & { intent_id: string | null }>>('r.*', 'p.psp_payment_intent_id as intent_id');
+      return rows.map((r) => ({ refund: toRefund(r), intentId: r.intent_id }));
+    },
+
     /** One organisation's refund of one of its payments. */
     async find(organisationId: string, paymentId: string, id: string): Promise<Refund | undefined> {
       const row = await knex('refunds').where({ id, payment_id: paymentId, organisation_id: organisationId }).first<Row | undefined>();

@@ -2,8 +2,9 @@ import { callerOf, Conflict, idempotencyKeyOf, jsonBody, NotFound, requestHash, 
 import type { IRouter } from 'express';
 import { z } from 'zod';
 import { amountProblem, type Currency } from '../domain/money.js';
-import { PspError, PspRequestRefused, type PaymentProvider, type RefundSnapshot } from '../psp/payment-provider.js';
+import type { PaymentProvider } from '../psp/payment-provider.js';
 import type { Refund, RefundRepository } from './refund-repository.js';
+import { settleRefundWithPsp } from './refund-settlement.js';
 import { refundView } from './refund-view.js';
 
 const BASE = '/payments/v1/payments/:id/refunds';
@@ -45,27 +46,8 @@ export function refundRoutes(router: IRouter, { refunds, verify, logger, bodyLim
   const read = requireScope(verify, 'payments:read', 'payments:write');
   const json = jsonBody(bodyLimit);
 
-  /** Asks the PSP how a submitted refund ended and settles it; left submitted when the PSP cannot say. */
-  async function settle(refund: Refund, intentId: string | null): Promise<Refund> {
-    if (refund.status !== 'submitted' || !psp || !intentId) return refund;
-    let answer: RefundSnapshot;
-    try {
-      answer = refund.pspRefundId ? await psp.retrieveRefund(refund.pspRefundId) : await psp.refund({ intentId, amount: refund.amount, refundId: refund.id });
-    } catch (error) {
-      if (error instanceof PspRequestRefused && !refund.pspRefundId) {
-        return (await refunds.settle(refund.id, { status: 'failed', pspRefundId: null, failureCode: error.code ?? error.type ?? 'refused' })) ?? refund;
-      }
-      if (!(error instanceof PspError)) throw error;
-      logger.warn({ refund: refund.id, err: error.message }, 'the PSP could not settle a refund; it stays submitted');
-      return refund;
-    }
-    if (answer.status === 'pending') {
-      await refunds.notePspId(refund.id, answer.pspRefundId);
-      return { ...refund, pspRefundId: answer.pspRefundId };
-    }
-    const settled = await refunds.settle(refund.id, answer.status === 'succeeded' ? { status: 'succeeded', pspRefundId: answer.pspRefundId } : { status: 'failed', pspRefundId: answer.pspRefundId, failureCode: 'refund_failed' });
-    return settled ?? refund;
-  }
+  /** Asks the PSP how a submitted refund ended and settles it (refund-settlement.ts); as it is without a PSP. */
+  const settle = (refund: Refund, intentId: string | null): Promise<Refund> => (psp ? settleRefundWithPsp({ refunds, psp, logger }, refund, intentId) : Promise.resolve(refund));
 
   async function paymentIntentOf(organisationId: string, paymentId: string): Promise<{ intentId: string | null; currency: Currency }> {
     const payment = uuid(paymentId) ? await refunds.paymentOf(organisationId, paymentId) : undefined;
