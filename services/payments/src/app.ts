@@ -6,6 +6,7 @@ import { disputeRepository } from './disputes/dispute-repository.js';
 import { disputeRoutes } from './disputes/dispute-routes.js';
 import { ledgerRoutes } from './ledger/ledger-routes.js';
 import { exceptionRoutes } from './reconciliation/exception-routes.js';
+import { reportRoutes } from './reconciliation/report-routes.js';
 import { paymentRepository } from './payments/payment-repository.js';
 import { paymentRoutes } from './payments/payment-routes.js';
 import { payRoutes } from './pay/pay-routes.js';
@@ -48,6 +49,7 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, psp,
     refundRoutes(router, { refunds: refundRepository(knex), verify: verifyAccessToken, logger, bodyLimit: config.BODY_LIMIT, ...(psp ? { psp } : {}) });
     ledgerRoutes(router, { knex, verify: verifyAccessToken, ...(now ? { now } : {}) });
     exceptionRoutes(router, { knex, verify: verifyAccessToken, ...(now ? { now } : {}) });
+    reportRoutes(router, { knex, verify: verifyAccessToken });
     webhookRoutes(router, { knex, verify: verifyAccessToken });
     settingsRoutes(router, { settings: settingsRepository(knex), verify: verifyAccessToken });
     disputeRoutes(router, { disputes: disputeRepository(knex), verify: verifyAccessToken, logger, bodyLimit: config.BODY_LIMIT, psp });
