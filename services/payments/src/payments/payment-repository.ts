@@ -23,6 +23,9 @@ export interface Payment {
   paidBy: string | null;
   /** The PSP's processing fee on the payment's charge (minor units), once known: set with its success (migration 0007). */
   pspFee: number | null;
+  /** The PSP's payout that paid the payment out, and its arrival date (YYYY-MM-DD): set by reconciliation (settlements/, migration 0011). */
+  payoutId: string | null;
+  settledDate: string | null;
   expiresAt: Date;
   createdAt: Date;
   updatedAt: Date;
@@ -44,10 +47,18 @@ interface Row {
   psp_payment_intent_id: string | null;
   paid_by: string | null;
   psp_fee: string | null;
+  payout_id: string | null;
+  settled_date: Date | string | null;
   expires_at: Date;
   created_at: Date;
   updated_at: Date;
 }
+
+/** A date column as its day (YYYY-MM-DD): node-postgres reads a date as local midnight, so its local parts are the day. */
+const dayOf = (value: Date | string | null): string | null => {
+  if (value === null || typeof value === 'string') return value;
+  return `${value.getFullYear()}-${String(value.getMonth() + 1).padStart(2, '0')}-${String(value.getDate()).padStart(2, '0')}`;
+};
 
 const toPayment = (r: Row): Payment => ({
   id: r.id,
@@ -65,6 +76,8 @@ const toPayment = (r: Row): Payment => ({
   pspPaymentIntentId: r.psp_payment_intent_id,
   paidBy: r.paid_by,
   pspFee: r.psp_fee === null ? null : Number(r.psp_fee),
+  payoutId: r.payout_id ?? null,
+  settledDate: dayOf(r.settled_date ?? null),
   expiresAt: r.expires_at,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
@@ -84,6 +97,9 @@ export interface PaymentFilter {
   reference?: string;
   from?: Date;
   to?: Date;
+  /** Settled (paid out by the PSP) on or after / on or before these days (YYYY-MM-DD). */
+  settledDateFrom?: string;
+  settledDateTo?: string;
 }
 
 export interface PaymentEventRecord {
@@ -165,6 +181,8 @@ export function paymentRepository(knex: Knex, { publicUrl }: { publicUrl?: strin
       const query = knex('payments').where({ organisation_id: organisationId });
       if (filter.status) query.where('status', filter.status);
       if (filter.reference) query.where('reference', filter.reference);
+      if (filter.settledDateFrom) query.where('settled_date', '>=', filter.settledDateFrom);
+      if (filter.settledDateTo) query.where('settled_date', '<=', filter.settledDateTo);
       const rows = await newestFirst(query, { from: filter.from, to: filter.to, after, limit });
       return (rows as Row[]).map(toPayment);
     },

@@ -62,9 +62,15 @@ export function parseNewPayment(body: unknown): NewPaymentRequest {
   };
 }
 
+/** A day, YYYY-MM-DD, that exists. */
+const day = z.iso.date({ message: 'must be a date (YYYY-MM-DD)' });
+
 export const paymentListQuery = z
   .object({
     status: z.enum(PAYMENT_STATUSES, { message: `must be one of ${PAYMENT_STATUSES.join(', ')}` }).optional(),
+    // Settled on or after / on or before (the payout's arrival date), as GOV.UK Pay's from_settled_date / to_settled_date.
+    settled_date_from: day.optional(),
+    settled_date_to: day.optional(),
     ...listQueryFields,
   })
   .strict();

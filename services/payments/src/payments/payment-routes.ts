@@ -79,8 +79,9 @@ export function paymentRoutes(router: IRouter, { payments, verify, publicUrl, ex
     get: [
       read,
       async (req, res) => {
-        const query = validate(paymentListQuery, req.query);
-        const fetched = await payments.list(callerOf(res).organisationId, query, query.limit + 1, query.cursor);
+        const { settled_date_from, settled_date_to, ...query } = validate(paymentListQuery, req.query);
+        const filter = { ...query, ...(settled_date_from ? { settledDateFrom: settled_date_from } : {}), ...(settled_date_to ? { settledDateTo: settled_date_to } : {}) };
+        const fetched = await payments.list(callerOf(res).organisationId, filter, query.limit + 1, query.cursor);
         const { items, next_cursor } = pageOf(fetched, query.limit, (p) => p);
         res.json({ payments: await views(items), next_cursor });
       },

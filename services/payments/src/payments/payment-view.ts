@@ -31,6 +31,8 @@ export function paymentView(p: Payment, publicUrl: string, refunds?: PaymentRefu
     expires_at: p.expiresAt.toISOString(),
     // As GOV.UK Pay's: the PSP's processing fee and what is left of the amount, once the PSP has said (a succeeded card payment).
     ...(p.pspFee !== null ? { fee: p.pspFee, net_amount: p.amount - p.pspFee } : {}),
+    // As GOV.UK Pay's settled_date: the day the card processor's payout of it reached the treasury's bank, once reconciled.
+    ...(p.settledDate !== null ? { settled_date: p.settledDate, payout_id: p.payoutId } : {}),
     ...(refunds
       ? { refund_summary: { amount_refunded: refunds.succeeded, amount_available: p.status === 'succeeded' ? p.amount - refunds.succeeded - refunds.submitted : 0 } }
       : {}),

@@ -76,6 +76,43 @@ export function payoutRepository(knex: Knex) {
   // The arrival date as its text (YYYY-MM-DD), never a Date shifted by the process's time zone.
   const select = (db: Knex | Knex.Transaction) => db('payouts').select('*', db.raw('arrival_date::text as arrival_date'));
 
+  /** Stores the payout the first time, moves its status only forward and posts what it implies (each entry once); `late` when the PSP's view is behind ours. */
+  async function takeIn(trx: Knex.Transaction, snapshot: PayoutSnapshot, at: Date): Promise<{ payout: Payout; posted: Array<'payout' | 'payout_failure'>; late: boolean }> {
+    await trx('payouts')
+      .insert({
+        id: snapshot.payoutId,
+        amount: snapshot.amount.amount,
+        currency: snapshot.amount.currency,
+        status: snapshot.status,
+        arrival_date: snapshot.arrivalDate,
+        created: snapshot.created,
+        automatic: snapshot.automatic,
+        balance_transaction_id: snapshot.balanceTransactionId,
+        destination: snapshot.destination,
+        statement_descriptor: snapshot.statementDescriptor,
+        trace_id: snapshot.traceId,
+        failure_code: snapshot.failureCode,
+      })
+      .onConflict('id')
+      .ignore();
+    const current = await select(trx).where({ id: snapshot.payoutId }).forUpdate().first<Row | undefined>();
+    if (!current) throw new Error(`payout ${snapshot.payoutId} conflicted on insert but cannot be found`);
+    let row = current;
+    const to = advancePayout(current.status, snapshot.status);
+    if (to !== current.status) {
+      await trx('payouts').where({ id: current.id }).update({ status: to, trace_id: snapshot.traceId ?? current.trace_id, failure_code: snapshot.failureCode, updated_at: trx.fn.now() });
+      row = (await select(trx).where({ id: current.id }).first<Row>()) ?? current;
+    }
+    const payout = toPayout(row);
+    const posted: Array<'payout' | 'payout_failure'> = [];
+    if (payout.status === 'paid') {
+      if ((await postPayout(trx, forLedger(payout))).outcome === 'posted') posted.push('payout');
+    } else if (payout.status === 'failed' && (await findEntry(trx, 'payout', payout.id))) {
+      if ((await postPayoutFailure(trx, forLedger(payout), at)).outcome === 'posted') posted.push('payout_failure');
+    }
+    return { payout, posted, late: to === current.status && to !== snapshot.status };
+  }
+
   return {
     /**
      * Takes in the PSP's view of a payout from one of its events, in one transaction: the event is
@@ -89,43 +126,23 @@ export function payoutRepository(knex: Knex) {
       return knex.transaction(async (trx) => {
         const recorded = await trx('psp_events').insert({ id: pspEvent.id, type: pspEvent.type, created: pspEvent.created, outcome: 'applied' }).onConflict('id').ignore().returning('id');
         if (recorded.length === 0) return { outcome: 'duplicate' } as const;
-        await trx('payouts')
-          .insert({
-            id: snapshot.payoutId,
-            amount: snapshot.amount.amount,
-            currency: snapshot.amount.currency,
-            status: snapshot.status,
-            arrival_date: snapshot.arrivalDate,
-            created: snapshot.created,
-            automatic: snapshot.automatic,
-            balance_transaction_id: snapshot.balanceTransactionId,
-            destination: snapshot.destination,
-            statement_descriptor: snapshot.statementDescriptor,
-            trace_id: snapshot.traceId,
-            failure_code: snapshot.failureCode,
-          })
-          .onConflict('id')
-          .ignore();
-        const current = await select(trx).where({ id: snapshot.payoutId }).forUpdate().first<Row | undefined>();
-        if (!current) throw new Error(`payout ${snapshot.payoutId} conflicted on insert but cannot be found`);
-        let row = current;
-        const to = advancePayout(current.status, snapshot.status);
-        if (to !== current.status) {
-          await trx('payouts').where({ id: current.id }).update({ status: to, trace_id: snapshot.traceId ?? current.trace_id, failure_code: snapshot.failureCode, updated_at: trx.fn.now() });
-          row = (await select(trx).where({ id: current.id }).first<Row>()) ?? current;
-        } else if (to !== snapshot.status) {
-          // A late event (the payout is further along): nothing to do.
-          await trx('psp_events').where({ id: pspEvent.id }).update({ outcome: 'ignored' });
-        }
-        const payout = toPayout(row);
-        const posted: Array<'payout' | 'payout_failure'> = [];
-        if (payout.status === 'paid') {
-          if ((await postPayout(trx, forLedger(payout))).outcome === 'posted') posted.push('payout');
-        } else if (payout.status === 'failed' && (await findEntry(trx, 'payout', payout.id))) {
-          if ((await postPayoutFailure(trx, forLedger(payout), pspEvent.created)).outcome === 'posted') posted.push('payout_failure');
-        }
-        return { outcome: 'applied', payout, posted } as const;
+        const taken = await takeIn(trx, snapshot, pspEvent.created);
+        // A late event (the payout is further along): nothing to do.
+        if (taken.late) await trx('psp_events').where({ id: pspEvent.id }).update({ outcome: 'ignored' });
+        return { outcome: 'applied', payout: taken.payout, posted: taken.posted } as const;
       });
+    },
+
+    /**
+     * Takes in the PSP's view of a payout read from its API (reconciliation's pull, or a settlement
+     * report's payout), in `trx`: as `apply` does for an event — stored the first time, its status
+     * moved only forward, the ledger given what its status implies, each entry once (the same
+     * sources as the webhook's, so a payout the webhook brings too is never posted twice) — without
+     * an event to record. `at` dates a failure's reversal.
+     */
+    async record(trx: Knex.Transaction, snapshot: PayoutSnapshot, at: Date): Promise<{ payout: Payout; posted: Array<'payout' | 'payout_failure'> }> {
+      const { payout, posted } = await takeIn(trx, snapshot, at);
+      return { payout, posted };
     },
 
     /** A payout by the PSP's id. */

@@ -32,6 +32,68 @@ export interface PaymentProvider {
   retrieveDispute(disputeId: string): Promise<DisputeSnapshot>;
   /** Gives the PSP evidence against a dispute and, with `submit` (the default), submits it for the bank's decision. */
   updateDispute(input: UpdateDisputeInput): Promise<DisputeSnapshot>;
+  /**
+   * A page of the PSP's balance transactions (its books: each charge, refund, dispute movement,
+   * fee and payout), newest first, with the ids of what caused each (for reconciliation).
+   */
+  listBalanceTransactions(query: BalanceTransactionQuery): Promise<PspPage<BalanceTransactionSnapshot>>;
+  /** A page of the PSP's payouts, newest first. */
+  listPayouts(query: PayoutQuery): Promise<PspPage<PayoutSnapshot>>;
+  /** A payout as the PSP has it now. */
+  retrievePayout(payoutId: string): Promise<PayoutSnapshot>;
+}
+
+/** A page of a PSP list: while `hasMore`, the next page starts after `lastId` (the page's last object, shown in `items` or not). */
+export interface PspPage<T> {
+  items: T[];
+  hasMore: boolean;
+  lastId: string | null;
+}
+
+export interface PspListQuery {
+  /** Only what was created at or after this instant. */
+  createdGte?: Date;
+  /** The id of the last item of the previous page. */
+  startingAfter?: string;
+  /** 1 to 100 (the default). */
+  limit?: number;
+}
+
+export interface BalanceTransactionQuery extends PspListQuery {
+  /** Only what this (automatic) payout paid out, and the payout's own transaction. */
+  payoutId?: string;
+}
+
+export type PayoutQuery = PspListQuery;
+
+/**
+ * A movement of the PSP's balance (Stripe's BalanceTransaction), what reconciliation matches: its
+ * gross `amount`, the PSP's `fee` on it and the `net` paid out (amount − fee), in minor units of
+ * `currency` (upper case; possibly one the platform does not take), signed (money out is negative).
+ */
+export interface BalanceTransactionSnapshot {
+  /** `txn_…`. */
+  id: string;
+  /** charge, refund, adjustment, payout... */
+  type: string;
+  /** What it is for: charge, refund, dispute, dispute_reversal, payout, fee... */
+  reportingCategory: string;
+  amount: number;
+  fee: number;
+  net: number;
+  currency: string;
+  created: Date;
+  /** When its net becomes available for payout. */
+  availableOn: Date;
+  description: string | null;
+  /** What caused it: a charge `ch_…`, refund `re_…`, dispute `du_…`, payout `po_…`. */
+  sourceId: string | null;
+  chargeId: string | null;
+  paymentIntentId: string | null;
+  refundId: string | null;
+  disputeId: string | null;
+  /** A payout's own transaction: that payout (which payout paid out the others is learnt by listing a payout's). */
+  payoutId: string | null;
 }
 
 /**

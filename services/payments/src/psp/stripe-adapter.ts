@@ -1,6 +1,8 @@
 import createClient from 'openapi-fetch';
 import { isCurrency, type Money } from '../domain/money.js';
 import {
+  type BalanceTransactionQuery,
+  type BalanceTransactionSnapshot,
   disputeKeys,
   intentKeys,
   PspError,
@@ -17,7 +19,9 @@ import {
   type IntentSnapshot,
   type IntentStatus,
   type PaymentProvider,
+  type PayoutQuery,
   type PayoutSnapshot,
+  type PspListQuery,
   refundKeys,
   type RefundInput,
   type RefundSnapshot,
@@ -30,6 +34,7 @@ type Dispute = components['schemas']['Dispute'];
 type ApiError = components['schemas']['ApiError'];
 type StripeRefund = components['schemas']['Refund'];
 type Payout = components['schemas']['Payout'];
+type BalanceTransaction = components['schemas']['BalanceTransaction'];
 
 /**
  * What confirming or reading an intent expands: its charge and the charge's balance transaction,
@@ -211,6 +216,85 @@ export function stripeAdapter({ apiUrl, secretKey, timeoutMs = 20_000 }: StripeA
       if (result instanceof StripeFailure) throw refused(what, result);
       return disputeSnapshotOf(result);
     },
+
+    async listBalanceTransactions(query: BalanceTransactionQuery) {
+      const what = 'listing balance transactions';
+      const result = await call(what, () =>
+        client.GET('/v1/balance_transactions', {
+          // The source of each (its charge, refund, dispute or payout) comes with it: what reconciliation matches by.
+          params: { query: { ...listParams(query), ...(query.payoutId ? { payout: query.payoutId } : {}), expand: ['data.source'] } },
+        }),
+      );
+      if (result instanceof StripeFailure) throw refused(what, result);
+      return { items: result.data.map(balanceTransactionSnapshotOf), hasMore: result.has_more, lastId: result.data.at(-1)?.id ?? null };
+    },
+
+    async listPayouts(query: PayoutQuery) {
+      const what = 'listing payouts';
+      const result = await call(what, () => client.GET('/v1/payouts', { params: { query: listParams(query) } }));
+      if (result instanceof StripeFailure) throw refused(what, result);
+      // A payout in a currency the platform does not take is left out, as its webhook is ignored.
+      return { items: result.data.filter((p) => isCurrency(p.currency.toUpperCase())).map(payoutSnapshotOf), hasMore: result.has_more, lastId: result.data.at(-1)?.id ?? null };
+    },
+
+    async retrievePayout(payoutId: string) {
+      const what = 'reading a payout';
+      const result = await call(what, () => client.GET('/v1/payouts/{payout}', { params: { path: { payout: payoutId } } }));
+      if (result instanceof StripeFailure) throw refused(what, result);
+      return payoutSnapshotOf(result);
+    },
+  };
+}
+
+/** Stripe's list parameters: `limit` (100 unless asked), `starting_after`, `created[gte]` in Unix seconds. */
+function listParams({ createdGte, startingAfter, limit = 100 }: PspListQuery) {
+  return {
+    limit,
+    ...(startingAfter ? { starting_after: startingAfter } : {}),
+    ...(createdGte ? { created: { gte: Math.floor(createdGte.getTime() / 1000) } } : {}),
+  };
+}
+
+/** A Stripe BalanceTransaction, its `source` expanded or not, in the port's words. */
+export function balanceTransactionSnapshotOf(txn: BalanceTransaction): BalanceTransactionSnapshot {
+  const idOf = (value: string | { id: string } | null | undefined) => (typeof value === 'string' ? value : (value?.id ?? null));
+  const source = txn.source;
+  const sourceId = idOf(source);
+  const links = { chargeId: null as string | null, paymentIntentId: null as string | null, refundId: null as string | null, disputeId: null as string | null, payoutId: null as string | null };
+  if (source && typeof source === 'object') {
+    switch (source.object) {
+      case 'charge':
+        Object.assign(links, { chargeId: source.id, paymentIntentId: idOf(source.payment_intent) });
+        break;
+      case 'refund':
+        Object.assign(links, { refundId: source.id, chargeId: idOf(source.charge), paymentIntentId: idOf(source.payment_intent) });
+        break;
+      case 'dispute':
+        Object.assign(links, { disputeId: source.id, chargeId: idOf(source.charge), paymentIntentId: idOf(source.payment_intent) });
+        break;
+      case 'payout':
+        links.payoutId = source.id;
+        break;
+    }
+  } else if (sourceId) {
+    // Not expanded: the id's prefix says what it is.
+    const prefix = sourceId.slice(0, sourceId.indexOf('_') + 1);
+    const field = ({ ch_: 'chargeId', py_: 'chargeId', re_: 'refundId', pyr_: 'refundId', du_: 'disputeId', dp_: 'disputeId', po_: 'payoutId' } as const)[prefix as 'ch_'];
+    if (field) links[field] = sourceId;
+  }
+  return {
+    id: txn.id,
+    type: txn.type,
+    reportingCategory: txn.reporting_category,
+    amount: txn.amount,
+    fee: txn.fee,
+    net: txn.net,
+    currency: txn.currency.toUpperCase(),
+    created: new Date(txn.created * 1000),
+    availableOn: new Date(txn.available_on * 1000),
+    description: txn.description,
+    sourceId,
+    ...links,
   };
 }
 

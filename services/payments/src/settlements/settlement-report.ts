@@ -1,0 +1,259 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Transform, type Readable } from 'node:stream';
+import type { Knex } from '@tamkeen/db';
+import { PayloadTooLarge, UnprocessableContent } from '@tamkeen/http-kit';
+import { CsvError, parse } from 'csv-parse';
+import { CURRENCIES, isCurrency, type Currency } from '../domain/money.js';
+import { payoutRepository, type PayoutRepository } from '../payouts/payout-repository.js';
+import { newCounts, type SettlementCounts, type SettlementLine, type SettlementRules } from './settlement-line.js';
+import { matchPendingLines } from './settlement-matching.js';
+import { settlePayments, storeLines, type IncomingLine } from './settlement-store.js';
+
+/**
+ * A settlement report: the CSV of Stripe's itemized payout reconciliation report
+ * (`payout_reconciliation.itemized.5`, as the Dashboard's "Payout reconciliation → Itemized"
+ * download or the Reporting API's report run writes it; columns as documented at
+ * https://docs.stripe.com/reports/report-types/payout-reconciliation), for PSPs that send files
+ * rather than an API. A header line names the columns, in any order; these are read (any other is
+ * ignored: card_brand, customer_facing_amount, metadata...):
+ *
+ * | column                                   | required | read as                                                        |
+ * |------------------------------------------|----------|----------------------------------------------------------------|
+ * | balance_transaction_id                   | yes      | the line's id (`txn_…`): one line per id, whatever its source   |
+ * | created_utc (or created)                 | yes      | `YYYY-MM-DD HH:MM:SS` in UTC (ISO 8601 with an offset is taken)  |
+ * | available_on_utc (or available_on)       | yes      | a date, or a date and time, in UTC                              |
+ * | currency                                 | yes      | ISO 4217, any case: ILS, USD or JOD                             |
+ * | gross, fee, net                          | yes      | major units (`150.00`, `-50.00`; JOD 3 decimals), net = gross − fee |
+ * | reporting_category                       | yes      | charge, refund, dispute, dispute_reversal, payout, fee...      |
+ * | source_id                                | no       | the charge, refund, dispute or payout the line is for           |
+ * | description                              | no       |                                                                |
+ * | automatic_payout_id                      | no       | the payout that paid it out (`po_…`)                           |
+ * | automatic_payout_effective_at(_utc)      | no       | the payout's arrival day                                       |
+ * | payment_intent_id, charge_id             | no       | the charge's payment intent and charge                         |
+ * | refund_id, dispute_id                    | no       | the PSP's refund and dispute ids (else read from source_id)     |
+ *
+ * The file is read as a stream (csv-parse): memory does not grow with it.
+ */
+export const REPORT_COLUMNS = {
+  required: ['balance_transaction_id', 'currency', 'gross', 'fee', 'net', 'reporting_category'],
+  eitherOf: [
+    ['created_utc', 'created'],
+    ['available_on_utc', 'available_on'],
+  ],
+} as const;
+
+/** A report that cannot be taken: a 422 naming the line (1 is the header) and the column. */
+export class ReportLineError extends UnprocessableContent {
+  constructor(readonly line: number, readonly column: string | null, reason: string) {
+    super(`Line ${line}${column ? `, column ${column}` : ''}: ${reason}. Nothing from this report was stored.`, { code: 'invalid_settlement_report', extensions: { line, column } });
+  }
+}
+
+const AMOUNT = /^(-)?(\d{1,15})(?:\.(\d+))?$/;
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Major units as text (`-150.00`) in minor units of `currency`, exactly; undefined when it is not such an amount. */
+export function minorUnits(text: string, currency: Currency): number | undefined {
+  const match = AMOUNT.exec(text);
+  if (!match) return undefined;
+  const decimals = CURRENCIES[currency];
+  const fraction = match[3] ?? '';
+  if (fraction.length > decimals) return undefined;
+  const value = Number(match[2]) * 10 ** decimals + Number(fraction.padEnd(decimals, '0') || '0');
+  if (!Number.isSafeInteger(value)) return undefined;
+  return match[1] ? -value : value;
+}
+
+/** A report's date and time (UTC unless it says its offset); undefined when it is not one. */
+export function reportInstant(text: string): Date | undefined {
+  const match = DATE_TIME.exec(text);
+  if (!match) return undefined;
+  const [, date, time = '00:00:00', zone = 'Z'] = match;
+  const at = new Date(`${date}T${time.length === 5 ? `${time}:00` : time}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`);
+  if (Number.isNaN(at.getTime())) return undefined;
+  // A day that does not exist (2026-02-30) is refused, not rolled over.
+  const day = new Date(`${date}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === date ? at : undefined;
+}
+
+const prefixed = (id: string | null, ...prefixes: string[]) => (id && prefixes.some((p) => id.startsWith(p)) ? id : null);
+
+/**
+ * The report's lines, one at a time as the stream is read, each with its line number; a line
+ * that is wrong throws a ReportLineError naming it, a file larger than `maxBytes` a 413. `onChunk`
+ * sees every byte read (the file's hash).
+ */
+export async function* reportLines(source: Readable, { maxBytes, onChunk }: { maxBytes: number; onChunk?: (chunk: Buffer) => void }): AsyncGenerator<{ line: SettlementLine; lineNumber: number }> {
+  let bytes = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      bytes += chunk.length;
+      if (bytes > maxBytes) return done(new PayloadTooLarge(`A settlement report may be at most ${maxBytes} bytes.`));
+      onChunk?.(chunk);
+      done(null, chunk);
+    },
+  });
+  const parser = parse({ bom: true, trim: true, skip_empty_lines: true, info: true, max_record_size: 100_000 });
+  // Not pipeline(): a failure must not destroy the request, whose response (the 413 or 422) is still to be sent.
+  source.on('error', (error) => parser.destroy(error));
+  meter.on('error', (error) => parser.destroy(error));
+  source.pipe(meter).pipe(parser);
+
+  let header: Map<string, number> | undefined;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      const lineNumber = info.lines;
+      if (!header) {
+        header = new Map(record.map((name, i) => [name.toLowerCase(), i]));
+        for (const name of REPORT_COLUMNS.required) if (!header.has(name)) throw new ReportLineError(lineNumber, name, `the header has no ${name} column (a Stripe payout reconciliation report, itemized, has it)`);
+        for (const names of REPORT_COLUMNS.eitherOf) if (!names.some((n) => header!.has(n))) throw new ReportLineError(lineNumber, names[0], `the header has no ${names.join(' or ')} column`);
+        continue;
+      }
+      yield { line: lineOf(record, header, lineNumber), lineNumber };
+    }
+  } catch (error) {
+    if (error instanceof CsvError) {
+      const line = typeof error.lines === 'number' ? error.lines : 0;
+      throw new ReportLineError(line, null, `not well-formed CSV (${error.code}: ${error.message.replace(/^Invalid [^:]+: /, '')})`);
+    }
+    throw error;
+  }
+  if (!header) throw new ReportLineError(1, null, 'the report is empty: it has no header line');
+}
+
+function lineOf(record: string[], header: Map<string, number>, lineNumber: number): SettlementLine {
+  const text = (column: string): string | null => {
+    const index = header.get(column);
+    const value = index === undefined ? undefined : record[index];
+    return value === undefined || value === '' ? null : value;
+  };
+  const required = (column: string): string => {
+    const value = text(column);
+    if (value === null) throw new ReportLineError(lineNumber, column, 'is empty');
+    return value;
+  };
+  const firstOf = (columns: readonly string[]) => columns.find((c) => text(c) !== null) ?? columns[0]!;
+  const id = required('balance_transaction_id');
+  if (id.length > 255) throw new ReportLineError(lineNumber, 'balance_transaction_id', 'is longer than 255 characters');
+  const currencyText = required('currency').toUpperCase();
+  if (!isCurrency(currencyText)) throw new ReportLineError(lineNumber, 'currency', `is ${currencyText}, not a currency this platform takes (${Object.keys(CURRENCIES).join(', ')})`);
+  const currency = currencyText;
+  const amountOf = (column: string) => {
+    const value = minorUnits(required(column), currency);
+    if (value === undefined) throw new ReportLineError(lineNumber, column, `must be an amount in major units of ${currency} with at most ${CURRENCIES[currency]} decimals (such as ${(-1.5).toFixed(CURRENCIES[currency])}), not "${text(column)?.slice(0, 40)}"`);
+    return value;
+  };
+  const instantOf = (columns: readonly string[]) => {
+    const column = firstOf(columns);
+    const value = reportInstant(required(column));
+    if (!value) throw new ReportLineError(lineNumber, column, `must be a date and time in UTC (YYYY-MM-DD HH:MM:SS), not "${text(column)?.slice(0, 40)}"`);
+    return value;
+  };
+  const gross = amountOf('gross');
+  const fee = amountOf('fee');
+  const net = amountOf('net');
+  if (net !== gross - fee) throw new ReportLineError(lineNumber, 'net', `is not gross − fee (${text('gross')} − ${text('fee')})`);
+  const created = instantOf(['created_utc', 'created']);
+  const availableOn = instantOf(['available_on_utc', 'available_on']);
+  const effective = firstOf(['automatic_payout_effective_at_utc', 'automatic_payout_effective_at']);
+  const payoutDay = text(effective);
+  let payoutDate: string | null = null;
+  if (payoutDay !== null) {
+    const at = reportInstant(payoutDay);
+    if (!at) throw new ReportLineError(lineNumber, effective, `must be a date (YYYY-MM-DD), not "${payoutDay.slice(0, 40)}"`);
+    payoutDate = at.toISOString().slice(0, 10);
+  }
+  const category = required('reporting_category');
+  const sourceId = text('source_id');
+  return {
+    id,
+    type: null,
+    reportingCategory: category,
+    amount: gross,
+    fee,
+    net,
+    currency,
+    created,
+    availableOn,
+    description: text('description'),
+    sourceId,
+    chargeId: text('charge_id') ?? prefixed(sourceId, 'ch_', 'py_'),
+    paymentIntentId: text('payment_intent_id'),
+    refundId: text('refund_id') ?? prefixed(sourceId, 're_', 'pyr_'),
+    disputeId: text('dispute_id') ?? prefixed(sourceId, 'du_', 'dp_'),
+    payoutId: text('automatic_payout_id') ?? (category === 'payout' ? prefixed(sourceId, 'po_') : null),
+    payoutDate,
+  };
+}
+
+export interface ImportOptions {
+  knex: Knex;
+  rules: SettlementRules;
+  /** Who imported it (the finance officer's subject, or the machine client). */
+  importedBy: string;
+  maxBytes: number;
+  now: () => Date;
+  payouts?: PayoutRepository;
+}
+
+export interface ImportedReport {
+  id: string;
+  sha256: string;
+  counts: SettlementCounts;
+}
+
+/**
+ * Imports a settlement report: every line read and stored in one transaction as the file streams
+ * in, so that a wrong line (or a file too large) stores nothing at all; a payout's own line (category
+ * `payout`) stores the payout as paid, posted once (as its webhook would); then the lines are
+ * matched and the payments paid out settled, as after a pull. The same line as the pull's (or an
+ * earlier report's) is the same line: importing a report again adds nothing.
+ */
+export async function importSettlementReport(body: Readable, { knex, rules, importedBy, maxBytes, now, payouts = payoutRepository(knex) }: ImportOptions): Promise<ImportedReport> {
+  const counts = newCounts();
+  const hash = createHash('sha256');
+  const id = randomUUID();
+  const linked: string[] = [];
+  await knex.transaction(async (trx) => {
+    let batch: IncomingLine[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      linked.push(...(await storeLines(trx, batch, 'report', counts)).linked);
+      batch = [];
+    };
+    for await (const { line, lineNumber } of reportLines(body, { maxBytes, onChunk: (chunk) => hash.update(chunk) })) {
+      if (line.reportingCategory === 'payout' && line.payoutId && -line.amount > 0 && isCurrency(line.currency)) {
+        const { posted } = await payouts.record(
+          trx,
+          {
+            payoutId: line.payoutId,
+            amount: { amount: -line.amount, currency: line.currency },
+            status: 'paid',
+            arrivalDate: line.payoutDate ?? line.created.toISOString().slice(0, 10),
+            created: line.created,
+            automatic: true,
+            balanceTransactionId: line.id,
+            destination: null,
+            statementDescriptor: null,
+            traceId: null,
+            failureCode: null,
+          },
+          now(),
+        );
+        counts.payouts.seen += 1;
+        if (posted.includes('payout')) counts.payouts.posted += 1;
+      }
+      batch.push({ line, lineNumber });
+      if (batch.length >= 500) await flush();
+    }
+    await flush();
+    await trx('settlement_reports').insert({ id, sha256: hash.digest('hex'), lines: counts.lines.seen, new_lines: counts.lines.new, imported_by: importedBy });
+  });
+  await matchPendingLines(knex, rules, counts);
+  for (let i = 0; i < linked.length; i += 1_000) {
+    const ids = linked.slice(i, i + 1_000);
+    counts.payments_settled += await knex.transaction((trx) => settlePayments(trx, ids));
+  }
+  const { sha256 } = (await knex('settlement_reports').where({ id }).first<{ sha256: string }>('sha256'))!;
+  return { id, sha256, counts };
+}
