@@ -37,12 +37,15 @@ const PSP_WEBHOOK_SECRET = 'whsec_sandbox_0000000000000000';
 const PAYMENTS_CLIENT_SECRET = 'development-payments-client-secret-not-for-production';
 /** The payment page's relying party of the citizen issuer: a citizen's login above a ministry's threshold. */
 const PAY_LOGIN_CLIENT_SECRET = 'development-pay-login-client-secret-not-for-production';
+/** The finance console's relying party of the enterprise issuer: the platform's finance officers' login. */
+const FINANCE_LOGIN_CLIENT_SECRET = 'development-finance-login-client-secret-not-for-production';
 
-/** PLATFORM_CLIENTS for identity: what payments' two clients are registered as. */
+/** PLATFORM_CLIENTS for identity: what payments' three clients are registered as. */
 function platformClients(publicUrl) {
   return JSON.stringify([
     { kind: 'machine', client_id: 'tamkeen-payments', client_secret: PAYMENTS_CLIENT_SECRET, name: 'Tamkeen payments', scope: 'notifications:send notifications:read' },
     { kind: 'relying_party', client_id: 'tamkeen-pay', client_secret: PAY_LOGIN_CLIENT_SECRET, name: 'Tamkeen payment page', issuer: 'citizen', redirect_uris: [`${publicUrl}/pay/login/callback`] },
+    { kind: 'relying_party', client_id: 'tamkeen-finance', client_secret: FINANCE_LOGIN_CLIENT_SECRET, name: 'Tamkeen finance console', issuer: 'enterprise', redirect_uris: [`${publicUrl}/finance/login/callback`] },
   ]);
 }
 
@@ -103,6 +106,11 @@ export function environmentFor(service, { databaseUrl, redisUrl, ports = default
     env.CITIZEN_ISSUER_INTERNAL_URL = `${serviceUrl('identity')}/auth/citizen`;
     env.PAY_LOGIN_CLIENT_ID = 'tamkeen-pay';
     env.PAY_LOGIN_CLIENT_SECRET = PAY_LOGIN_CLIENT_SECRET;
+    // The finance console's staff login (/finance), the same way at the enterprise issuer.
+    env.ENTERPRISE_ISSUER = `${publicUrl}/auth/enterprise`;
+    env.ENTERPRISE_ISSUER_INTERNAL_URL = `${serviceUrl('identity')}/auth/enterprise`;
+    env.FINANCE_LOGIN_CLIENT_ID = 'tamkeen-finance';
+    env.FINANCE_LOGIN_CLIENT_SECRET = FINANCE_LOGIN_CLIENT_SECRET;
   }
   if (service.name === 'identity') {
     // Development only: a fixed secret, so that logins survive a restart of npm start.

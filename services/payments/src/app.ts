@@ -1,11 +1,14 @@
 import { storeChecks, type Knex, type Redis } from '@tamkeen/db';
 import { createMetrics, createServiceApp, formBody, jsonBody, notBuilt, type AccessTokenVerifier, type Logger } from '@tamkeen/http-kit';
 import type { Express } from 'express';
-import type { PaymentsConfig } from './config.js';
+import { settlementRules, type PaymentsConfig } from './config.js';
 import { disputeRepository } from './disputes/dispute-repository.js';
 import { disputeRoutes } from './disputes/dispute-routes.js';
 import { ledgerRoutes } from './ledger/ledger-routes.js';
+import { statementRoutes } from './statements/statement-routes.js';
 import { exceptionRoutes } from './reconciliation/exception-routes.js';
+import { financeLoginFromConfig } from './finance/finance-login.js';
+import { financeRoutes } from './finance/finance-routes.js';
 import { reportRoutes } from './reconciliation/report-routes.js';
 import { paymentRepository } from './payments/payment-repository.js';
 import { paymentRoutes } from './payments/payment-routes.js';
@@ -15,6 +18,7 @@ import { settingsRepository } from './settings/settings-repository.js';
 import { settingsRoutes } from './settings/settings-routes.js';
 import { refundRepository } from './refunds/refund-repository.js';
 import { refundRoutes } from './refunds/refund-routes.js';
+import { settlementRoutes } from './settlements/settlement-routes.js';
 import { webhookRoutes } from './webhooks/webhook-routes.js';
 import type { PaymentProvider } from './psp/payment-provider.js';
 import { pspWebhookRoutes } from './psp/psp-webhook-routes.js';
@@ -50,9 +54,20 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, psp,
     ledgerRoutes(router, { knex, verify: verifyAccessToken, ...(now ? { now } : {}) });
     exceptionRoutes(router, { knex, verify: verifyAccessToken, ...(now ? { now } : {}) });
     reportRoutes(router, { knex, verify: verifyAccessToken });
+    settlementRoutes(router, {
+      knex,
+      verify: verifyAccessToken,
+      logger,
+      psp,
+      rules: settlementRules(config),
+      pull: { overlapMinutes: config.SETTLEMENT_PULL_OVERLAP_MINUTES, lookbackDays: config.SETTLEMENT_PULL_LOOKBACK_DAYS },
+      reportMaxBytes: config.SETTLEMENT_REPORT_MAX_BYTES,
+      ...(now ? { now } : {}),
+    });
     webhookRoutes(router, { knex, verify: verifyAccessToken });
     settingsRoutes(router, { settings: settingsRepository(knex), verify: verifyAccessToken });
     disputeRoutes(router, { disputes: disputeRepository(knex), verify: verifyAccessToken, logger, bodyLimit: config.BODY_LIMIT, psp });
+    statementRoutes(router, { knex, verify: verifyAccessToken, accounts: config.TREASURY_ACCOUNTS, rules: config.BANK_MATCHING_RULES, maxBytes: config.STATEMENT_MAX_BYTES });
     notBuilt(router, '/payments/v1', 'Payouts of the payments API (issue 5)');
     if (psp) {
       payRoutes(router, {
@@ -70,6 +85,23 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, psp,
     } else {
       notBuilt(router, '/pay', 'The hosted payment page (needs a PSP)');
     }
-    notBuilt(router, '/finance', 'The finance console (issue 6)');
+    // The finance console (/finance): the platform's finance officers, logged in at the enterprise issuer.
+    const financeLogin = financeLoginFromConfig(config, redis);
+    if (financeLogin) {
+      financeRoutes(router, {
+        knex,
+        redis,
+        logger,
+        login: financeLogin,
+        publicUrl: config.PUBLIC_URL,
+        keyPrefix: config.FINANCE_REDIS_PREFIX,
+        sessionIdleMinutes: config.FINANCE_SESSION_IDLE_MINUTES,
+        settings: settingsRepository(knex),
+        // seams: statement upload and report downloads, once built (finance/finance-seams.ts).
+        ...(now ? { now } : {}),
+      });
+    } else {
+      notBuilt(router, '/finance', 'The finance console without its staff login (ENTERPRISE_ISSUER, ENTERPRISE_ISSUER_INTERNAL_URL, FINANCE_LOGIN_CLIENT_ID, FINANCE_LOGIN_CLIENT_SECRET)');
+    }
   });
 }

@@ -1,4 +1,5 @@
 import { accessTokenVariables, httpServiceVariables, httpUrl, positiveInt, storeVariables, z } from '@tamkeen/config';
+import { DEFAULT_STATEMENT_MAX_BYTES, matchingRules, treasuryAccounts } from './statements/statement-config.js';
 
 export const paymentsConfig = z.object({
   ...httpServiceVariables(4002),
@@ -46,6 +47,21 @@ export const paymentsConfig = z.object({
   CITIZEN_ISSUER_INTERNAL_URL: httpUrl().optional(),
   PAY_LOGIN_CLIENT_ID: z.string().min(1).optional(),
   PAY_LOGIN_CLIENT_SECRET: z.string().min(1).optional(),
+  /**
+   * The finance console's staff login (/finance, finance/): the enterprise issuer as browsers and
+   * its ID tokens name it (`<PUBLIC_URL>/auth/enterprise`); where payments reaches it inside the
+   * platform (identity's origin or the issuer's full internal URL); and the console's relying party
+   * there (`tamkeen-finance`, its redirect URI `<PUBLIC_URL>/finance/login/callback`) with its
+   * secret (sent to the issuer only, never logged). All four or none: unset, /finance answers 501.
+   */
+  ENTERPRISE_ISSUER: httpUrl().optional(),
+  ENTERPRISE_ISSUER_INTERNAL_URL: httpUrl().optional(),
+  FINANCE_LOGIN_CLIENT_ID: z.string().min(1).optional(),
+  FINANCE_LOGIN_CLIENT_SECRET: z.string().min(1).optional(),
+  /** A finance console session ends after this long without a request (and after 8 hours in any case). */
+  FINANCE_SESSION_IDLE_MINUTES: positiveInt(30),
+  /** What the finance console's keys in the shared Redis start with (sessions, logins in progress, the officers seen). */
+  FINANCE_REDIS_PREFIX: z.string().min(1).default('tamkeen-payments:finance'),
   /** The webhook relay: how often it looks at the outbox when idle. */
   WEBHOOK_POLL_MS: positiveInt(1_000),
   /** Posts of one notice before it is dead-lettered (about two days with the defaults below). */
@@ -68,6 +84,28 @@ export const paymentsConfig = z.object({
   /** Payments' machine client at the enterprise issuer (`tamkeen-payments`), and its secret: sent to the issuer only, never logged. */
   PLATFORM_CLIENT_ID: z.string().min(1).optional(),
   PLATFORM_CLIENT_SECRET: z.string().min(1).optional(),
+  /** The treasury's bank accounts whose statements are imported: a JSON list of {"account", "currency", "name"} (statements/statement-config.ts). */
+  TREASURY_ACCOUNTS: treasuryAccounts(),
+  /** How bank credits are matched to PSP payouts: a JSON object overriding any of the defaults (statements/statement-config.ts). */
+  BANK_MATCHING_RULES: matchingRules(),
+  /** The largest bank statement file taken, in bytes. */
+  STATEMENT_MAX_BYTES: positiveInt(DEFAULT_STATEMENT_MAX_BYTES),
+  /**
+   * Reconciliation of the PSP's settlements (settlements/). A settlement line that names no PSP id
+   * of ours (a report without payment intents) is matched by amount, currency and time: to the
+   * closest of our records succeeded within this many hours of it.
+   */
+  SETTLEMENT_MATCH_WINDOW_HOURS: positiveInt(24),
+  /** A succeeded payment not settled (no line of it in a PSP payout) this many days after it succeeded is a missing_settlement exception. */
+  SETTLEMENT_MISSING_AFTER_DAYS: positiveInt(5),
+  /** Each pull starts again this many minutes before the newest transaction the last one saw (what the PSP writes late is not missed). */
+  SETTLEMENT_PULL_OVERLAP_MINUTES: positiveInt(60),
+  /** The very first pull starts this many days back. */
+  SETTLEMENT_PULL_LOOKBACK_DAYS: positiveInt(35),
+  /** How often each instance pulls the settlements and runs the missing-settlement check (one at a time across instances); 0: only on demand. */
+  SETTLEMENT_PULL_EVERY_MINUTES: z.coerce.number({ message: 'must be a whole number of minutes (0: never)' }).int({ message: 'must be a whole number of minutes (0: never)' }).min(0, { message: 'must be a whole number of minutes (0: never)' }).default(60),
+  /** The largest settlement report (CSV) taken. */
+  SETTLEMENT_REPORT_MAX_BYTES: positiveInt(256 * 1024 * 1024),
 }).superRefine((config, ctx) => {
   if (!config.NOTIFICATIONS_URL) return;
   for (const variable of ['PLATFORM_TOKEN_URL', 'PLATFORM_CLIENT_ID', 'PLATFORM_CLIENT_SECRET'] as const) {
@@ -79,6 +117,15 @@ export const paymentsConfig = z.object({
   for (const variable of login) {
     if (!config[variable]) ctx.addIssue({ code: 'custom', path: [variable], message: `is required with ${login.filter((v) => v !== variable).join(', ')}: the payment page's citizen login needs all four` });
   }
+}).superRefine((config, ctx) => {
+  const login = ['ENTERPRISE_ISSUER', 'ENTERPRISE_ISSUER_INTERNAL_URL', 'FINANCE_LOGIN_CLIENT_ID', 'FINANCE_LOGIN_CLIENT_SECRET'] as const;
+  if (login.every((variable) => !config[variable])) return;
+  for (const variable of login) {
+    if (!config[variable]) ctx.addIssue({ code: 'custom', path: [variable], message: `is required with ${login.filter((v) => v !== variable).join(', ')}: the finance console's staff login needs all four` });
+  }
 });
 
 export type PaymentsConfig = z.output<typeof paymentsConfig>;
+
+/** Reconciliation's matching and checking rules, from the configuration. */
+export const settlementRules = (config: PaymentsConfig) => ({ matchWindowHours: config.SETTLEMENT_MATCH_WINDOW_HOURS, missingAfterDays: config.SETTLEMENT_MISSING_AFTER_DAYS });

@@ -6,31 +6,44 @@ import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 export const LOA = { low: 'urn:tamkeen:loa:low', substantial: 'urn:tamkeen:loa:substantial', high: 'urn:tamkeen:loa:high' } as const;
 const ENOUGH: readonly string[] = [LOA.substantial, LOA.high];
 
-export interface CitizenIssuerOptions {
-  /** The issuer as browsers and its ID tokens name it: `<PUBLIC_URL>/auth/citizen`. */
+export interface IssuerClientOptions {
+  /** The issuer as browsers and its ID tokens name it: `<PUBLIC_URL>/auth/citizen` (or `/auth/enterprise`). */
   issuer: string;
   /** Where payments reaches it inside the platform: identity's origin (the issuer's path is added) or the issuer's full internal URL. */
   internalUrl: string;
   clientId: string;
   clientSecret: string;
-  /** The one redirect URI of every payment's login: `<PUBLIC_URL>/pay/login/callback`. */
+  /** The relying party's one redirect URI: `<PUBLIC_URL>/pay/login/callback` for every payment's login. */
   redirectUri: string;
   timeoutMs?: number;
+  /** Space-separated scopes asked for (`openid` by default). */
+  scope?: string;
+  /** `prompt=login`: the person authenticates again even with a session at the issuer (a console shared between officers). */
+  prompt?: 'login';
+  /** Who the issuer is, in messages and logs, and the variables that name it: the citizen issuer by default. */
+  names?: { label: string; issuerVariable: string; internalUrlVariable: string };
 }
 
+/** The payment page's relying party of the citizen issuer (the defaults of IssuerClientOptions). */
+export type CitizenIssuerOptions = Omit<IssuerClientOptions, 'scope' | 'prompt' | 'names'>;
+
 /** Who logged in, and how, from a verified ID token. */
-export interface CitizenLogin {
+export interface IssuerLogin {
   sub: string;
   acr: string;
   amr: string[];
-  /** When the citizen last authenticated (the ID token's auth_time), when it says. */
+  /** When the person last authenticated (the ID token's auth_time), when it says. */
   authTime: Date | undefined;
+  /** Every claim of the verified ID token (an enterprise login's organisation_id and roles, a name...). */
+  claims: JWTPayload;
 }
 
-/** The issuer could not be asked (down, timing out, answering 5xx): the citizen may try again. */
+export type CitizenLogin = IssuerLogin;
+
+/** The issuer could not be asked (down, timing out, answering 5xx): the person may try again. */
 export class IssuerUnavailable extends Error {}
 
-/** The issuer's answer cannot be used to pay: a refused code, an ID token that fails a check, too low a level. */
+/** The issuer's answer cannot be used (to pay, to open the console): a refused code, an ID token that fails a check, too low a level. */
 export class LoginRefused extends Error {
   constructor(readonly reason: 'code_refused' | 'id_token_invalid' | 'nonce_mismatch' | 'acr_too_low', detail: string) {
     super(detail);
@@ -45,6 +58,8 @@ interface Endpoints {
   jwks: ReturnType<typeof createRemoteJWKSet>;
 }
 
+const CITIZEN_NAMES = { label: 'the citizen issuer', issuerVariable: 'CITIZEN_ISSUER', internalUrlVariable: 'CITIZEN_ISSUER_INTERNAL_URL' };
+
 /** PKCE (RFC 7636) S256: the challenge of a verifier. */
 export const codeChallengeOf = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
 
@@ -52,8 +67,9 @@ export const codeChallengeOf = (verifier: string) => createHash('sha256').update
 const formEncoded = (value: string) => encodeURIComponent(value).replace(/%20/g, '+');
 
 /**
- * The payment page as a relying party of the citizen issuer: authorization code with PKCE, state
- * and nonce, `acr_values=urn:tamkeen:loa:substantial`, `client_secret_basic`. Written with jose
+ * A relying party of one of identity's issuers — the payment page's of the citizen issuer, the
+ * finance console's of the enterprise issuer: authorization code with PKCE, state and nonce,
+ * `acr_values=urn:tamkeen:loa:substantial`, `client_secret_basic`. Written with jose
  * rather than openid-client because the issuer has two addresses: the browser goes to the public
  * one, and the back channel (discovery, token endpoint, keys) uses the internal one, while the
  * issuer's name in its metadata and tokens stays the public one. Discovery is read internally, its
@@ -61,7 +77,8 @@ const formEncoded = (value: string) => encodeURIComponent(value).replace(/%20/g,
  * passes identity's paths unchanged). The ID token's signature is verified (the back channel may be
  * plain HTTP inside the platform), with its issuer, audience, expiry, nonce and level.
  */
-export function citizenIssuer({ issuer, internalUrl, clientId, clientSecret, redirectUri, timeoutMs = 10_000 }: CitizenIssuerOptions) {
+export function issuerClient({ issuer, internalUrl, clientId, clientSecret, redirectUri, timeoutMs = 10_000, scope = 'openid', prompt, names = CITIZEN_NAMES }: IssuerClientOptions) {
+  const { label } = names;
   const internal = new URL(internalUrl);
   const internalBase = internal.pathname === '/' ? `${internal.origin}${new URL(issuer).pathname}` : internalUrl.replace(/\/$/, '');
   let endpoints: Promise<Endpoints> | undefined;
@@ -70,7 +87,7 @@ export function citizenIssuer({ issuer, internalUrl, clientId, clientSecret, red
     try {
       return await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
-      throw new IssuerUnavailable(`the citizen issuer did not answer at ${new URL(url).origin}: ${String((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name)}`);
+      throw new IssuerUnavailable(`${label} did not answer at ${new URL(url).origin}: ${String((error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name)}`);
     }
   }
 
@@ -78,11 +95,11 @@ export function citizenIssuer({ issuer, internalUrl, clientId, clientSecret, red
   function discover(): Promise<Endpoints> {
     endpoints ??= (async () => {
       const response = await call(`${internalBase}/.well-known/openid-configuration`, { headers: { accept: 'application/json' } });
-      if (!response.ok) throw new IssuerUnavailable(`the citizen issuer's discovery answered ${response.status}`);
+      if (!response.ok) throw new IssuerUnavailable(`${label}'s discovery answered ${response.status}`);
       const metadata = (await response.json()) as { issuer?: unknown; authorization_endpoint?: unknown; token_endpoint?: unknown; jwks_uri?: unknown };
-      if (metadata.issuer !== issuer) throw new IssuerUnavailable(`the issuer at CITIZEN_ISSUER_INTERNAL_URL names itself ${String(metadata.issuer)}, not CITIZEN_ISSUER ${issuer}`);
+      if (metadata.issuer !== issuer) throw new IssuerUnavailable(`the issuer at ${names.internalUrlVariable} names itself ${String(metadata.issuer)}, not ${names.issuerVariable} ${issuer}`);
       const pathOf = (value: unknown, name: string) => {
-        if (typeof value !== 'string' || !URL.canParse(value)) throw new IssuerUnavailable(`the citizen issuer's discovery has no ${name}`);
+        if (typeof value !== 'string' || !URL.canParse(value)) throw new IssuerUnavailable(`${label}'s discovery has no ${name}`);
         return new URL(value).pathname;
       };
       return {
@@ -105,26 +122,27 @@ export function citizenIssuer({ issuer, internalUrl, clientId, clientSecret, red
         client_id: clientId,
         response_type: 'code',
         redirect_uri: redirectUri,
-        scope: 'openid',
+        scope,
         state,
         nonce,
         code_challenge: codeChallengeOf(codeVerifier),
         code_challenge_method: 'S256',
         acr_values: LOA.substantial,
         ui_locales: lang,
+        ...(prompt ? { prompt } : {}),
       }).toString();
       return url.toString();
     },
 
     /** Exchanges the code on the back channel and verifies the ID token: who logged in, at substantial or high. */
-    async redeem({ code, codeVerifier, nonce }: { code: string; codeVerifier: string; nonce: string }): Promise<CitizenLogin> {
+    async redeem({ code, codeVerifier, nonce }: { code: string; codeVerifier: string; nonce: string }): Promise<IssuerLogin> {
       const { token, jwks } = await discover();
       const response = await call(token, {
         method: 'POST',
         headers: { authorization: `Basic ${Buffer.from(`${formEncoded(clientId)}:${formEncoded(clientSecret)}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier }).toString(),
       });
-      if (response.status >= 500) throw new IssuerUnavailable(`the citizen issuer's token endpoint answered ${response.status}`);
+      if (response.status >= 500) throw new IssuerUnavailable(`${label}'s token endpoint answered ${response.status}`);
       const body = (await response.json().catch(() => ({}))) as { id_token?: unknown; error?: unknown };
       if (!response.ok || typeof body.id_token !== 'string') {
         throw new LoginRefused('code_refused', `the token endpoint refused the code (${response.status} ${typeof body.error === 'string' ? body.error : 'no id_token'})`);
@@ -133,7 +151,7 @@ export function citizenIssuer({ issuer, internalUrl, clientId, clientSecret, red
       try {
         ({ payload: claims } = await jwtVerify(body.id_token, jwks, { issuer, audience: clientId, algorithms: ['RS256', 'PS256', 'ES256', 'EdDSA'], requiredClaims: ['sub', 'iat', 'exp'], clockTolerance: 30 }));
       } catch (error) {
-        if (keysUnavailable(error)) throw new IssuerUnavailable(`the citizen issuer's keys could not be fetched: ${(error as Error).message}`);
+        if (keysUnavailable(error)) throw new IssuerUnavailable(`${label}'s keys could not be fetched: ${(error as Error).message}`);
         throw new LoginRefused('id_token_invalid', `the ID token failed verification: ${(error as { code?: string }).code ?? (error as Error).name}`);
       }
       if (claims.azp !== undefined && claims.azp !== clientId) throw new LoginRefused('id_token_invalid', 'the ID token was issued to another client (azp)');
@@ -146,9 +164,15 @@ export function citizenIssuer({ issuer, internalUrl, clientId, clientSecret, red
         acr,
         amr: Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : [],
         authTime: typeof claims.auth_time === 'number' ? new Date(claims.auth_time * 1000) : undefined,
+        claims,
       };
     },
   };
 }
 
-export type CitizenIssuer = ReturnType<typeof citizenIssuer>;
+export type IssuerClient = ReturnType<typeof issuerClient>;
+
+/** The payment page's relying party of the citizen issuer (`scope=openid`). */
+export const citizenIssuer = (options: CitizenIssuerOptions): IssuerClient => issuerClient(options);
+
+export type CitizenIssuer = IssuerClient;

@@ -1,10 +1,11 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Redis } from '@tamkeen/db';
 import type { Request, Response } from 'express';
 import { cookieOf } from '../pay/pay-kit.js';
-import { citizenIssuer, IssuerUnavailable, LoginRefused, type CitizenIssuer, type CitizenLogin } from './citizen-issuer.js';
+import { browserLogin, equal, type Lang } from './browser-login.js';
+import { citizenIssuer, type CitizenIssuer, type CitizenLogin } from './citizen-issuer.js';
 
-export type Lang = 'ar' | 'en';
+export type { Lang } from './browser-login.js';
 
 /** What the issuer's return to the callback came to. Only the last one records anything. */
 export type LoginFinish =
@@ -14,15 +15,6 @@ export type LoginFinish =
   | { outcome: 'refused'; paymentId: string; lang: Lang; reason: string }
   | { outcome: 'unavailable'; paymentId: string; lang: Lang }
   | { outcome: 'logged_in'; paymentId: string; lang: Lang; login: CitizenLogin };
-
-interface PendingLogin {
-  paymentId: string;
-  nonce: string;
-  codeVerifier: string;
-  lang: Lang;
-  /** The hash of the browser cookie of the browser that started it. */
-  browser: string;
-}
 
 export interface PayLoginOptions {
   issuer: CitizenIssuer;
@@ -36,75 +28,32 @@ export interface PayLoginOptions {
   ttlS?: number;
 }
 
-const RANDOM = /^[A-Za-z0-9_-]{43}$/;
 const BROWSER_COOKIE = 'tamkeen_pay_browser';
 const PROOF_COOKIE = 'tamkeen_pay_login';
 export const CALLBACK_PATH = '/pay/login/callback';
 
-const random = () => randomBytes(32).toString('base64url');
-const sha256 = (value: string) => createHash('sha256').update(value).digest('base64url');
-const single = (value: unknown) => (typeof value === 'string' ? value : undefined);
-
-function equal(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
 /**
  * The login that a payment above its ministry's threshold needs, bound to the browser that
- * starts it. Starting keeps the login's state, nonce and PKCE verifier in Redis (single use, ten
- * minutes) under the hash of `state`, with the hash of a random HttpOnly cookie of this browser
- * (SameSite=Lax: sent on the issuer's redirect back); the callback is honoured only with that
- * cookie, so a callback link carrying someone else's code and state does nothing in another
- * browser. A login that succeeds sets a proof cookie for the payment's pages: an HMAC of the
- * payment id and the `sub` recorded as paid_by, so the browser proves it is the one that logged
- * in as the payer recorded now (a later login by someone else invalidates it).
+ * starts it (browser-login.ts: state, nonce and PKCE verifier in Redis, single use, ten minutes,
+ * honoured only in the browser that started it). A login that succeeds sets a proof cookie for
+ * the payment's pages: an HMAC of the payment id and the `sub` recorded as paid_by, so the browser
+ * proves it is the one that logged in as the payer recorded now (a later login by someone else
+ * invalidates it).
  */
 export function payLogin({ issuer, issuerName, redis, proofKey, secure, ttlS = 600 }: PayLoginOptions) {
-  const keyOf = (state: string) => `tamkeen-payments:pay-login:${sha256(state)}`;
+  const login = browserLogin<string>({ issuer, issuerName, redis, keyPrefix: 'tamkeen-payments:pay-login', browserCookie: BROWSER_COOKIE, callbackPath: CALLBACK_PATH, secure, ttlS });
   const proofOf = (paymentId: string, sub: string) => createHmac('sha256', proofKey).update(`pay-login:${paymentId}:${sub}`).digest('base64url');
 
   return {
     /** Starts the login of `paymentId` in this browser: where to send it (the issuer). Throws IssuerUnavailable. */
-    async start(req: Request, res: Response, paymentId: string, lang: Lang): Promise<string> {
-      let browser = cookieOf(req, BROWSER_COOKIE);
-      if (!browser || !RANDOM.test(browser)) browser = random();
-      // Set again each time: it lives as long as the newest login it started.
-      res.cookie(BROWSER_COOKIE, browser, { httpOnly: true, sameSite: 'lax', secure, path: CALLBACK_PATH, maxAge: ttlS * 1000 });
-      const state = random();
-      const pending: PendingLogin = { paymentId, nonce: random(), codeVerifier: random(), lang, browser: sha256(browser) };
-      const url = await issuer.authorizationUrl({ state, nonce: pending.nonce, codeVerifier: pending.codeVerifier, lang });
-      await redis.set(keyOf(state), JSON.stringify(pending), 'EX', ttlS);
-      return url;
-    },
+    start: (req: Request, res: Response, paymentId: string, lang: Lang): Promise<string> => login.start(req, res, paymentId, lang),
 
     /** The issuer's answer at the callback: checked against the state this browser started, then the code redeemed and the ID token checked. */
     async finish(req: Request): Promise<LoginFinish> {
-      const state = single(req.query.state);
-      if (!state || !RANDOM.test(state)) return { outcome: 'unknown_state' };
-      const stored = await redis.get(keyOf(state));
-      if (!stored) return { outcome: 'unknown_state' };
-      const pending = JSON.parse(stored) as PendingLogin;
-      const browser = cookieOf(req, BROWSER_COOKIE);
-      // Not consumed: the browser that started it can still finish it.
-      if (!browser || !RANDOM.test(browser) || !equal(sha256(browser), pending.browser)) return { outcome: 'other_browser' };
-      // Single use: of two racing callbacks, one gets it.
-      if (!(await redis.getdel(keyOf(state)))) return { outcome: 'unknown_state' };
-      const { paymentId, lang } = pending;
-      const iss = single(req.query.iss);
-      if (iss !== undefined && iss !== issuerName) return { outcome: 'refused', paymentId, lang, reason: 'issuer_mismatch' };
-      const error = single(req.query.error);
-      if (error !== undefined) return { outcome: 'not_completed', paymentId, lang, error: error.slice(0, 100) };
-      const code = single(req.query.code);
-      if (!code) return { outcome: 'refused', paymentId, lang, reason: 'no_code' };
-      try {
-        return { outcome: 'logged_in', paymentId, lang, login: await issuer.redeem({ code, codeVerifier: pending.codeVerifier, nonce: pending.nonce }) };
-      } catch (failure) {
-        if (failure instanceof LoginRefused) return { outcome: 'refused', paymentId, lang, reason: failure.reason };
-        if (failure instanceof IssuerUnavailable) return { outcome: 'unavailable', paymentId, lang };
-        throw failure;
-      }
+      const finished = await login.finish(req);
+      if (finished.outcome === 'unknown_state' || finished.outcome === 'other_browser') return finished;
+      const { context: paymentId, ...rest } = finished;
+      return { ...rest, paymentId };
     },
 
     /** After paid_by was recorded: this browser's proof that it logged in as `sub` for the payment. */

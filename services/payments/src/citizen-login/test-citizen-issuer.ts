@@ -5,6 +5,19 @@ import { closeRedis, createRedis } from '@tamkeen/db';
 import { createTestDatabase, type TestDatabase } from '@tamkeen/db/testing';
 import { freePort, runBuiltFile, startBuiltService, type BuiltService } from '@tamkeen/testing';
 
+/** Identity and the register, from their builds, on databases of their own (startIdentity). */
+export interface RunningIdentity {
+  /** Identity's public origin (`http://localhost:<port>`): the issuers are <publicUrl>/auth/citizen and /auth/enterprise. */
+  publicUrl: string;
+  /** Identity's origin inside the "platform" (`http://127.0.0.1:<port>`): what *_ISSUER_INTERNAL_URL names. */
+  internalUrl: string;
+  /** Runs identity's operator command (admin.js) and parses its JSON answer. */
+  admin(...args: string[]): Promise<Record<string, unknown>>;
+  /** The last one-time code identity sent by SMS to `phoneNumber`. */
+  lastCode(phoneNumber: string): string | undefined;
+  stop(): Promise<void>;
+}
+
 export interface RunningCitizenIssuer {
   /** The citizen issuer's name, as browsers and its ID tokens know it (identity's PUBLIC_URL + /auth/citizen). */
   issuer: string;
@@ -51,14 +64,15 @@ async function codeRecorder(): Promise<{ url: string; codes: Map<string, string>
 }
 
 /**
- * The real citizen issuer: the identity service and the register (services/registry), each from
- * its build on a database of its own, as the e2e platform starts them; the payment page's relying
- * party registered by the operator command (authorization code, PKCE, client_secret_basic, the
- * one redirect URI). Identity's public origin is `http://localhost:<port>` and payments reaches it
- * at `http://127.0.0.1:<port>`: the same server under two names, as the gateway and the internal
- * address are under npm start, so the public/internal split is exercised.
+ * The real identity service and the register (services/registry), each from its build on a
+ * database of its own, as the e2e platform starts them, with the platform's organisation
+ * `tamkeen` (a ministry: its relying parties are first party, no consent page); `env` adds to its
+ * environment (PLATFORM_CLIENTS...). Identity's public
+ * origin is `http://localhost:<port>` and payments reaches it at `http://127.0.0.1:<port>`: the
+ * same server under two names, as the gateway and the internal address are under npm start, so
+ * the public/internal split is exercised.
  */
-export async function startCitizenIssuer({ redirectUri }: { redirectUri: string }): Promise<RunningCitizenIssuer> {
+export async function startIdentity({ env = {} }: { env?: Record<string, string> } = {}): Promise<RunningIdentity> {
   const started: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const step of started.reverse()) await step();
@@ -113,6 +127,7 @@ export async function startCitizenIssuer({ redirectUri }: { redirectUri: string 
       REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
       NOTIFICATIONS_URL: recorder.url,
       REDIS_PREFIX: redisPrefix,
+      ...env,
     };
     await runBuiltFile(dist('identity', 'migrate.js'), [], identityEnv);
     const identity = await startBuiltService({ name: 'identity', file: dist('identity', 'main.js'), env: identityEnv, healthUrl: internalUrl, stdio: ['ignore', 'ignore', 'pipe'], timeoutMs: 30_000 });
@@ -123,20 +138,31 @@ export async function startCitizenIssuer({ redirectUri }: { redirectUri: string 
     await admin('organisation', 'add', '--id', 'tamkeen', '--name-ar', 'تمكين', '--name-en', 'Tamkeen platform', '--kind', 'ministry').catch((error: Error) => {
       if (!/already/.test(error.message)) throw error;
     });
-    const rp = await admin('relying-party', 'add', '--organisation', 'tamkeen', '--name', 'Payment page', '--redirect-uri', redirectUri, '--issuer', 'citizen');
+    return { publicUrl, internalUrl, admin, lastCode: (phoneNumber) => recorder.codes.get(phoneNumber), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** The real citizen issuer (startIdentity), with the payment page's relying party registered by the operator command (authorization code, PKCE, client_secret_basic, the one redirect URI). */
+export async function startCitizenIssuer({ redirectUri }: { redirectUri: string }): Promise<RunningCitizenIssuer> {
+  const identity = await startIdentity();
+  try {
+    const rp = await identity.admin('relying-party', 'add', '--organisation', 'tamkeen', '--name', 'Payment page', '--redirect-uri', redirectUri, '--issuer', 'citizen');
     return {
-      issuer: `${publicUrl}/auth/citizen`,
-      internalUrl,
+      issuer: `${identity.publicUrl}/auth/citizen`,
+      internalUrl: identity.internalUrl,
       clientId: String(rp.client_id),
       clientSecret: String(rp.client_secret),
       async addCitizen(nationalId, password, phoneNumber) {
-        return String((await admin('citizen', 'add', '--national-id', nationalId, '--password', password, '--phone', phoneNumber)).sub);
+        return String((await identity.admin('citizen', 'add', '--national-id', nationalId, '--password', password, '--phone', phoneNumber)).sub);
       },
-      lastCode: (phoneNumber) => recorder.codes.get(phoneNumber),
-      stop,
+      lastCode: identity.lastCode,
+      stop: identity.stop,
     };
   } catch (error) {
-    await stop();
+    await identity.stop();
     throw error;
   }
 }
