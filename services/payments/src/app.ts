@@ -9,6 +9,7 @@ import { statementRoutes } from './statements/statement-routes.js';
 import { exceptionRoutes } from './reconciliation/exception-routes.js';
 import { financeLoginFromConfig } from './finance/finance-login.js';
 import { financeRoutes } from './finance/finance-routes.js';
+import { receivedAtBank, reportCatalogue } from './reconciliation/report-catalogue.js';
 import { reportRoutes } from './reconciliation/report-routes.js';
 import { paymentRepository } from './payments/payment-repository.js';
 import { paymentRoutes } from './payments/payment-routes.js';
@@ -53,7 +54,7 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, psp,
     refundRoutes(router, { refunds: refundRepository(knex), verify: verifyAccessToken, logger, bodyLimit: config.BODY_LIMIT, ...(psp ? { psp } : {}) });
     ledgerRoutes(router, { knex, verify: verifyAccessToken, ...(now ? { now } : {}) });
     exceptionRoutes(router, { knex, verify: verifyAccessToken, ...(now ? { now } : {}) });
-    reportRoutes(router, { knex, verify: verifyAccessToken });
+    reportRoutes(router, { knex, verify: verifyAccessToken, receivedAtBank });
     settlementRoutes(router, {
       knex,
       verify: verifyAccessToken,
@@ -97,7 +98,8 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, psp,
         keyPrefix: config.FINANCE_REDIS_PREFIX,
         sessionIdleMinutes: config.FINANCE_SESSION_IDLE_MINUTES,
         settings: settingsRepository(knex),
-        // seams: statement upload and report downloads, once built (finance/finance-seams.ts).
+        // Report downloads; statement upload is still a seam (finance/finance-seams.ts).
+        seams: { reports: reportCatalogue(knex) },
         ...(now ? { now } : {}),
       });
     } else {

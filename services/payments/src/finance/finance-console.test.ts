@@ -398,13 +398,18 @@ describe('the pages', () => {
     expect(textOf((await open(as(amal), '/finance')).html, 'receipts-heading')).toBe('مقبوضات اليوم حسب الجهة والعملة');
   });
 
-  it('say what is coming where others are building: statement upload and report downloads', async () => {
+  it('say what is coming for statement upload, and offer the day’s receipts report for download', async () => {
     const statements = await open(as(amal), '/finance/statements?lang=en');
     expect(statements.status).toBe(501);
     expect(textOf(statements.html, 'coming')).toContain('camt.053 or SWIFT MT940');
-    const reports = await open(as(amal), '/finance/reports');
-    expect(reports.status).toBe(501);
+    const reports = await open(as(amal), '/finance/reports?date=2026-11-27');
+    expect(reports.status).toBe(200);
     expect(reports.html).toContain('<h1>التقارير</h1>');
-    expect(reports.html).not.toContain('<table');
+    expect(reports.html).toContain('المقبوضات اليومية لكل جهة وعملة');
+    const csv = await as(amal).go('/finance/reports/daily-receipts?date=2026-11-27&format=csv');
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-disposition')).toContain('daily-receipts-2026-11-27.csv');
+    expect((await csv.text()).split('\r\n')[0]).toBe('date,organisation_id,currency,gross,fees,refunds,disputes,net,disputes_lost,paid_out,received_at_bank');
+    expect((await as(amal).go('/finance/reports/no-such-report?date=2026-11-27&format=csv')).status).toBe(404);
   });
 });

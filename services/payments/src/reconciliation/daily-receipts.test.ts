@@ -131,11 +131,15 @@ describe('the daily receipts report', () => {
   it('is served as JSON and CSV; a ministry sees only its own lines and no payouts', async () => {
     const day = nextDay();
     await generate(day, [{ organisation: 0, currency: 'ILS', amount: 15_000, fee: 545, refund: 5_000, dispute: null }], [{ currency: 'ILS', amount: 9_000 }]);
+    // The treasury's bank statement shows the payout's credit that day, matched to it.
+    const [match] = await knex()('bank_statement_matches').insert({ id: randomUUID(), rule: 'reference', shape: 'one_to_one', currency: 'ILS', payout_total: 9_000, credit_total: 9_000 }).returning('id');
+    const [statement] = await knex()('bank_statements').insert({ id: randomUUID(), format: 'mt940', account: 'PS92PALS000000000400123456702', account_name: 'Treasury ILS', currency: 'ILS', statement_id: `S-${day}`, opening_balance: 0, opening_date: day, closing_balance: 9_000, closing_date: day, imported_by: 'amal' }).returning('id');
+    await knex()('bank_statement_entries').insert({ statement_id: statement.id, position: 1, line: 4, amount: 9_000, currency: 'ILS', direction: 'credit', status: 'booked', value_date: day, booking_date: day, match_id: match.id });
     const platform = await service.bearer('reconciliation:read', PLATFORM_ORGANISATION_ID);
     const json = await request(service.app).get(`/payments/v1/reconciliation/reports/daily-receipts?date=${day}`).set('Authorization', platform);
     expect(json.status).toBe(200);
     expect(schemaViolations('payments.yaml', '#/components/schemas/DailyReceipts', json.body)).toEqual([]);
-    expect(json.body.totals).toEqual([{ currency: 'ILS', gross: 15_000, fees: 545, refunds: 5_000, disputes: 0, net: 9_455, disputes_lost: 0, paid_out: 9_000, received_at_bank: null }]);
+    expect(json.body.totals).toEqual([{ currency: 'ILS', gross: 15_000, fees: 545, refunds: 5_000, disputes: 0, net: 9_455, disputes_lost: 0, paid_out: 9_000, received_at_bank: 9_000 }]);
     const ministry = json.body.ministries[0].organisation_id as string;
     const csv = await request(service.app).get(`/payments/v1/reconciliation/reports/daily-receipts?date=${day}&format=csv`).set('Authorization', platform);
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
@@ -143,7 +147,7 @@ describe('the daily receipts report', () => {
     expect(csv.text.split('\r\n')).toEqual([
       'date,organisation_id,currency,gross,fees,refunds,disputes,net,disputes_lost,paid_out,received_at_bank',
       `${day},${ministry},ILS,15000,545,5000,0,9455,0,,`,
-      `${day},TOTAL,ILS,15000,545,5000,0,9455,0,9000,`,
+      `${day},TOTAL,ILS,15000,545,5000,0,9455,0,9000,9000`,
       '',
     ]);
     const own = await request(service.app).get(`/payments/v1/reconciliation/reports/daily-receipts?date=${day}`).set('Authorization', await service.bearer('reconciliation:read', ministry));
