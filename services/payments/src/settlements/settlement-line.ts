@@ -6,27 +6,9 @@ import type { BalanceTransactionSnapshot } from '../psp/payment-provider.js';
  * its API or its payout reconciliation report says it. Amounts in minor units of `currency`,
  * signed (money out of the balance is negative); `net` = `amount` − `fee`.
  */
-export interface SettlementLine {
-  id: string;
+export interface SettlementLine extends Omit<BalanceTransactionSnapshot, 'type'> {
   /** The API's `type` (charge, refund, adjustment, payout...); a report does not say it. */
   type: string | null;
-  reportingCategory: string;
-  amount: number;
-  fee: number;
-  net: number;
-  /** Upper case (ISO 4217). */
-  currency: string;
-  created: Date;
-  availableOn: Date;
-  description: string | null;
-  sourceId: string | null;
-  chargeId: string | null;
-  paymentIntentId: string | null;
-  /** The PSP's refund (`re_…`) and dispute (`du_…`) ids. */
-  refundId: string | null;
-  disputeId: string | null;
-  /** The payout that paid it out, once known (for a payout's own line: that payout). */
-  payoutId: string | null;
   /** That payout's arrival day (YYYY-MM-DD), when the source says it (a report's automatic_payout_effective_at). */
   payoutDate: string | null;
 }
