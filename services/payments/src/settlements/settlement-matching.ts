@@ -30,6 +30,9 @@ import { lineColumns, settlePayments, type LineRow } from './settlement-store.js
  * raises nothing new.
  */
 export async function matchPendingLines(knex: Knex, rules: SettlementRules, counts: SettlementCounts, { batchSize = 500 }: { batchSize?: number } = {}): Promise<void> {
+  // After a big import the table's statistics are stale (autovacuum has not caught up): without them
+  // PostgreSQL reads and sorts every pending line for each batch instead of using the pending index.
+  if (counts.lines.new >= 10_000) await knex.raw('analyze settlement_lines');
   let after = '';
   for (;;) {
     const lines = await knex.transaction(async (trx) => {

@@ -3,7 +3,7 @@ import type { PaymentProvider, PayoutSnapshot, PspPage } from '../psp/payment-pr
 import { payoutRepository, type PayoutRepository } from '../payouts/payout-repository.js';
 import { lineOfBalanceTransaction, newCounts, type SettlementCounts, type SettlementRules } from './settlement-line.js';
 import { matchPendingLines } from './settlement-matching.js';
-import { advanceCursor, cursorOf, releaseLease, settlePayments, storeLines, takeLease } from './settlement-store.js';
+import { advanceCursor, cursorOf, releaseLease, settleLinked, storeLines, takeLease } from './settlement-store.js';
 
 export interface PullOptions {
   knex: Knex;
@@ -104,10 +104,7 @@ export async function pullSettlements({ knex, psp, rules, overlapMinutes, lookba
 
     // 4. Matching, and the payments paid out.
     await matchPendingLines(knex, rules, counts);
-    for (let i = 0; i < linked.length; i += 1_000) {
-      const ids = linked.slice(i, i + 1_000);
-      counts.payments_settled += await knex.transaction((trx) => settlePayments(trx, ids));
-    }
+    await settleLinked(knex, linked, counts);
 
     // 5. The cursors, once everything up to them is in.
     if (newestPayout) await advanceCursor(knex, 'payouts', newestPayout);

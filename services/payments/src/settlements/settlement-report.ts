@@ -7,7 +7,7 @@ import { CURRENCIES, isCurrency, type Currency } from '../domain/money.js';
 import { payoutRepository, type PayoutRepository } from '../payouts/payout-repository.js';
 import { newCounts, type SettlementCounts, type SettlementLine, type SettlementRules } from './settlement-line.js';
 import { matchPendingLines } from './settlement-matching.js';
-import { settlePayments, storeLines, type IncomingLine } from './settlement-store.js';
+import { settleLinked, storeLines, type IncomingLine } from './settlement-store.js';
 
 /**
  * A settlement report: the CSV of Stripe's itemized payout reconciliation report
@@ -250,10 +250,7 @@ export async function importSettlementReport(body: Readable, { knex, rules, impo
     await trx('settlement_reports').insert({ id, sha256: hash.digest('hex'), lines: counts.lines.seen, new_lines: counts.lines.new, imported_by: importedBy });
   });
   await matchPendingLines(knex, rules, counts);
-  for (let i = 0; i < linked.length; i += 1_000) {
-    const ids = linked.slice(i, i + 1_000);
-    counts.payments_settled += await knex.transaction((trx) => settlePayments(trx, ids));
-  }
+  await settleLinked(knex, linked, counts);
   const { sha256 } = (await knex('settlement_reports').where({ id }).first<{ sha256: string }>('sha256'))!;
   return { id, sha256, counts };
 }

@@ -87,8 +87,9 @@ const GAPS = ['type', 'description', 'source_id', 'psp_charge_id', 'psp_payment_
  * nothing, except that it may fill in what the stored one lacked (its payout, once the PSP has
  * paid it out; a payment intent a report did not carry); a line seen before with other content is
  * a `duplicate_line` exception (once per version) and the stored line stays as it was. Lines
- * repeated within `incoming` are treated the same way. Answers the ids of the stored lines newly
- * given a payout (their payments may now be settled).
+ * repeated within `incoming` are treated the same way. Answers the ids of the lines stored before
+ * and now given a payout (their payments may now be settled: settleLinked); a new line's payment is
+ * settled when it is matched.
  */
 export async function storeLines(trx: Knex.Transaction, incoming: readonly IncomingLine[], origin: LineOrigin, counts: SettlementCounts): Promise<{ linked: string[] }> {
   counts.lines.seen += incoming.length;
@@ -114,8 +115,8 @@ export async function storeLines(trx: Knex.Transaction, incoming: readonly Incom
   const handled = new Set<string>();
   for (const { row, lineNumber } of rows) {
     if (inserted.has(row.id) && !handled.has(row.id)) {
+      // A new line's payment is settled when the line is matched (settlement-matching.ts).
       handled.add(row.id);
-      if (row.payout_id) linked.add(row.id);
       continue;
     }
     const first = stored.get(row.id) ?? firsts.get(row.id)!;
@@ -167,6 +168,14 @@ export async function settlePayments(trx: Knex.Transaction, lineIds: readonly st
     [[...lineIds]],
   );
   return rows.length;
+}
+
+/** Settles the payments of lines stored before and now given a payout (storeLines' `linked`), a thousand at a time. */
+export async function settleLinked(knex: Knex, linked: readonly string[], counts: SettlementCounts): Promise<void> {
+  for (let i = 0; i < linked.length; i += 1_000) {
+    const ids = linked.slice(i, i + 1_000);
+    counts.payments_settled += await knex.transaction((trx) => settlePayments(trx, ids));
+  }
 }
 
 /** The newest `created` an incremental pull has seen (`name`: balance_transactions, payouts). */
