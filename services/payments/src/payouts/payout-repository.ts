@@ -4,21 +4,11 @@ import { findEntry } from '../ledger/ledger.js';
 import { postPayout, postPayoutFailure, type PayoutForLedger } from '../ledger/payout-postings.js';
 import type { PayoutSnapshot, PayoutStatus } from '../psp/payment-provider.js';
 
-/** A PSP payout into the treasury's bank account, as last reported (migration 0007). */
-export interface Payout {
+/** A PSP payout into the treasury's bank account, as last reported (migration 0007): the PSP's snapshot, stored. */
+export interface Payout extends Omit<PayoutSnapshot, 'payoutId' | 'amount'> {
   id: string;
   amount: number;
   currency: Currency;
-  status: PayoutStatus;
-  /** The day the bank credits it (YYYY-MM-DD). */
-  arrivalDate: string;
-  created: Date;
-  automatic: boolean;
-  balanceTransactionId: string | null;
-  destination: string | null;
-  statementDescriptor: string | null;
-  traceId: string | null;
-  failureCode: string | null;
   recordedAt: Date;
   updatedAt: Date;
 }

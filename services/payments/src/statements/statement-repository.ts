@@ -1,6 +1,6 @@
 import type { Knex } from '@tamkeen/db';
 import type { PageCursor } from '@tamkeen/http-kit';
-import type { EntryDirection, EntryStatus, StatementFormat } from './statement-model.js';
+import type { EntryDirection, EntryStatus, StatementEntry, StatementFormat } from './statement-model.js';
 
 /** A query runner: the knex instance or a transaction. */
 type Db = Knex | Knex.Transaction;
@@ -34,24 +34,12 @@ export interface BankStatement {
   importedAt: Date;
 }
 
-export interface BankStatementEntry {
+/** A statement entry as stored: the parsed entry, where it sits, and the match it is part of. */
+export interface BankStatementEntry extends Omit<StatementEntry, 'index' | 'at'> {
   id: string;
   statementId: string;
   position: number;
   line: number;
-  amount: number;
-  currency: string;
-  direction: EntryDirection;
-  status: EntryStatus;
-  reversal: boolean;
-  bookingDate: string | null;
-  valueDate: string | null;
-  endToEndId: string | null;
-  accountServicerRef: string | null;
-  customerRef: string | null;
-  remittanceInfo: string | null;
-  additionalInfo: string | null;
-  bankTransactionCode: string | null;
   matchId: string | null;
 }
 
