@@ -2,7 +2,6 @@ import type { Knex } from '@tamkeen/db';
 import type { Currency } from '../domain/money.js';
 import type { PspDisputeStatus } from '../psp/payment-provider.js';
 import { dailyReceipts } from '../reconciliation/daily-receipts.js';
-import type { ExceptionRow, ExceptionStatus } from '../reconciliation/exception-resolution.js';
 
 /**
  * What the finance console reads, straight from payments' own tables (the console is part of the
@@ -56,21 +55,6 @@ export async function openExceptionsByKind(knex: Knex): Promise<OpenKind[]> {
 /** Statuses a filter may name; `unresolved` (the default) is every status but resolved. */
 export const STATUS_FILTERS = ['unresolved', 'open', 'assigned', 'awaiting_approval', 'resolved', 'all'] as const;
 export type StatusFilter = (typeof STATUS_FILTERS)[number];
-
-export interface ExceptionFilter {
-  kind?: string | undefined;
-  status: StatusFilter;
-}
-
-/** Exceptions, oldest first (the longest waiting at the top), at most `limit` (one more tells there are more). */
-export async function listExceptions(knex: Knex, filter: ExceptionFilter, limit: number): Promise<{ exceptions: ExceptionRow[]; more: boolean }> {
-  const query = knex('reconciliation_exceptions');
-  if (filter.kind) query.where('kind', filter.kind);
-  if (filter.status === 'unresolved') query.whereNot('status', 'resolved');
-  else if (filter.status !== 'all') query.where('status', filter.status satisfies ExceptionStatus);
-  const rows = (await query.orderBy([{ column: 'raised_at', order: filter.status === 'resolved' ? 'desc' : 'asc' }, { column: 'id' }]).limit(limit + 1)) as ExceptionRow[];
-  return { exceptions: rows.slice(0, limit), more: rows.length > limit };
-}
 
 /** Every kind there is an exception of (the filter offers them beside the known ones). */
 export async function kindsSeen(knex: Knex): Promise<string[]> {

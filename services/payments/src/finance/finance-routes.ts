@@ -9,7 +9,8 @@ import { languageOf, sendPage } from '../pay/pay-kit.js';
 import { exceptionWorkQueue, NoAmount, writeOffPostings, type Acted, type ManualMatch, type Refusal } from '../reconciliation/exception-resolution.js';
 import { serviceNameOf } from '../settings/payment-settings.js';
 import type { SettingsRepository } from '../settings/settings-repository.js';
-import { disputeOf, disputesDueSoon, kindsSeen, listExceptions, openExceptionsByKind, receiptsOfDay, STATUS_FILTERS, type StatusFilter } from './finance-data.js';
+import { exceptionsLongestWaiting } from '../reconciliation/exception-list.js';
+import { disputeOf, disputesDueSoon, kindsSeen, openExceptionsByKind, receiptsOfDay, STATUS_FILTERS, type StatusFilter } from './finance-data.js';
 import { consolePath, FINANCE_CALLBACK_PATH, financeOfficerOf, type FinanceLogin } from './finance-login.js';
 import { comingPage, dashboardPage, disputePage, DONE, exceptionPage, FINANCE_STYLESHEET, messagePage, queuePage, reportsPage, switchOf, withLang, type ExceptionInput, type FormError } from './finance-pages.js';
 import type { FinanceSeams } from './finance-seams.js';
@@ -183,7 +184,7 @@ export function financeRoutes(router: IRouter, deps: FinanceRoutesDeps): void {
     const lang = languageOf(req);
     const kind = typeof req.query.kind === 'string' && /^[a-z_]{1,64}$/.test(req.query.kind) ? req.query.kind : undefined;
     const status: StatusFilter = STATUS_FILTERS.find((s) => s === req.query.status) ?? 'unresolved';
-    const [{ exceptions, more }, seen, officers] = await Promise.all([listExceptions(knex, { kind, status }, 100), kindsSeen(knex), sessions.officers()]);
+    const [{ exceptions, more }, seen, officers] = await Promise.all([exceptionsLongestWaiting(knex, { kind, status: status === 'all' ? undefined : status }, 100), kindsSeen(knex), sessions.officers()]);
     const ministryName = await ministryNames(exceptions.map((x) => x.organisation_id), lang);
     send(
       res,

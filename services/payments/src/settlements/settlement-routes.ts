@@ -19,7 +19,7 @@ import { z } from 'zod';
 import { PLATFORM_ORGANISATION_ID } from '../ledger/ledger-routes.js';
 import { PspRequestRefused, PspUnavailable, type PaymentProvider } from '../psp/payment-provider.js';
 import { exceptionView } from '../reconciliation/exception-routes.js';
-import { listExceptions } from './exception-list.js';
+import { exceptionsNewestFirst } from '../reconciliation/exception-list.js';
 import { checkMissingSettlements } from './missing-settlements.js';
 import type { SettlementRules } from './settlement-line.js';
 import { pullSettlements } from './settlement-pull.js';
@@ -126,7 +126,7 @@ export function settlementRoutes(router: IRouter, { knex, verify, logger, psp, r
       async (req, res) => {
         platformCaller(res);
         const query = validate(exceptionListQuery, req.query);
-        const fetched = await listExceptions(knex, { kind: query.kind, status: query.status }, query.limit + 1, query.cursor);
+        const fetched = await exceptionsNewestFirst(knex, { kind: query.kind, status: query.status }, query.limit + 1, query.cursor);
         const { items, next_cursor } = pageOf(fetched, query.limit, (e) => exceptionView(e));
         res.json({ exceptions: items, next_cursor });
       },

@@ -1,5 +1,6 @@
 import type { Knex } from '@tamkeen/db';
 import type { Logger } from '@tamkeen/http-kit';
+import { runEvery, type PeriodicJob } from '../periodic-job.js';
 import type { PaymentProvider } from '../psp/payment-provider.js';
 import { checkMissingSettlements } from './missing-settlements.js';
 import type { SettlementRules } from './settlement-line.js';
@@ -20,8 +21,7 @@ export interface SettlementScheduleOptions {
  * `everyMinutes`. Every instance runs the schedule; the pull's lease lets one of them pull per
  * period (settlement-store.ts takeLease), and the check raises each exception once whoever runs it.
  */
-export function startSettlementSchedule({ knex, psp, rules, pull, everyMinutes, logger, now = () => new Date() }: SettlementScheduleOptions): { stop(): Promise<void> } {
-  let running: Promise<void> | undefined;
+export function startSettlementSchedule({ knex, psp, rules, pull, everyMinutes, logger, now = () => new Date() }: SettlementScheduleOptions): PeriodicJob {
   const everyMs = everyMinutes * 60_000;
   const run = async () => {
     const at = now();
@@ -30,16 +30,5 @@ export function startSettlementSchedule({ knex, psp, rules, pull, everyMinutes, 
     const missing = await checkMissingSettlements(knex, rules, at);
     logger.info({ settlements: pulled, missing }, 'settlements pulled from the PSP; missing settlements checked');
   };
-  const timer = setInterval(() => {
-    running ??= run()
-      .catch((error: unknown) => logger.error({ err: error }, `the settlement pull failed; it runs again in ${everyMinutes} minutes`))
-      .finally(() => (running = undefined));
-  }, everyMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return runEvery(everyMs, run, (error) => logger.error({ err: error }, `the settlement pull failed; it runs again in ${everyMinutes} minutes`));
 }
