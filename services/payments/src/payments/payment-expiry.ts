@@ -1,3 +1,4 @@
+import { runEvery, type PeriodicJob } from '../periodic-job.js';
 import type { Payment, PaymentRepository } from './payment-repository.js';
 
 const EXPIRY = { data: { reason: 'not completed in time' } };
@@ -7,23 +8,8 @@ const EXPIRY = { data: { reason: 'not completed in time' } };
  * may run it: each expiry is a transition under a row lock, so two sweeps never expire one payment
  * twice, and a citizen submitting at that moment wins or loses cleanly (payment-repository.ts).
  */
-export function startExpirySweep(payments: PaymentRepository, onError: (error: unknown) => void, { everyMs = 60_000, batch = 500, now = () => new Date() } = {}): { stop(): Promise<void> } {
-  let running: Promise<void> | undefined;
-  const sweep = async () => {
-    await expireDuePayments(payments, now(), batch);
-  };
-  const timer = setInterval(() => {
-    running ??= sweep()
-      .catch(onError)
-      .finally(() => (running = undefined));
-  }, everyMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startExpirySweep(payments: PaymentRepository, onError: (error: unknown) => void, { everyMs = 60_000, batch = 500, now = () => new Date() } = {}): PeriodicJob {
+  return runEvery(everyMs, () => expireDuePayments(payments, now(), batch), onError);
 }
 
 /** One sweep now (for tests and operators). */

@@ -1,4 +1,5 @@
 import type { Logger } from '@tamkeen/http-kit';
+import { runEvery, type PeriodicJob } from '../periodic-job.js';
 import type { PaymentProvider } from '../psp/payment-provider.js';
 import type { RefundRepository } from '../refunds/refund-repository.js';
 import { settleRefundWithPsp } from '../refunds/refund-settlement.js';
@@ -34,18 +35,6 @@ export async function sweepSubmitted({ payments, refunds, psp, logger }: PspSwee
 }
 
 /** Runs sweepSubmitted every `everyMs` (every instance may: each move is race-safe). */
-export function startPspSweep(deps: PspSweepDeps, { everyMs = 60_000, olderThanMs = 10 * 60_000 } = {}): { stop(): Promise<void> } {
-  let running: Promise<unknown> | undefined;
-  const timer = setInterval(() => {
-    running ??= sweepSubmitted(deps, { olderThanMs })
-      .catch((error: unknown) => deps.logger.error({ err: error }, 'the sweep of payments and refunds left submitted failed; it runs again in a minute'))
-      .finally(() => (running = undefined));
-  }, everyMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startPspSweep(deps: PspSweepDeps, { everyMs = 60_000, olderThanMs = 10 * 60_000 } = {}): PeriodicJob {
+  return runEvery(everyMs, () => sweepSubmitted(deps, { olderThanMs }), (error) => deps.logger.error({ err: error }, 'the sweep of payments and refunds left submitted failed; it runs again in a minute'));
 }
