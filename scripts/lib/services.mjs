@@ -40,6 +40,13 @@ const PAY_LOGIN_CLIENT_SECRET = 'development-pay-login-client-secret-not-for-pro
 /** The finance console's relying party of the enterprise issuer: the platform's finance officers' login. */
 const FINANCE_LOGIN_CLIENT_SECRET = 'development-finance-login-client-secret-not-for-production';
 
+/** The treasury's accounts of the development platform (made-up IBANs; production sets TREASURY_ACCOUNTS to the real ones). */
+export const DEVELOPMENT_TREASURY_ACCOUNTS = [
+  { account: 'PS92PALS000000000400123456701', currency: 'ILS', name: 'Treasury ILS (development)' },
+  { account: 'PS44PALS000000000400123456702', currency: 'USD', name: 'Treasury USD (development)' },
+  { account: 'PS17PALS000000000400123456703', currency: 'JOD', name: 'Treasury JOD (development)' },
+];
+
 /** PLATFORM_CLIENTS for identity: what payments' three clients are registered as. */
 function platformClients(publicUrl) {
   return JSON.stringify([
@@ -111,6 +118,8 @@ export function environmentFor(service, { databaseUrl, redisUrl, ports = default
     env.ENTERPRISE_ISSUER_INTERNAL_URL = `${serviceUrl('identity')}/auth/enterprise`;
     env.FINANCE_LOGIN_CLIENT_ID = 'tamkeen-finance';
     env.FINANCE_LOGIN_CLIENT_SECRET = FINANCE_LOGIN_CLIENT_SECRET;
+    // The treasury's bank accounts whose statements finance officers upload (made up for development).
+    env.TREASURY_ACCOUNTS = base.TREASURY_ACCOUNTS ?? JSON.stringify(DEVELOPMENT_TREASURY_ACCOUNTS);
   }
   if (service.name === 'identity') {
     // Development only: a fixed secret, so that logins survive a restart of npm start.

@@ -8,6 +8,7 @@ import { ledgerRoutes } from './ledger/ledger-routes.js';
 import { statementRoutes } from './statements/statement-routes.js';
 import { exceptionRoutes } from './reconciliation/exception-routes.js';
 import { financeLoginFromConfig } from './finance/finance-login.js';
+import { statementUploads } from './statements/statement-upload.js';
 import { financeRoutes } from './finance/finance-routes.js';
 import { receivedAtBank, reportCatalogue } from './reconciliation/report-catalogue.js';
 import { reportRoutes } from './reconciliation/report-routes.js';
@@ -98,8 +99,8 @@ export function createApp({ config, logger, knex, redis, verifyAccessToken, psp,
         keyPrefix: config.FINANCE_REDIS_PREFIX,
         sessionIdleMinutes: config.FINANCE_SESSION_IDLE_MINUTES,
         settings: settingsRepository(knex),
-        // Report downloads; statement upload is still a seam (finance/finance-seams.ts).
-        seams: { reports: reportCatalogue(knex) },
+        seams: { reports: reportCatalogue(knex), statements: statementUploads(knex, { accounts: config.TREASURY_ACCOUNTS, rules: config.BANK_MATCHING_RULES, maxBytes: config.STATEMENT_MAX_BYTES }) },
+        statementMaxBytes: config.STATEMENT_MAX_BYTES,
         ...(now ? { now } : {}),
       });
     } else {

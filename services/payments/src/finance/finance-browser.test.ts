@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import request from 'supertest';
+import { ledgerDay } from '../ledger/ledger.js';
+import { camt053 } from '../statements/test-statements.js';
 import { raiseException } from '../reconciliation/exceptions.js';
 import { settingsRepository } from '../settings/settings-repository.js';
-import { appCode, disputeOf, paidPayment, startFinanceWorld, STAFF_PASSWORD, type FinanceWorld, type Staff } from './test-finance.js';
+import { appCode, disputeOf, paidPayment, startFinanceWorld, STAFF_PASSWORD, TREASURY, type FinanceWorld, type Staff } from './test-finance.js';
 
 // Two finance officers, each on a phone (two browser contexts: two people), in Debian's Chromium,
 // in Arabic: the first logs in at the enterprise issuer (password, then linking the authenticator
@@ -119,6 +122,52 @@ describe('the finance console in Chromium, on a phone, in Arabic', () => {
       ['resolved', karim.sub],
     ]);
     expect(await knex('journal_entries').where({ source_type: 'exception_write_off', source_id: id })).toHaveLength(1);
+
+    // She uploads the day's bank statement: its payout credit matches the PSP's payout; a credit nobody explains becomes an item.
+    const day = ledgerDay(now);
+    await knex('payouts').insert({ id: 'po_browser_1', amount: 39_310, currency: 'ILS', status: 'paid', arrival_date: day, created: now, automatic: true, trace_id: 'TRACE-BROWSER-1', statement_descriptor: 'PSP TRACE-BROWSER-1' });
+    const file = camt053([
+      {
+        account: TREASURY[0]!.account,
+        currency: 'ILS',
+        id: `BROWSER-${day}`,
+        openingDate: day,
+        closingDate: day,
+        opening: 1_000_000,
+        entries: [
+          { amount: 39_310, direction: 'credit', valueDate: day, text: 'STRIPE PAYOUT TRACE-BROWSER-1' },
+          { amount: 5_000, direction: 'credit', valueDate: day, text: 'Unknown transfer' },
+        ],
+      },
+    ]);
+    await page.getByRole('navigation', { name: 'أقسام وحدة المالية' }).getByRole('link', { name: 'كشوف البنك' }).click();
+    await page.waitForURL(`${world.publicUrl}/finance/statements`);
+    expect(await page.textContent('h1')).toBe('رفع كشف حساب بنكي');
+    await page.getByLabel('ملف الكشف').setInputFiles({ name: `treasury-ils-${day}.xml`, mimeType: 'application/xml', buffer: Buffer.from(file) });
+    await page.getByRole('button', { name: 'ارفع الكشف وتحقّق منه' }).click();
+    await page.getByRole('status').waitFor();
+    expect(await page.textContent('#done')).toBe('قُبل الكشف وحُفظ، وطُوبقت إيداعاته مع دفعات مزوّد الدفع.');
+    expect(await page.getByRole('table', { name: 'الكشوف في الملف' }).getByRole('row').count()).toBe(2);
+    await fitsThePhone(page);
+    await screenshot(page, 'statement-uploaded');
+    expect(await knex('bank_statement_matched_payouts').where({ payout_id: 'po_browser_1' })).toHaveLength(1);
+    await page.getByRole('link', { name: 'افتح البنود غير المطابقة' }).click();
+    await page.getByRole('table', { name: 'البنود، الأقدم أولًا' }).getByRole('link', { name: 'إيداع بنكي بلا دفعة' }).waitFor();
+
+    // And downloads the day's receipts report, whose figures are the ledger's (the trial balance's).
+    await page.getByRole('navigation', { name: 'أقسام وحدة المالية' }).getByRole('link', { name: 'التقارير' }).click();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'CSV' }).first().click()]);
+    expect(download.suggestedFilename()).toBe(`daily-receipts-${day}.csv`);
+    const [header, ...lines] = readFileSync((await download.path())!, 'utf8').trim().split('\r\n').map((line) => line.split(','));
+    const report = lines.map((line) => Object.fromEntries(header!.map((column, i) => [column, line[i]])));
+    const trial = await request(world.service.app).get('/payments/v1/ledger/trial-balance').set('Authorization', await world.service.bearer('reconciliation:read', 'tamkeen'));
+    expect(trial.status).toBe(200);
+    const revenue = (currency: string) => -(trial.body.accounts as Array<{ account: string; currency: string; balance: number }>).find((a) => a.account === 'ministry_revenue:moh' && a.currency === currency)!.balance;
+    for (const currency of ['ILS', 'JOD']) {
+      const row = report.find((r) => r.organisation_id === 'moh' && r.currency === currency)!;
+      expect(Number(row.gross)).toBe(revenue(currency));
+    }
+    expect(report.find((r) => r.organisation_id === 'moh' && r.currency === 'ILS')).toMatchObject({ gross: '22000' });
 
     // And she logs out.
     await page.reload();

@@ -8,7 +8,8 @@ import { raiseException, type RaisedException } from '../reconciliation/exceptio
 import { settingsRepository } from '../settings/settings-repository.js';
 import { consolePath } from './finance-login.js';
 import { financeSessions } from './finance-sessions.js';
-import { disputeOf, FINANCE_CLIENT_ID, paidPayment, refundOf, startFinanceWorld, type FinanceBrowser, type FinanceWorld, type Page, type Staff } from './test-finance.js';
+import { camt053, mt940, type GeneratedStatement } from '../statements/test-statements.js';
+import { disputeOf, FINANCE_CLIENT_ID, paidPayment, refundOf, startFinanceWorld, TREASURY, type FinanceBrowser, type FinanceWorld, type Page, type Staff } from './test-finance.js';
 
 // The finance console (/finance) against the real enterprise issuer (identity and the register,
 // from their builds): a finance officer of the platform logs in with their password and
@@ -398,10 +399,7 @@ describe('the pages', () => {
     expect(textOf((await open(as(amal), '/finance')).html, 'receipts-heading')).toBe('مقبوضات اليوم حسب الجهة والعملة');
   });
 
-  it('say what is coming for statement upload, and offer the day’s receipts report for download', async () => {
-    const statements = await open(as(amal), '/finance/statements?lang=en');
-    expect(statements.status).toBe(501);
-    expect(textOf(statements.html, 'coming')).toContain('camt.053 or SWIFT MT940');
+  it('offer the day’s reports for download', async () => {
     const reports = await open(as(amal), '/finance/reports?date=2026-11-27');
     expect(reports.status).toBe(200);
     expect(reports.html).toContain('<h1>التقارير</h1>');
@@ -411,5 +409,112 @@ describe('the pages', () => {
     expect(csv.headers.get('content-disposition')).toContain('daily-receipts-2026-11-27.csv');
     expect((await csv.text()).split('\r\n')[0]).toBe('date,organisation_id,currency,gross,fees,refunds,disputes,net,disputes_lost,paid_out,received_at_bank');
     expect((await as(amal).go('/finance/reports/no-such-report?date=2026-11-27&format=csv')).status).toBe(404);
+  });
+});
+
+describe('uploading a bank statement', () => {
+  const ILS = TREASURY[0]!.account;
+  const count = async (table: string) => Number((await knex()(table).count<Array<{ n: string }>>('* as n'))[0]!.n);
+  const stored = async () => ({ statements: await count('bank_statements'), entries: await count('bank_statement_entries'), exceptions: await count('reconciliation_exceptions') });
+  let n = 0;
+  const statement = (entries: GeneratedStatement['entries'], over: Partial<GeneratedStatement> = {}): GeneratedStatement => {
+    n++;
+    return { account: ILS, currency: 'ILS', id: `CONSOLE-${n}-${randomUUID().slice(0, 8)}`, sequence: String(n), openingDate: '2026-11-25', closingDate: '2026-11-25', opening: 500_000, entries, ...over };
+  };
+  const uploadPage = () => open(as(amal), '/finance/statements?lang=en');
+
+  it('takes a camt.053 file, matches its credit to the PSP’s payout, raises the unknown credit, and lists the statement as the officer’s', async () => {
+    await knex()('payouts').insert({ id: `po_console_${randomUUID().slice(0, 8)}`, amount: 48_250, currency: 'ILS', status: 'paid', arrival_date: '2026-11-25', created: new Date('2026-11-25T04:00:00Z'), automatic: true, trace_id: 'TRACE-CONSOLE-1', statement_descriptor: 'PSP TRACE-CONSOLE-1' });
+    const file = camt053([
+      statement([
+        { amount: 48_250, direction: 'credit', valueDate: '2026-11-25', text: 'STRIPE PAYOUT TRACE-CONSOLE-1' },
+        { amount: 9_999, direction: 'credit', valueDate: '2026-11-25', text: 'Transfer from someone' },
+        { amount: 300, direction: 'debit', valueDate: '2026-11-25', text: 'Bank charges' },
+      ]),
+    ]);
+    const form = await uploadPage();
+    expect(form.status).toBe(200);
+    expect(form.html).toContain('<h1>Upload a bank statement</h1>');
+    // The CSRF field comes before the file, so it is read first.
+    expect(form.html.indexOf('name="csrf"')).toBeLessThan(form.html.indexOf('type="file"'));
+    expect(textOf(form.html, 'statement-file-hint')).toBe('camt.053 or MT940, of at most 195.3 kB');
+
+    const before = await stored();
+    const done = await as(amal).upload(form, { name: 'treasury-ils-2026-11-25.xml', content: file });
+    expect(done.status).toBe(200);
+    expect(textOf(done.html, 'done')).toBe('The statement was accepted and stored, and its credits matched to the PSP’s payouts.');
+    expect(rowsOf(done.html, 'uploaded')).toEqual([[`${ILS} Treasury ILS`, 'ILS', '25 Nov 2026', '3', 'ILS\u00a05,579.49', 'Imported']]);
+    const matching = /<dl class="summary" id="matching">([\s\S]*?)<\/dl>/.exec(done.html)![1]!.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim();
+    expect(matching).toBe('PSP payouts matched 1 Credits with no payout (now items in the queue) 1 Payouts not seen at the bank (now items in the queue) 0');
+    expect(done.html).toContain('id="see-queue"');
+    expect(await stored()).toEqual({ statements: before.statements + 1, entries: before.entries + 3, exceptions: before.exceptions + 1 });
+    const saved = await knex()('bank_statements').orderBy('imported_at', 'desc').first();
+    expect(saved).toMatchObject({ account: ILS, currency: 'ILS', imported_by: amal.sub, format: 'camt.053' });
+    // The unknown credit waits in the queue; the list of statements names who uploaded it.
+    const queue = await open(as(amal), '/finance/exceptions?kind=unmatched_bank_credit&lang=en');
+    expect(queue.html).toContain('99.99');
+    const list = await open(as(bilal), '/finance/statements?lang=en');
+    expect(rowsOf(list.html, 'statements')[0]).toEqual([`${ILS} Treasury ILS`, 'ILS', '25 Nov 2026', '3', 'ILS\u00a0582.49', 'ILS\u00a05,579.49', 'Amal Haddad', expect.any(String)]);
+
+    // The same file again adds nothing, and says so.
+    const again = await as(amal).upload(await uploadPage(), { name: 'again.xml', content: file });
+    expect(again.status).toBe(200);
+    expect(textOf(again.html, 'done')).toBe('This statement was imported before with the same content, so nothing was added.');
+    expect(rowsOf(again.html, 'uploaded')[0]!.at(-1)).toBe('Imported before; nothing added');
+    expect(again.html).not.toContain('id="matching"');
+    expect(await stored()).toEqual({ statements: before.statements + 1, entries: before.entries + 3, exceptions: before.exceptions + 1 });
+  });
+
+  it('takes an MT940 file too (its format read from its content, whatever its name)', async () => {
+    const before = await stored();
+    const done = await as(bilal).upload(await open(as(bilal), '/finance/statements'), { name: 'statement.bin', content: mt940([statement([{ amount: 1_000, direction: 'debit', valueDate: '2026-11-25', text: 'Fees' }])], { envelope: true }) });
+    expect(done.status).toBe(200);
+    expect(done.html).toContain('<html lang="ar" dir="rtl">');
+    expect(textOf(done.html, 'done')).toBe('قُبل الكشف وحُفظ، وطُوبقت إيداعاته مع دفعات مزوّد الدفع.');
+    expect(await knex()('bank_statements').orderBy('imported_at', 'desc').first()).toMatchObject({ format: 'mt940', imported_by: bilal.sub });
+    expect((await stored()).statements).toBe(before.statements + 1);
+  });
+
+  it('refuses a statement whose balances do not add up, or of an account that is not the treasury’s, saying where and why, and keeps nothing', async () => {
+    const before = await stored();
+    const unbalanced = mt940([statement([{ amount: 2_500, direction: 'credit', valueDate: '2026-11-25' }], { closing: 999_999 })]);
+    const refused = await as(amal).upload(await uploadPage(), { name: 'wrong.sta', content: unbalanced });
+    expect(refused.status).toBe(422);
+    expect(refused.html).toContain('The file was refused and nothing of it was kept:');
+    expect(textOf(refused.html, 'error-where')).toMatch(/^Statement number 1 — Line \d+ :62F:$/);
+    expect(textOf(refused.html, 'error-reason')).toContain('closing balance');
+    // The form is there to try another file, marked as the one that went wrong.
+    expect(refused.html).toMatch(/<input id="statement-file"[^>]* aria-invalid="true"/);
+    const stranger = camt053([statement([], { account: 'PS00OTHR000000000000000000001' })]);
+    const notOurs = await as(amal).upload(await open(as(amal), '/finance/statements'), { name: 'other.xml', content: stranger });
+    expect(notOurs.status).toBe(422);
+    expect(notOurs.html).toContain('رُفض الملف ولم يُحفظ منه شيء:');
+    expect(textOf(notOurs.html, 'error-reason')).toContain('PS00OTHR000000000000000000001 is not one of the treasury');
+    const broken = await as(amal).upload(await uploadPage(), { name: 'broken.xml', content: '<?xml version="1.0"?>\n<Document><BkToCstmrStmt><Stmt>' });
+    expect(broken.status).toBe(422);
+    expect(await stored()).toEqual(before);
+  });
+
+  it('says what is wrong with an empty file, a file too large, a page that expired, and a post that is not the form', async () => {
+    const before = await stored();
+    const empty = await as(amal).upload(await uploadPage(), { name: 'empty.xml', content: '' });
+    expect(empty.status).toBe(400);
+    expect(textOf(empty.html, 'error')).toBe('Choose the statement file first (the file chosen is empty, or none was chosen).');
+    const large = camt053([statement(Array.from({ length: 1_000 }, () => ({ amount: 100, direction: 'credit' as const, valueDate: '2026-11-25', text: 'x'.repeat(100) })))]);
+    expect(large.length).toBeGreaterThan(200_000);
+    const tooLarge = await as(amal).upload(await uploadPage(), { name: 'large.xml', content: large });
+    expect(tooLarge.status).toBe(413);
+    expect(textOf(tooLarge.html, 'error')).toBe('The file is larger than is taken, so nothing of it was kept. The limit: 195.3 kB');
+    const page = await uploadPage();
+    const expired = await as(amal).upload({ ...page, html: page.html.replace(/name="csrf" value="[^"]+"/g, 'name="csrf" value="not-the-token"') }, { name: 's.xml', content: camt053([statement([])]) });
+    expect(expired.status).toBe(403);
+    expect(textOf(expired.html, 'error')).toBe('This page has expired. Reload it and try again. Nothing was recorded.');
+    const notForm = await as(amal).follow(await as(amal).go('/finance/statements?lang=en', { csrf: 'x', statement: 'y' }));
+    expect(notForm.status).toBe(400);
+    expect(textOf(notForm.html, 'error')).toBe('The file did not arrive as the upload form sends it. Upload it from this page.');
+    // Without a session, nothing is read.
+    const anonymous = await request(app()).post('/finance/statements').attach('statement', Buffer.from(camt053([statement([])])), 'anon.xml');
+    expect(anonymous.status).toBe(403);
+    expect(await stored()).toEqual(before);
   });
 });

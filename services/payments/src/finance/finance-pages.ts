@@ -3,6 +3,8 @@ import { CURRENCIES, formatMoney, isCurrency, type Currency } from '../domain/mo
 import { LEDGER_TIME_ZONE, type PostingInput } from '../ledger/ledger.js';
 import type { ExceptionEvent, ExceptionRow } from '../reconciliation/exception-resolution.js';
 import type { DisputeDue, DisputeWithHistory, MinistryDay, OpenKind, StatusFilter } from './finance-data.js';
+import type { BankStatement } from '../statements/statement-repository.js';
+import type { StatementUpload } from '../statements/statement-upload.js';
 import type { FinanceSession } from './finance-sessions.js';
 import { actionName, disputeStatusName, kindName, MATCH_RECORDS, statusName, text, type Lang, type MessageKey } from './finance-text.js';
 
@@ -464,6 +466,111 @@ ${table(
 export function comingPage({ lang, session, switchHref, section }: { lang: Lang; session: FinanceSession; switchHref: string; section: 'statements' | 'reports' }): string {
   const [title, body] = section === 'statements' ? (['statementsTitle', 'statementsComing'] as const) : (['reportsTitle', 'reportsComing'] as const);
   return page({ lang, title: text(lang, title), switchHref, session, section }, `<p class="notice" id="coming">${e(text(lang, body))}</p>`);
+}
+
+/** What the statements page says about the file just uploaded (statement-upload.ts), if one was. */
+export type UploadShown = StatementUpload | { outcome: 'csrf' } | { outcome: 'not_form' };
+
+/** A size in bytes as a person reads it: 2 GB, 500 MB. */
+function size(lang: Lang, bytes: number): string {
+  const [value, unit] = bytes >= 1024 ** 3 ? [bytes / 1024 ** 3, 'gigabyte'] : bytes >= 1024 ** 2 ? [bytes / 1024 ** 2, 'megabyte'] : [bytes / 1024, 'kilobyte'];
+  return new Intl.NumberFormat(locale(lang), { style: 'unit', unit, unitDisplay: 'short', maximumFractionDigits: 1 }).format(value);
+}
+
+/** A statement's period: its first and last day. */
+const period = (lang: Lang, s: BankStatement) => [...new Set([s.fromDate ?? s.openingDate, s.toDate ?? s.closingDate])].filter((d): d is string => !!d).map((d) => `<time datetime="${e(d)}">${e(new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${d}T12:00:00Z`)))}</time>`).join(' – ');
+const account = (s: BankStatement) => `<span dir="ltr" class="code">${e(s.account)}</span><br><bdi>${e(s.accountName)}</bdi>`;
+
+/** What came of an upload: in words, with the statements the file held and what their credits matched. */
+function uploadOutcome(lang: Lang, shown: UploadShown, maxBytes: number): string {
+  switch (shown.outcome) {
+    case 'accepted': {
+      const added = shown.statements.some((s) => s.outcome === 'imported');
+      const raised = shown.exceptions.unmatched_bank_credit + shown.exceptions.unmatched_payout;
+      const item = (label: MessageKey, value: number) => `<div><dt>${e(text(lang, label))}</dt><dd><strong class="num">${e(number(lang, value))}</strong></dd></div>`;
+      return `${status(lang, added ? 'uploadImported' : 'uploadAlreadyImported')}${table(
+        lang,
+        'uploaded',
+        e(text(lang, 'uploadFileCaption')),
+        [text(lang, 'statementAccount'), text(lang, 'currency'), text(lang, 'statementPeriod'), text(lang, 'statementEntries'), text(lang, 'closingBalance'), text(lang, 'statementOutcome')],
+        shown.statements.map(({ outcome, statement: s }) =>
+          row(account(s), [e(s.currency), period(lang, s), `<span class="num">${e(number(lang, s.entryCount))}</span>`, `<span class="num">${e(money(lang, s.closingBalance ?? 0, s.currency))}</span>`, e(text(lang, outcome === 'imported' ? 'outcomeImported' : 'outcomeAlreadyImported'))]),
+        ),
+      )}
+${added ? `<dl class="summary" id="matching">
+${item('uploadMatched', shown.matched)}
+${item('uploadUnmatchedCredits', shown.exceptions.unmatched_bank_credit)}
+${item('uploadUnmatchedPayouts', shown.exceptions.unmatched_payout)}
+</dl>
+${raised > 0 ? `<p><a href="${e(withLang('/finance/exceptions', lang))}" id="see-queue">${e(text(lang, 'uploadSeeQueue'))}</a></p>\n` : ''}` : ''}`;
+    }
+    case 'rejected': {
+      const where = [
+        shown.statement !== undefined ? `${e(text(lang, 'uploadStatementNumber'))} ${e(number(lang, shown.statement))}` : '',
+        shown.at ? `${e(text(lang, 'uploadWhere'))} ${e(number(lang, shown.at.line))}${shown.at.path || shown.at.field ? ` <code dir="ltr">${e(shown.at.path ?? shown.at.field ?? '')}</code>` : ''}` : '',
+      ].filter(Boolean);
+      return `<div class="error" role="alert" id="error"><p>${e(text(lang, 'uploadRejected'))}</p>
+${where.length ? `<p id="error-where">${where.join(' — ')}</p>\n` : ''}<p lang="en" dir="ltr" id="error-reason">${e(shown.reason)}</p></div>\n`;
+    }
+    case 'conflict':
+      return `<div class="error" role="alert" id="error"><p>${e(text(lang, 'uploadConflict'))}</p><p lang="en" dir="ltr" id="error-reason">${e(shown.reason)}</p></div>\n`;
+    case 'too_large':
+      return `<p class="error" role="alert" id="error">${e(text(lang, 'uploadTooLarge'))} ${e(size(lang, maxBytes))}</p>\n`;
+    case 'empty':
+      return alert(lang, 'uploadEmpty');
+    case 'csrf':
+      return alert(lang, 'errorCsrf');
+    case 'not_form':
+      return alert(lang, 'uploadNotForm');
+  }
+}
+
+export interface StatementsInput {
+  lang: Lang;
+  session: FinanceSession;
+  switchHref: string;
+  maxBytes: number;
+  recent: BankStatement[];
+  officerName: (sub: string) => string;
+  /** The file just uploaded: what came of it. */
+  shown?: UploadShown;
+}
+
+/** Statement upload: what is checked, the form (the CSRF field before the file, so it is read first), what came of the last file, and the statements uploaded last. */
+export function statementsPage({ lang, session, switchHref, maxBytes, recent, officerName, shown }: StatementsInput): string {
+  const failed = shown !== undefined && shown.outcome !== 'accepted';
+  const form = `<form method="post" action="${e(withLang('/finance/statements', lang))}" enctype="multipart/form-data" id="upload-form">
+<input type="hidden" name="csrf" value="${e(session.csrf)}">
+<label for="statement-file">${e(text(lang, 'statementFile'))}</label>
+<p class="hint" id="statement-file-hint">${e(text(lang, 'statementFileHint'))} ${e(size(lang, maxBytes))}</p>
+<input id="statement-file" name="statement" type="file" accept=".xml,.053,.txt,.sta,.mt940,.940,application/xml,text/xml,text/plain" required aria-describedby="statement-file-hint${failed ? ' error' : ''}"${failed ? ' aria-invalid="true"' : ''}>
+<button type="submit">${e(text(lang, 'statementUpload'))}</button>
+</form>`;
+  const recentTable = recent.length
+    ? table(
+        lang,
+        'statements',
+        e(text(lang, 'recentStatementsCaption')),
+        [text(lang, 'statementAccount'), text(lang, 'currency'), text(lang, 'statementPeriod'), text(lang, 'statementEntries'), text(lang, 'statementCredits'), text(lang, 'closingBalance'), text(lang, 'importedBy'), text(lang, 'importedAt')],
+        recent.map((s) =>
+          row(account(s), [
+            e(s.currency),
+            period(lang, s),
+            `<span class="num">${e(number(lang, s.entryCount))}</span>`,
+            `<span class="num">${e(money(lang, s.creditTotal, s.currency))}</span>`,
+            `<span class="num">${e(money(lang, s.closingBalance ?? 0, s.currency))}</span>`,
+            `<bdi>${e(officerName(s.importedBy))}</bdi>`,
+            moment(lang, s.importedAt),
+          ]),
+        ),
+      )
+    : `<p id="no-statements">${e(text(lang, 'noStatements'))}</p>`;
+  return page(
+    { lang, title: text(lang, 'statementsTitle'), switchHref, session, section: 'statements' },
+    `${shown ? uploadOutcome(lang, shown, maxBytes) : ''}<p>${e(text(lang, 'statementsIntro'))}</p>
+${form}
+${recentTable}`,
+  );
 }
 
 /** The reports of a day, each a download link per format (with a ReportCatalogue: finance-seams.ts). */

@@ -7,12 +7,14 @@ import { PLATFORM_ORGANISATION_ID } from '../ledger/ledger-routes.js';
 import { ledgerDay } from '../ledger/ledger.js';
 import { languageOf, sendPage } from '../pay/pay-kit.js';
 import { exceptionWorkQueue, NoAmount, writeOffPostings, type Acted, type ManualMatch, type Refusal } from '../reconciliation/exception-resolution.js';
+import { DEFAULT_STATEMENT_MAX_BYTES } from '../statements/statement-config.js';
 import { serviceNameOf } from '../settings/payment-settings.js';
 import type { SettingsRepository } from '../settings/settings-repository.js';
 import { exceptionsLongestWaiting } from '../reconciliation/exception-list.js';
 import { disputeOf, disputesDueSoon, kindsSeen, openExceptionsByKind, receiptsOfDay, STATUS_FILTERS, type StatusFilter } from './finance-data.js';
 import { consolePath, FINANCE_CALLBACK_PATH, financeOfficerOf, type FinanceLogin } from './finance-login.js';
-import { comingPage, dashboardPage, disputePage, DONE, exceptionPage, FINANCE_STYLESHEET, messagePage, queuePage, reportsPage, switchOf, withLang, type ExceptionInput, type FormError } from './finance-pages.js';
+import { receiveStatement, UPLOAD_STATUS } from './finance-upload.js';
+import { comingPage, dashboardPage, statementsPage, type UploadShown, disputePage, DONE, exceptionPage, FINANCE_STYLESHEET, messagePage, queuePage, reportsPage, switchOf, withLang, type ExceptionInput, type FormError } from './finance-pages.js';
 import type { FinanceSeams } from './finance-seams.js';
 import { financeSessions, type FinanceSession } from './finance-sessions.js';
 import { KNOWN_KINDS, MATCH_RECORDS, type Lang, type MatchRecord, type MessageKey } from './finance-text.js';
@@ -32,6 +34,8 @@ export interface FinanceRoutesDeps {
   settings: SettingsRepository;
   /** What others build and the console will call (finance-seams.ts); absent: those pages say what is coming. */
   seams?: FinanceSeams;
+  /** The largest statement file taken (STATEMENT_MAX_BYTES). */
+  statementMaxBytes?: number;
   platformOrganisationId?: string;
   /** Disputes whose evidence is due within this many days are on the dashboard. */
   disputeDueDays?: number;
@@ -75,7 +79,7 @@ type Parsed = { act: (actor: string) => Promise<Acted>; done: string; values: Re
  * Server-rendered, no script, CSRF on every form, errors in words on the page.
  */
 export function financeRoutes(router: IRouter, deps: FinanceRoutesDeps): void {
-  const { knex, redis, logger, login, publicUrl, keyPrefix, sessionIdleMinutes, settings, seams = {}, platformOrganisationId = PLATFORM_ORGANISATION_ID, disputeDueDays = 7, now = () => new Date() } = deps;
+  const { knex, redis, logger, login, publicUrl, keyPrefix, sessionIdleMinutes, settings, seams = {}, statementMaxBytes = DEFAULT_STATEMENT_MAX_BYTES, platformOrganisationId = PLATFORM_ORGANISATION_ID, disputeDueDays = 7, now = () => new Date() } = deps;
   const sessions = financeSessions({ redis, keyPrefix, secure: publicUrl.startsWith('https:'), idleS: sessionIdleMinutes * 60 });
   const queue = exceptionWorkQueue(knex, { now });
   const send = (res: Response, status: number, html: string) => sendPage(res, status, html, CSP);
@@ -341,10 +345,34 @@ export function financeRoutes(router: IRouter, deps: FinanceRoutesDeps): void {
     send(res, 200, disputePage({ lang, session: sessionOf(res), switchHref: switchOf(req.originalUrl, lang), now: now(), found, ministryName: await ministryNames([found.dispute.organisationId], lang) }));
   });
 
-  // Statement upload: the import is being built (statements/); its seam is FinanceSeams.importStatement.
-  router.get('/finance/statements', (req, res) => {
+  // Statement upload (statements/statement-upload.ts through FinanceSeams.statements): the form, and the file it posts.
+  async function showStatements(req: Request, res: Response, status: number, shown?: UploadShown): Promise<void> {
     const lang = languageOf(req);
-    send(res, 501, comingPage({ lang, session: sessionOf(res), switchHref: switchOf(req.originalUrl, lang), section: 'statements' }));
+    const session = sessionOf(res);
+    if (!seams.statements) return send(res, 501, comingPage({ lang, session, switchHref: switchOf(req.originalUrl, lang), section: 'statements' }));
+    const [recent, officers] = await Promise.all([seams.statements.recent(20), sessions.officers()]);
+    officers.set(session.officer.sub, { name: session.officer.name, email: session.officer.email });
+    send(res, status, statementsPage({ lang, session, switchHref: switchOf(req.originalUrl, lang), maxBytes: statementMaxBytes, recent, officerName: (sub) => officers.get(sub)?.name ?? sub, ...(shown ? { shown } : {}) }));
+  }
+
+  router.get('/finance/statements', (req, res) => showStatements(req, res, 200));
+
+  router.post('/finance/statements', async (req, res) => {
+    const session = sessionOf(res);
+    if (!seams.statements) return showStatements(req, res, 501);
+    const shown = await receiveStatement(req, {
+      uploads: seams.statements,
+      maxBytes: statementMaxBytes,
+      csrfMatches: (given) => sessions.csrfMatches(session, given),
+      actor: session.officer.sub,
+    });
+    requestLogFields(res).upload = shown.outcome;
+    if (shown.outcome === 'accepted') {
+      logger.info({ officer: session.officer.sub, format: shown.format, statements: shown.statements.map((s) => ({ id: s.statement.id, outcome: s.outcome, entries: s.statement.entryCount })), matched: shown.matched, exceptions: shown.exceptions }, 'a finance officer uploaded a bank statement');
+    } else {
+      logger.warn({ officer: session.officer.sub, outcome: shown.outcome, ...(shown.outcome === 'rejected' ? { reason: shown.reason, line: shown.at?.line } : {}) }, 'a bank statement upload was refused');
+    }
+    await showStatements(req, res, UPLOAD_STATUS[shown.outcome], shown);
   });
 
   router.get('/finance/reports', (req, res) => {

@@ -1,27 +1,19 @@
-import type { Readable } from 'node:stream';
+import type { StatementUploads } from '../statements/statement-upload.js';
 
 /**
- * Where the finance console will call what other parts of reconciliation build. Until they are
- * given to financeRoutes, the pages that need them say what is coming (501) and show no data.
+ * Where the finance console calls what other parts of reconciliation build. Until they are given
+ * to financeRoutes, the pages that need them say what is coming (501) and show no data.
  *
- * - Statement upload (statements/): the officer picks a camt.053 or MT940 file of a treasury
- *   account and the console hands it, as a stream, to `importStatement`, whose outcome the page
- *   then shows in words. The form (multipart, the file's size limited by STATEMENT_MAX_BYTES) is
- *   built with it.
+ * - Statement upload (statements/statement-upload.ts): the officer picks a camt.053 or MT940 file
+ *   of a treasury account; the console streams it (multipart, at most STATEMENT_MAX_BYTES) to
+ *   `statements.upload` as the officer, and shows its outcome in words; it lists `recent` ones.
  * - Report downloads (reconciliation/ reports, settlements/): `reports` lists what finance staff
  *   may download for a day, and gives one report's file; the console lists them with a link each.
  */
 export interface FinanceSeams {
-  importStatement?: StatementImport;
+  statements?: StatementUploads;
   reports?: ReportCatalogue;
 }
-
-/** One bank statement file, imported as `actor` (the officer's sub): what came of it, in words the page shows. */
-export type StatementImport = (file: { fileName: string; body: Readable }, actor: string) => Promise<
-  | { outcome: 'imported'; statementId: string; entries: number }
-  | { outcome: 'already_imported'; statementId: string }
-  | { outcome: 'rejected'; reason: string; line?: number }
->;
 
 export interface ReportCatalogue {
   /** The reports there are, each with its names in Arabic and English and its formats. */

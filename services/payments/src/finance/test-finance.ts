@@ -41,10 +41,12 @@ export interface Page {
  * submits forms with the CSRF field they carry.
  */
 export interface FinanceBrowser {
-  go(url: string, form?: Record<string, string>): Promise<Response>;
+  go(url: string, form?: Record<string, string> | FormData): Promise<Response>;
   follow(response: Response): Promise<Page>;
   /** Posts the form whose id is `formId` (the first form when none is given) with its CSRF field and `fields`, then follows. */
   submit(page: Page, fields: Record<string, string>, formId?: string): Promise<Page>;
+  /** Posts the upload form (multipart, its CSRF field first, as a browser sends it) with `file` as its file field, then follows. */
+  upload(page: Page, file: { name: string; content: string | Uint8Array; type?: string }, formId?: string): Promise<Page>;
   cookie(name: string): string | undefined;
   /** Every Set-Cookie line this browser was sent for the cookie `name`, oldest first. */
   cookieLines(name: string): string[];
@@ -66,6 +68,13 @@ export interface FinanceWorld {
   browser(): FinanceBrowser;
   close(): Promise<void>;
 }
+
+/** The treasury's accounts of the finance world: statements of these are taken. */
+export const TREASURY = [
+  { account: 'PS92PALS000000000400123456701', currency: 'ILS', name: 'Treasury ILS' },
+  { account: 'PS44PALS000000000400123456702', currency: 'USD', name: 'Treasury USD' },
+  { account: '400-123456-703', currency: 'JOD', name: 'Treasury JOD' },
+];
 
 export const FINANCE_CLIENT_ID = 'tamkeen-finance';
 const FINANCE_CLIENT_SECRET = 'finance-console-client-secret-for-tests-0123456789';
@@ -126,6 +135,8 @@ export async function startFinanceWorld(label: string): Promise<FinanceWorld> {
         FINANCE_LOGIN_CLIENT_ID: FINANCE_CLIENT_ID,
         FINANCE_LOGIN_CLIENT_SECRET: FINANCE_CLIENT_SECRET,
         FINANCE_REDIS_PREFIX: redisPrefix,
+        TREASURY_ACCOUNTS: JSON.stringify(TREASURY),
+        STATEMENT_MAX_BYTES: '200000',
       },
     });
     served.app = service.app;
@@ -139,12 +150,13 @@ export async function startFinanceWorld(label: string): Promise<FinanceWorld> {
   function browser(): FinanceBrowser {
     const jar = new Map<string, string>();
     const lines: string[] = [];
-    const go = async (url: string, form?: Record<string, string>) => {
+    const go = async (url: string, form?: Record<string, string> | FormData) => {
+      const multipart = form instanceof FormData;
       const response = await fetch(new URL(url, publicUrl), {
         method: form ? 'POST' : 'GET',
         redirect: 'manual',
-        headers: { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-        body: form ? new URLSearchParams(form).toString() : undefined,
+        headers: { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '), ...(form && !multipart ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        body: form ? (multipart ? form : new URLSearchParams(form).toString()) : undefined,
       });
       for (const line of response.headers.getSetCookie()) {
         lines.push(line);
@@ -171,10 +183,20 @@ export async function startFinanceWorld(label: string): Promise<FinanceWorld> {
       const hidden = Object.fromEntries([...form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1]!, unescape(m[2]!)]));
       return follow(await go(new URL(unescape(form[1]!), page.url).toString(), { ...hidden, ...(csrf ? { csrf: unescape(csrf) } : {}), ...fields }));
     };
+    const upload = async (page: Page, file: { name: string; content: string | Uint8Array; type?: string }, formId = 'upload-form') => {
+      const form = [...page.html.matchAll(/<form method="post" action="([^"]+)" enctype="multipart\/form-data"(?: [^>]*)?>([\s\S]*?)<\/form>/g)].find((f) => f[0].includes(`id="${formId}"`));
+      if (!form) throw new Error(`no upload form ${formId} at ${page.url} (${page.status}): ${page.html.slice(0, 800)}`);
+      const body = new FormData();
+      for (const [, name, value] of form[2]!.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) body.append(name!, unescape(value!));
+      const field = /<input id="[^"]+" name="([^"]+)" type="file"/.exec(form[2]!)?.[1];
+      body.append(field!, new Blob([file.content], { type: file.type ?? 'application/octet-stream' }), file.name);
+      return follow(await go(new URL(unescape(form[1]!), page.url).toString(), body));
+    };
     return {
       go,
       follow,
       submit,
+      upload,
       cookie: (name) => jar.get(name),
       cookieLines: (name) => lines.filter((line) => line.startsWith(`${name}=`)),
       cookies: () => [...jar].map(([name, value]) => `${name}=${value}`).join('; '),
