@@ -279,7 +279,7 @@ async function progressOf(pid, csvPath) {
   const knex = createKnex(DB_URL);
   try {
     const { rows } = await knex.raw(`select count(*)::int as lines, count(*) filter (where match_status <> 'pending')::int as decided,
-                                            (select count(*)::int from payments where settled_date is not null) as settled from settlement_lines`);
+                                            (select count(*)::int from payment_settlements) as settled from settlement_lines`);
     return { csvOffset, ...rows[0] };
   } finally {
     await knex.destroy();
@@ -340,8 +340,8 @@ async function check(generated, result) {
   try {
     const one = async (sql) => Number(Object.values((await knex.raw(sql)).rows[0])[0]);
     const problems = [];
-    const unsettled = await one(`select count(*) from payments where status = 'succeeded' and (settled_date is null or payout_id is null)`);
-    const wrongDay = await one(`select count(*) from payments where settled_date <> '${PAYOUT_DAY}'`);
+    const unsettled = await one(`select count(*) from payments p where status = 'succeeded' and not exists (select 1 from payment_settlements s where s.payment_id = p.id)`);
+    const wrongDay = await one(`select count(*) from payment_settlements where settled_date <> '${PAYOUT_DAY}'`);
     const lineStatuses = Object.fromEntries((await knex.raw('select match_status, count(*)::int as n from settlement_lines group by 1')).rows.map((r) => [r.match_status, r.n]));
     const exceptions = Object.fromEntries((await knex.raw('select kind, count(*)::int as n from reconciliation_exceptions group by 1')).rows.map((r) => [r.kind, r.n]));
     const matchedPayouts = await one('select count(*) from bank_statement_matched_payouts');

@@ -60,6 +60,13 @@ const dayOf = (value: Date | string | null): string | null => {
   return `${value.getFullYear()}-${String(value.getMonth() + 1).padStart(2, '0')}-${String(value.getDate()).padStart(2, '0')}`;
 };
 
+/**
+ * Payments with their settlement (payment_settlements, migration 0013: the payout that paid each
+ * out and the day it reached the bank), for the reads that show a payment. A payment moving
+ * through its states is not settled yet, so the transitions read `payments` alone.
+ */
+const withSettlement = (db: Knex) => db('payments').leftJoin('payment_settlements', 'payment_settlements.payment_id', 'payments.id').select('payments.*', 'payment_settlements.payout_id', 'payment_settlements.settled_date');
+
 const toPayment = (r: Row): Payment => ({
   id: r.id,
   organisationId: r.organisation_id,
@@ -178,18 +185,18 @@ export function paymentRepository(knex: Knex, { publicUrl }: { publicUrl?: strin
 
     /** Newest first, a page at a time: `after` is the last payment of the previous page. */
     async list(organisationId: string, filter: PaymentFilter, limit: number, after?: { createdAt: Date; id: string }): Promise<Payment[]> {
-      const query = knex('payments').where({ organisation_id: organisationId });
+      const query = withSettlement(knex).where({ organisation_id: organisationId });
       if (filter.status) query.where('status', filter.status);
       if (filter.reference) query.where('reference', filter.reference);
-      if (filter.settledDateFrom) query.where('settled_date', '>=', filter.settledDateFrom);
-      if (filter.settledDateTo) query.where('settled_date', '<=', filter.settledDateTo);
+      if (filter.settledDateFrom) query.where('payment_settlements.settled_date', '>=', filter.settledDateFrom);
+      if (filter.settledDateTo) query.where('payment_settlements.settled_date', '<=', filter.settledDateTo);
       const rows = await newestFirst(query, { from: filter.from, to: filter.to, after, limit });
       return (rows as Row[]).map(toPayment);
     },
 
     /** One organisation's payment; another organisation's is not found. */
     async find(organisationId: string, id: string): Promise<Payment | undefined> {
-      const row = await knex('payments').where({ id, organisation_id: organisationId }).first<Row | undefined>();
+      const row = await withSettlement(knex).where({ id, organisation_id: organisationId }).first<Row | undefined>();
       return row && toPayment(row);
     },
 
@@ -237,13 +244,13 @@ export function paymentRepository(knex: Knex, { publicUrl }: { publicUrl?: strin
 
     /** A payment by its id alone: for the citizen's payment page, whose URL is the capability. */
     async byId(id: string): Promise<Payment | undefined> {
-      const row = await knex('payments').where({ id }).first<Row | undefined>();
+      const row = await withSettlement(knex).where({ id }).first<Row | undefined>();
       return row && toPayment(row);
     },
 
     /** The payment submitted with this PSP PaymentIntent: for the PSP's events, which name the intent. */
     async byIntentId(intentId: string): Promise<Payment | undefined> {
-      const row = await knex('payments').where({ psp_payment_intent_id: intentId }).first<Row | undefined>();
+      const row = await withSettlement(knex).where({ psp_payment_intent_id: intentId }).first<Row | undefined>();
       return row && toPayment(row);
     },
 

@@ -14,7 +14,7 @@ export interface MissingCheck {
 /**
  * The missing-settlement check, as of an instant: every payment that succeeded at least
  * `missingAfterDays` days before `asOf` and is not settled — no settlement line of it in a payout
- * (`settled_date` is null): either the PSP never reported its charge, or never paid it out — is a
+ * (no payment_settlements row): either the PSP never reported its charge, or never paid it out — is a
  * `missing_settlement` exception, once per payment (dedupe key `missing_settlement:<payment id>`),
  * so running the check again raises nothing new. The details say whether a line was seen.
  */
@@ -25,7 +25,7 @@ export async function checkMissingSettlements(knex: Knex, rules: SettlementRules
       this.on('e.payment_id', 'p.id').andOnVal('e.event', 'succeed');
     })
     .where('p.status', 'succeeded')
-    .whereNull('p.settled_date')
+    .whereNotExists((q) => q.select(knex.raw('1')).from('payment_settlements as s').whereRaw('s.payment_id = p.id'))
     .andWhere('e.at', '<=', dueBy)
     .select('p.id', 'p.organisation_id', 'p.amount', 'p.currency', 'p.reference', 'p.psp_payment_intent_id', 'e.at as succeeded_at', knex.raw(`(select l.id from settlement_lines l where l.payment_id = p.id and l.reporting_category = 'charge' limit 1) as line_id`))) as Array<{
     id: string;

@@ -7,7 +7,10 @@ import { CURRENCIES, isCurrency, type Currency } from '../domain/money.js';
 import { payoutRepository, type PayoutRepository } from '../payouts/payout-repository.js';
 import { newCounts, type SettlementCounts, type SettlementLine, type SettlementRules } from './settlement-line.js';
 import { matchPendingLines } from './settlement-matching.js';
-import { settleLinked, storeLines, type IncomingLine } from './settlement-store.js';
+import { settleLinked, settleReport, storeLines, type IncomingLine } from './settlement-store.js';
+
+/** Lines stored per statement while a report streams in. */
+const REPORT_BATCH = 5_000;
 
 /**
  * A settlement report: the CSV of Stripe's itemized payout reconciliation report
@@ -216,13 +219,22 @@ export async function importSettlementReport(body: Readable, { knex, rules, impo
   const linked: string[] = [];
   await knex.transaction(async (trx) => {
     let batch: IncomingLine[] = [];
+    // The batch being written while the next is read (one at a time: the transaction has one connection).
+    let writing: Promise<void> = Promise.resolve();
     const flush = async () => {
+      await writing;
       if (batch.length === 0) return;
-      linked.push(...(await storeLines(trx, batch, 'report', counts)).linked);
+      const lines = batch;
       batch = [];
+      writing = storeLines(trx, lines, 'report', counts, { reportId: id }).then((stored) => {
+        linked.push(...stored.linked);
+      });
+      // A failed write is seen at the next flush (or the last); meanwhile it must not be unhandled.
+      writing.catch(() => {});
     };
     for await (const { line, lineNumber } of reportLines(body, { maxBytes, onChunk: (chunk) => hash.update(chunk) })) {
       if (line.reportingCategory === 'payout' && line.payoutId && -line.amount > 0 && isCurrency(line.currency)) {
+        await writing;
         const { posted } = await payouts.record(
           trx,
           {
@@ -244,9 +256,12 @@ export async function importSettlementReport(body: Readable, { knex, rules, impo
         if (posted.includes('payout')) counts.payouts.posted += 1;
       }
       batch.push({ line, lineNumber });
-      if (batch.length >= 500) await flush();
+      if (batch.length >= REPORT_BATCH) await flush();
     }
     await flush();
+    await writing;
+    // The payments of the charges this report stored and matched, all at once (their payouts are all recorded by now).
+    counts.payments_settled += await settleReport(trx, id);
     await trx('settlement_reports').insert({ id, sha256: hash.digest('hex'), lines: counts.lines.seen, new_lines: counts.lines.new, imported_by: importedBy });
   });
   await matchPendingLines(knex, rules, counts);

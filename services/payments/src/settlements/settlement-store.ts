@@ -81,48 +81,77 @@ const said = (r: Pick<Row, 'origin' | 'reporting_category' | 'currency' | 'sourc
 /** What a line seen again may add to the stored one without changing it: ids and facts the first source did not have. */
 const GAPS = ['type', 'description', 'source_id', 'psp_charge_id', 'psp_payment_intent_id', 'psp_refund_id', 'psp_dispute_id', 'payout_id', 'payout_date'] as const;
 
+/** The columns a line is stored with, in the order of NEW_LINES' arrays. */
+const STORED_COLUMNS = ['id', 'type', 'reporting_category', 'amount', 'fee', 'net', 'currency', 'created', 'available_on', 'description', 'source_id', 'psp_charge_id', 'psp_payment_intent_id', 'psp_refund_id', 'psp_dispute_id', 'payout_id', 'payout_date', 'content_hash'] as const;
+
+/**
+ * Lines not stored before, inserted from arrays (one statement whatever their number), each
+ * matched as it is stored when it is the plain case: a charge whose payment intent is a succeeded
+ * payment of ours with the line's amount, currency and the fee recorded at its success, charged in
+ * this balance transaction or one we do not know (settlement-matching.ts decides the same; anything
+ * else is stored `pending` for it). The first of the same id in the arrays wins; the others, and
+ * the ids stored before, are not answered.
+ */
+const NEW_LINES = `with i as (
+    select * from unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::char(3)[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::date[], ?::text[])
+      with ordinality as i(${STORED_COLUMNS.join(', ')}, ord)
+  ), stored as (
+    insert into settlement_lines (${STORED_COLUMNS.join(', ')}, origin, report_id, match_status, matched_by, payment_id, organisation_id, matched_at)
+    select ${STORED_COLUMNS.map((c) => `i.${c}`).join(', ')}, ?, ?::uuid,
+           case when p.id is null then 'pending' else 'matched' end, case when p.id is null then null else 'psp_id' end,
+           p.id, p.organisation_id, case when p.id is null then null else now() end
+      from i left join payments p
+        on i.reporting_category = 'charge' and p.psp_payment_intent_id = i.psp_payment_intent_id and p.status = 'succeeded'
+       and p.currency = i.currency and p.amount = i.amount and p.psp_fee = i.fee
+       and (p.psp_balance_transaction_id is null or p.psp_balance_transaction_id = i.id)
+     order by i.ord
+    on conflict (id) do nothing
+    returning id, match_status, payout_id
+  )
+  select id, match_status = 'matched' as matched, payout_id is not null as paid_out from stored`;
+
 /**
  * Stores lines in `trx`, each once by its id (the PSP's balance transaction): a line not seen
- * before is stored `pending` (to be matched); a line seen before with the same content changes
- * nothing, except that it may fill in what the stored one lacked (its payout, once the PSP has
- * paid it out; a payment intent a report did not carry); a line seen before with other content is
- * a `duplicate_line` exception (once per version) and the stored line stays as it was. Lines
- * repeated within `incoming` are treated the same way. Answers the ids of the lines stored before
- * and now given a payout (their payments may now be settled: settleLinked); a new line's payment is
- * settled when it is matched.
+ * before is stored — matched at once in the plain case (NEW_LINES), else `pending` (to be
+ * matched); a line seen before with the same content changes nothing, except that it may fill in
+ * what the stored one lacked (its payout, once the PSP has paid it out; a payment intent a report
+ * did not carry); a line seen before with other content is a `duplicate_line` exception (once per
+ * version) and the stored line stays as it was. Lines repeated within `incoming` are treated the
+ * same way. Answers the ids of the lines whose payments may now be settled (settleLinked): those
+ * stored before and now given a payout, and — unless `reportId` is given, whose lines are settled
+ * together (settleReport) — those matched as they were stored that name their payout. A line
+ * matched later is settled when it is (settlement-matching.ts).
  */
-export async function storeLines(trx: Knex.Transaction, incoming: readonly IncomingLine[], origin: LineOrigin, counts: SettlementCounts): Promise<{ linked: string[] }> {
+export async function storeLines(trx: Knex.Transaction, incoming: readonly IncomingLine[], origin: LineOrigin, counts: SettlementCounts, { reportId }: { reportId?: string } = {}): Promise<{ linked: string[] }> {
   counts.lines.seen += incoming.length;
+  if (incoming.length === 0) return { linked: [] };
   const rows = incoming.map(({ line, lineNumber }) => ({ row: rowOf(line, origin), lineNumber }));
-  const ids = [...new Set(rows.map((r) => r.row.id))];
-  const stored = new Map<string, Row>();
-  if (ids.length > 0) {
-    for (const r of await trx('settlement_lines').select(lineColumns(trx)).whereIn('id', ids)) stored.set(r.id, r as Row);
-  }
-  const firsts = new Map<string, Row>();
-  for (const { row } of rows) if (!stored.has(row.id) && !firsts.has(row.id)) firsts.set(row.id, row);
-  const inserted = new Set<string>();
-  if (firsts.size > 0) {
-    const returned = await trx('settlement_lines').insert([...firsts.values()]).onConflict('id').ignore().returning<Array<{ id: string }>>('id');
-    for (const r of returned) inserted.add(r.id);
-    // Stored meanwhile by another run: compare with that one.
-    const raced = [...firsts.keys()].filter((id) => !inserted.has(id));
-    if (raced.length > 0) for (const r of await trx('settlement_lines').select(lineColumns(trx)).whereIn('id', raced)) stored.set(r.id, r as Row);
-  }
-  counts.lines.new += inserted.size;
-
+  const columns = STORED_COLUMNS.map((column) => rows.map(({ row }) => row[column]));
+  const { rows: inserted } = await trx.raw<{ rows: Array<{ id: string; matched: boolean; paid_out: boolean }> }>(NEW_LINES, [...columns, origin, reportId ?? null] as Knex.RawBinding[]);
   const linked = new Set<string>();
-  const handled = new Set<string>();
-  for (const { row, lineNumber } of rows) {
-    if (inserted.has(row.id) && !handled.has(row.id)) {
-      // A new line's payment is settled when the line is matched (settlement-matching.ts).
-      handled.add(row.id);
-      continue;
-    }
-    const first = stored.get(row.id) ?? firsts.get(row.id)!;
+  const insertedIds = new Set<string>();
+  for (const r of inserted) {
+    insertedIds.add(r.id);
+    if (r.matched) counts.matching.matched += 1;
+    if (r.matched && r.paid_out && !reportId) linked.add(r.id);
+  }
+  counts.lines.new += insertedIds.size;
+
+  // The rest were stored before (or are repeated here): compared with what is stored.
+  const seen = new Set<string>();
+  const again = rows.filter(({ row }) => {
+    const repeated = seen.has(row.id);
+    seen.add(row.id);
+    return repeated || !insertedIds.has(row.id);
+  });
+  if (again.length === 0) return { linked: [...linked] };
+  const stored = new Map<string, Row>();
+  for (const r of await trx('settlement_lines').select(lineColumns(trx)).whereIn('id', [...new Set(again.map(({ row }) => row.id))])) stored.set(r.id, r as Row);
+  for (const { row, lineNumber } of again) {
+    const first = stored.get(row.id)!;
     if (first.content_hash !== row.content_hash) {
       counts.lines.conflicting += 1;
-      const known = stored.get(row.id) as (Row & { payment_id?: string | null; organisation_id?: string | null }) | undefined;
+      const known = first as Row & { payment_id?: string | null; organisation_id?: string | null };
       const raised = await raiseException(trx, {
         kind: 'duplicate_line',
         dedupeKey: `duplicate_line:${row.id}:${row.content_hash}`,
@@ -130,8 +159,8 @@ export async function storeLines(trx: Knex.Transaction, incoming: readonly Incom
         currency: isCurrency(first.currency) ? first.currency : null,
         amount: row.amount,
         expectedAmount: Number(first.amount),
-        paymentId: known?.payment_id ?? null,
-        organisationId: known?.organisation_id ?? null,
+        paymentId: known.payment_id ?? null,
+        organisationId: known.organisation_id ?? null,
         payoutId: row.payout_id ?? first.payout_id,
         details: { rule: 'a line seen again must say the same', ...(lineNumber ? { line_number: lineNumber } : {}), first: said(first), again: said(row) },
       });
@@ -149,28 +178,43 @@ export async function storeLines(trx: Knex.Transaction, incoming: readonly Incom
 }
 
 /**
- * Records on each payment the payout that paid it out and its settled date (the payout's arrival
- * date, or the report's effective date when the payout is not stored), from its matched charge
- * line among `lineIds`: set-based, and only where it changes. A payout that failed or was cancelled
- * settles nothing. Answers how many payments changed.
+ * Records the settlement of each payment (payment_settlements: the payout that paid it out and
+ * the day it reached the bank — the payout's arrival date, or the report's effective date when the
+ * payout is not stored) from its charge line among those `where` picks: set-based, and only where
+ * it changes. A payout that failed or was cancelled settles nothing. Answers how many changed.
  */
-export async function settlePayments(trx: Knex.Transaction, lineIds: readonly string[]): Promise<number> {
-  if (lineIds.length === 0) return 0;
-  const { rows } = await trx.raw<{ rows: Array<{ id: string }> }>(
-    `update payments p set payout_id = s.payout_id, settled_date = s.settled_date
-       from (select l.payment_id, l.payout_id, coalesce(po.arrival_date, l.payout_date) as settled_date
-               from settlement_lines l left join payouts po on po.id = l.payout_id
-              where l.id = any(?) and l.payment_id is not null and l.reporting_category = 'charge' and l.payout_id is not null
-                and coalesce(po.status, 'paid') not in ('failed', 'canceled')) s
-      where p.id = s.payment_id and s.settled_date is not null
-        and (p.payout_id is distinct from s.payout_id or p.settled_date is distinct from s.settled_date)
-      returning p.id`,
-    [[...lineIds]],
+async function settleWhere(trx: Knex.Transaction, where: string, bindings: readonly Knex.RawBinding[]): Promise<number> {
+  const { rows } = await trx.raw<{ rows: Array<{ settled: number }> }>(
+    `with settled as (
+       insert into payment_settlements as s (payment_id, payout_id, settled_date)
+       select distinct on (l.payment_id) l.payment_id, l.payout_id, coalesce(po.arrival_date, l.payout_date)
+         from settlement_lines l left join payouts po on po.id = l.payout_id
+        where ${where} and l.payment_id is not null and l.reporting_category = 'charge' and l.payout_id is not null
+          and coalesce(po.status, 'paid') not in ('failed', 'canceled') and coalesce(po.arrival_date, l.payout_date) is not null
+        order by l.payment_id, l.id
+       on conflict (payment_id) do update set payout_id = excluded.payout_id, settled_date = excluded.settled_date, settled_at = now()
+        where (s.payout_id, s.settled_date) is distinct from (excluded.payout_id, excluded.settled_date)
+       returning 1)
+     select count(*)::int as settled from settled`,
+    bindings,
   );
-  return rows.length;
+  return rows[0]!.settled;
 }
 
-/** Settles the payments of lines stored before and now given a payout (storeLines' `linked`), a thousand at a time. */
+/** Settles the payments of these lines' charges (settleWhere). */
+export async function settlePayments(trx: Knex.Transaction, lineIds: readonly string[]): Promise<number> {
+  if (lineIds.length === 0) return 0;
+  return settleWhere(trx, 'l.id = any(?)', [[...lineIds]]);
+}
+
+/** Settles the payments of every charge line a settlement report stored (one statement, however many). */
+export async function settleReport(trx: Knex.Transaction, reportId: string): Promise<number> {
+  // A day's charges are sorted by payment in memory rather than on disk.
+  await trx.raw(`set local work_mem = '128MB'`);
+  return settleWhere(trx, 'l.report_id = ?', [reportId]);
+}
+
+/** Settles the payments of lines whose payout is now known (storeLines' `linked`), a thousand at a time. */
 export async function settleLinked(knex: Knex, linked: readonly string[], counts: SettlementCounts): Promise<void> {
   for (let i = 0; i < linked.length; i += 1_000) {
     const ids = linked.slice(i, i + 1_000);

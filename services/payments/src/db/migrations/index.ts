@@ -11,6 +11,7 @@ import { reconciliationExceptions } from './0009_reconciliation_exceptions.js';
 import { bankStatements } from './0010_bank_statements.js';
 import { settlements } from './0011_settlements.js';
 import { ledgerClose } from './0012_ledger_close.js';
+import { paymentSettlements } from './0013_payment_settlements.js';
 
 /** Every migration of the payments database, in order. Append; never edit one that has shipped. */
-export const migrations: Migration[] = [ledger, payments, webhooks, refunds, pspEvents, receipts, payouts, paymentSettings, reconciliationExceptions, bankStatements, settlements, ledgerClose];
+export const migrations: Migration[] = [ledger, payments, webhooks, refunds, pspEvents, receipts, payouts, paymentSettings, reconciliationExceptions, bankStatements, settlements, ledgerClose, paymentSettlements];
