@@ -61,11 +61,15 @@ const dayOf = (value: Date | string | null): string | null => {
 };
 
 /**
- * Payments with their settlement (payment_settlements, migration 0013: the payout that paid each
- * out and the day it reached the bank), for the reads that show a payment. A payment moving
+ * Payments with their settlement (the view payment_settlements, migration 0013: what the charge's
+ * settlement line says — the payout that paid it out and the day it reached the bank; the first
+ * line's, for a payment charged twice), for the reads that show a payment. A payment moving
  * through its states is not settled yet, so the transitions read `payments` alone.
  */
-const withSettlement = (db: Knex) => db('payments').leftJoin('payment_settlements', 'payment_settlements.payment_id', 'payments.id').select('payments.*', 'payment_settlements.payout_id', 'payment_settlements.settled_date');
+const withSettlement = (db: Knex) =>
+  db('payments')
+    .joinRaw('left join lateral (select s.payout_id, s.settled_date from payment_settlements s where s.payment_id = payments.id order by s.line_id limit 1) as payment_settlements on true')
+    .select('payments.*', 'payment_settlements.payout_id', 'payment_settlements.settled_date');
 
 const toPayment = (r: Row): Payment => ({
   id: r.id,

@@ -14,7 +14,7 @@ export interface MissingCheck {
 /**
  * The missing-settlement check, as of an instant: every payment that succeeded at least
  * `missingAfterDays` days before `asOf` and is not settled — no settlement line of it in a payout
- * (no payment_settlements row): either the PSP never reported its charge, or never paid it out — is a
+ * (no row in the view payment_settlements): either the PSP never reported its charge, or never paid it out — is a
  * `missing_settlement` exception, once per payment (dedupe key `missing_settlement:<payment id>`),
  * so running the check again raises nothing new. The details say whether a line was seen.
  */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { BalanceTransactionSnapshot } from '../psp/payment-provider.js';
 
 /**
@@ -25,7 +25,7 @@ const day = (at: Date) => at.toISOString().slice(0, 10);
  */
 export function contentHash(line: SettlementLine): string {
   const fields = [line.id, line.reportingCategory, line.amount, line.fee, line.net, line.currency, Math.floor(line.created.getTime() / 1000), day(line.availableOn)];
-  return createHash('sha256').update(JSON.stringify(fields)).digest('hex');
+  return hash('sha256', JSON.stringify(fields), 'hex');
 }
 
 /** A balance transaction from the PSP's API as a settlement line (its payout, if it is not one, comes from listing the payout's). */

@@ -103,8 +103,9 @@ export async function pullSettlements({ knex, psp, rules, overlapMinutes, lookba
     }
 
     // 4. Matching, and the payments paid out.
-    await matchPendingLines(knex, rules, counts);
+    // (Linked lines first: a pending one is counted when it is matched, not twice.)
     await settleLinked(knex, linked, counts);
+    await matchPendingLines(knex, rules, counts);
 
     // 5. The cursors, once everything up to them is in.
     if (newestPayout) await advanceCursor(knex, 'payouts', newestPayout);

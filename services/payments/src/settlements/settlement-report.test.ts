@@ -42,6 +42,8 @@ describe('amounts and times of a settlement report', () => {
     expect(reportInstant('2026-03-01T10:23:45+02:00')?.toISOString()).toBe('2026-03-01T08:23:45.000Z');
     expect(reportInstant('2026-03-01 10:23')?.toISOString()).toBe('2026-03-01T10:23:00.000Z');
     expect(reportInstant('2026-02-30 00:00:00')).toBeUndefined();
+    expect(reportInstant('2026-03-01 24:00:00')).toBeUndefined();
+    expect(reportInstant('2024-02-29 23:59:59')?.toISOString()).toBe('2024-02-29T23:59:59.000Z');
     expect(reportInstant('01/03/2026')).toBeUndefined();
   });
 });
@@ -101,6 +103,31 @@ describe('the lines of a settlement report', () => {
     expect(unclosed).toMatchObject({ status: 422, column: null });
     expect(unclosed.line).toBeGreaterThanOrEqual(3);
     expect(await refusal(`${HEADER}\n${CHARGE},extra\n`)).toMatchObject({ line: 2, column: null });
+  });
+
+  it('counts the line breaks inside a quoted field, and joins a character split between two chunks of the file', async () => {
+    const csv = `${HEADER}\n${CHARGE.replace('Passport renewal fee', '"رسوم تجديد\nجواز السفر, ""عادي"""')}\n${CHARGE.replace('txn_1', 'txn_2')}\n`;
+    const bytes = Buffer.from(csv);
+    // Split inside an Arabic letter (two bytes in UTF-8), as a network might.
+    const cut = bytes.indexOf(Buffer.from('تجديد')) + 1;
+    const lines = [];
+    for await (const line of reportLines(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]), { maxBytes: 1_000_000 })) lines.push(line);
+    expect(lines.map((l) => [l.lineNumber, l.line.id, l.line.description])).toEqual([
+      [2, 'txn_1', 'رسوم تجديد\nجواز السفر, "عادي"'],
+      [4, 'txn_2', 'Passport renewal fee'],
+    ]);
+    const wrongAfter = await refusal(`${HEADER}\n${CHARGE.replace('Passport renewal fee', '"two\nlines"')}\n${CHARGE.replace('150.00,5.45', 'x,5.45')}\n`);
+    expect(wrongAfter).toMatchObject({ line: 4, column: 'gross' });
+  });
+
+  it('refuses a line that never ends (a quote never closed) without holding the rest of the file', async () => {
+    const endless = `${HEADER}\n${CHARGE.replace('Passport renewal fee', '"Passport renewal fee')}${'x'.repeat(1_100_000)}`;
+    const bytes = Buffer.from(endless);
+    const chunks = Array.from({ length: Math.ceil(bytes.length / 65_536) }, (_, i) => bytes.subarray(i * 65_536, (i + 1) * 65_536));
+    const reading = (async () => {
+      for await (const line of reportLines(Readable.from(chunks), { maxBytes: 5_000_000 })) void line;
+    })();
+    await expect(reading).rejects.toMatchObject({ status: 422, line: 2, column: null, detail: expect.stringContaining('a quote that is never closed') });
   });
 
   it('refuses a report larger than the limit with a 413', async () => {

@@ -2,12 +2,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Transform, type Readable } from 'node:stream';
 import type { Knex } from '@tamkeen/db';
 import { PayloadTooLarge, UnprocessableContent } from '@tamkeen/http-kit';
-import { CsvError, parse } from 'csv-parse';
+import Papa from 'papaparse';
 import { CURRENCIES, isCurrency, type Currency } from '../domain/money.js';
 import { payoutRepository, type PayoutRepository } from '../payouts/payout-repository.js';
 import { newCounts, type SettlementCounts, type SettlementLine, type SettlementRules } from './settlement-line.js';
 import { matchPendingLines } from './settlement-matching.js';
-import { settleLinked, settleReport, storeLines, type IncomingLine } from './settlement-store.js';
+import { settleLinked, storeLines, type IncomingLine } from './settlement-store.js';
 
 /** Lines stored per statement while a report streams in. */
 const REPORT_BATCH = 5_000;
@@ -35,7 +35,7 @@ const REPORT_BATCH = 5_000;
  * | payment_intent_id, charge_id             | no       | the charge's payment intent and charge                         |
  * | refund_id, dispute_id                    | no       | the PSP's refund and dispute ids (else read from source_id)     |
  *
- * The file is read as a stream (csv-parse): memory does not grow with it.
+ * The file is read as a stream (Papa Parse): memory does not grow with it.
  */
 export const REPORT_COLUMNS = {
   required: ['balance_transaction_id', 'currency', 'gross', 'fee', 'net', 'reporting_category'],
@@ -71,7 +71,15 @@ export function minorUnits(text: string, currency: Currency): number | undefined
 export function reportInstant(text: string): Date | undefined {
   const match = DATE_TIME.exec(text);
   if (!match) return undefined;
-  const [, date, time = '00:00:00', zone = 'Z'] = match;
+  const [, date = '', time = '00:00:00', zone = 'Z'] = match;
+  if (zone === 'Z' && time.length === 8) {
+    // As Stripe writes them (YYYY-MM-DD HH:MM:SS, UTC): from the numbers, without parsing text twice.
+    const [year, month, dayOfMonth, hours, minutes, seconds] = [date.slice(0, 4), date.slice(5, 7), date.slice(8, 10), time.slice(0, 2), time.slice(3, 5), time.slice(6, 8)].map(Number) as [number, number, number, number, number, number];
+    if (hours > 23 || minutes > 59 || seconds > 59) return undefined;
+    const at = new Date(Date.UTC(year, month - 1, dayOfMonth, hours, minutes, seconds));
+    // A day that does not exist (2026-02-30) is refused, not rolled over.
+    return at.getUTCFullYear() === year && at.getUTCMonth() === month - 1 && at.getUTCDate() === dayOfMonth ? at : undefined;
+  }
   const at = new Date(`${date}T${time.length === 5 ? `${time}:00` : time}${zone.length === 5 ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`);
   if (Number.isNaN(at.getTime())) return undefined;
   // A day that does not exist (2026-02-30) is refused, not rolled over.
@@ -79,56 +87,135 @@ export function reportInstant(text: string): Date | undefined {
   return !Number.isNaN(day.getTime()) && day.toISOString().slice(0, 10) === date ? at : undefined;
 }
 
+/**
+ * reportInstant for a report's many lines, which repeat the same few times (a day's seconds, its
+ * payout days): the last texts read are kept (the same Date for the same text; nothing changes one).
+ */
+function instantReader(): (text: string) => Date | undefined {
+  const seen = new Map<string, Date | undefined>();
+  return (text) => {
+    if (seen.has(text)) return seen.get(text);
+    if (seen.size >= 10_000) seen.clear();
+    const at = reportInstant(text);
+    seen.set(text, at);
+    return at;
+  };
+}
+
 const prefixed = (id: string | null, ...prefixes: string[]) => (id && prefixes.some((p) => id.startsWith(p)) ? id : null);
+
+class LineTooLong extends Error {}
+
+/** The longest stretch of a report without a line break taken (an unterminated quote would otherwise hold the rest of the file in memory). */
+const MAX_LINE_BYTES = 1_000_000;
 
 /**
  * The report's lines, one at a time as the stream is read, each with its line number; a line
  * that is wrong throws a ReportLineError naming it, a file larger than `maxBytes` a 413. `onChunk`
- * sees every byte read (the file's hash).
+ * sees every byte read (the file's hash). Parsed by Papa Parse (RFC 4180: quoted fields with
+ * commas, quotes and line breaks), a chunk of rows at a time, the file paused while a few are
+ * waiting to be taken; line numbers count the line breaks inside quoted fields too, and empty lines.
  */
 export async function* reportLines(source: Readable, { maxBytes, onChunk }: { maxBytes: number; onChunk?: (chunk: Buffer) => void }): AsyncGenerator<{ line: SettlementLine; lineNumber: number }> {
   let bytes = 0;
+  let sinceBreak = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       bytes += chunk.length;
       if (bytes > maxBytes) return done(new PayloadTooLarge(`A settlement report may be at most ${maxBytes} bytes.`));
+      const lastBreak = chunk.lastIndexOf(0x0a);
+      sinceBreak = lastBreak === -1 ? sinceBreak + chunk.length : chunk.length - lastBreak - 1;
+      if (sinceBreak > MAX_LINE_BYTES) return done(new LineTooLong());
       onChunk?.(chunk);
       done(null, chunk);
     },
   });
-  const parser = parse({ bom: true, trim: true, skip_empty_lines: true, info: true, max_record_size: 100_000 });
+  // Decoded here, so that a character split between two chunks is joined.
+  meter.setEncoding('utf8');
   // Not pipeline(): a failure must not destroy the request, whose response (the 413 or 422) is still to be sent.
-  source.on('error', (error) => parser.destroy(error));
-  meter.on('error', (error) => parser.destroy(error));
-  source.pipe(meter).pipe(parser);
+  source.on('error', (error) => meter.destroy(error));
+  source.pipe(meter);
+
+  const chunks: Array<{ rows: string[][]; errors: Papa.ParseError[] }> = [];
+  let finished = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const woken = () => {
+    wake?.();
+    wake = undefined;
+  };
+  Papa.parse<string[]>(meter as unknown as NodeJS.ReadableStream, {
+    delimiter: ',',
+    chunk(results) {
+      chunks.push({ rows: results.data, errors: results.errors });
+      // Papa Parse's own pause() stops parsing but not the stream: the file itself waits while rows are taken.
+      if (chunks.length >= 8) meter.pause();
+      woken();
+    },
+    complete() {
+      finished = true;
+      woken();
+    },
+    error(error) {
+      failure = error;
+      woken();
+    },
+  });
 
   let header: Map<string, number> | undefined;
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      const lineNumber = info.lines;
-      if (!header) {
-        header = new Map(record.map((name, i) => [name.toLowerCase(), i]));
-        for (const name of REPORT_COLUMNS.required) if (!header.has(name)) throw new ReportLineError(lineNumber, name, `the header has no ${name} column (a Stripe payout reconciliation report, itemized, has it)`);
-        for (const names of REPORT_COLUMNS.eitherOf) if (!names.some((n) => header!.has(n))) throw new ReportLineError(lineNumber, names[0], `the header has no ${names.join(' or ')} column`);
+  let lineNumber = 0;
+  const instant = instantReader();
+  for (;;) {
+    const chunk = chunks.shift();
+    if (!chunk) {
+      if (failure) throw failure instanceof LineTooLong ? new ReportLineError(lineNumber + 1, null, `a line longer than ${MAX_LINE_BYTES} bytes (a quote that is never closed?)`) : failure;
+      if (finished) break;
+      const next = new Promise<void>((resolve) => (wake = resolve));
+      if (meter.isPaused()) meter.resume();
+      await next;
+      continue;
+    }
+    const firstError = chunk.errors.find((e) => e.code !== 'UndetectableDelimiter');
+    for (let index = 0; index < chunk.rows.length; index++) {
+      const record = chunk.rows[index]!;
+      lineNumber += 1;
+      if (firstError && firstError.row === index) throw new ReportLineError(lineNumber, null, `not well-formed CSV (${firstError.code}: ${firstError.message})`);
+      const breaks = lineBreaksIn(record);
+      // An empty line (or the file's last line break).
+      if (record.length === 1 && record[0]!.trim() === '') {
+        lineNumber += breaks;
         continue;
       }
-      yield { line: lineOf(record, header, lineNumber), lineNumber };
+      if (!header) {
+        header = new Map(record.map((name, i) => [name.trim().replace(/^\uFEFF/, '').toLowerCase(), i]));
+        for (const name of REPORT_COLUMNS.required) if (!header.has(name)) throw new ReportLineError(lineNumber, name, `the header has no ${name} column (a Stripe payout reconciliation report, itemized, has it)`);
+        for (const names of REPORT_COLUMNS.eitherOf) if (!names.some((n) => header!.has(n))) throw new ReportLineError(lineNumber, names[0], `the header has no ${names.join(' or ')} column`);
+      } else {
+        if (record.length !== header.size) throw new ReportLineError(lineNumber, null, `not well-formed CSV (the line has ${record.length} fields, the header ${header.size})`);
+        yield { line: lineOf(record, header, lineNumber, instant), lineNumber };
+      }
+      lineNumber += breaks;
     }
-  } catch (error) {
-    if (error instanceof CsvError) {
-      const line = typeof error.lines === 'number' ? error.lines : 0;
-      throw new ReportLineError(line, null, `not well-formed CSV (${error.code}: ${error.message.replace(/^Invalid [^:]+: /, '')})`);
-    }
-    throw error;
+    if (firstError && (firstError.row === undefined || firstError.row >= chunk.rows.length)) throw new ReportLineError(lineNumber, null, `not well-formed CSV (${firstError.code}: ${firstError.message})`);
   }
   if (!header) throw new ReportLineError(1, null, 'the report is empty: it has no header line');
 }
 
-function lineOf(record: string[], header: Map<string, number>, lineNumber: number): SettlementLine {
+/** The line breaks inside a record's quoted fields: the lines it takes beyond its first. */
+function lineBreaksIn(record: string[]): number {
+  let breaks = 0;
+  for (const field of record) {
+    for (let at = field.indexOf('\n'); at !== -1; at = field.indexOf('\n', at + 1)) breaks += 1;
+  }
+  return breaks;
+}
+
+function lineOf(record: string[], header: Map<string, number>, lineNumber: number, instant: (text: string) => Date | undefined): SettlementLine {
   const text = (column: string): string | null => {
     const index = header.get(column);
     const value = index === undefined ? undefined : record[index];
-    return value === undefined || value === '' ? null : value;
+    const trimmed = value?.trim();
+    return trimmed === undefined || trimmed === '' ? null : trimmed;
   };
   const required = (column: string): string => {
     const value = text(column);
@@ -148,7 +235,7 @@ function lineOf(record: string[], header: Map<string, number>, lineNumber: numbe
   };
   const instantOf = (columns: readonly string[]) => {
     const column = firstOf(columns);
-    const value = reportInstant(required(column));
+    const value = instant(required(column));
     if (!value) throw new ReportLineError(lineNumber, column, `must be a date and time in UTC (YYYY-MM-DD HH:MM:SS), not "${text(column)?.slice(0, 40)}"`);
     return value;
   };
@@ -162,7 +249,7 @@ function lineOf(record: string[], header: Map<string, number>, lineNumber: numbe
   const payoutDay = text(effective);
   let payoutDate: string | null = null;
   if (payoutDay !== null) {
-    const at = reportInstant(payoutDay);
+    const at = instant(payoutDay);
     if (!at) throw new ReportLineError(lineNumber, effective, `must be a date (YYYY-MM-DD), not "${payoutDay.slice(0, 40)}"`);
     payoutDate = at.toISOString().slice(0, 10);
   }
@@ -260,12 +347,11 @@ export async function importSettlementReport(body: Readable, { knex, rules, impo
     }
     await flush();
     await writing;
-    // The payments of the charges this report stored and matched, all at once (their payouts are all recorded by now).
-    counts.payments_settled += await settleReport(trx, id);
     await trx('settlement_reports').insert({ id, sha256: hash.digest('hex'), lines: counts.lines.seen, new_lines: counts.lines.new, imported_by: importedBy });
   });
-  await matchPendingLines(knex, rules, counts);
+  // (Linked lines first: a pending one is counted when it is matched, not twice.)
   await settleLinked(knex, linked, counts);
+  await matchPendingLines(knex, rules, counts);
   const { sha256 } = (await knex('settlement_reports').where({ id }).first<{ sha256: string }>('sha256'))!;
   return { id, sha256, counts };
 }

@@ -106,9 +106,11 @@ const NEW_LINES = `with i as (
        and (p.psp_balance_transaction_id is null or p.psp_balance_transaction_id = i.id)
      order by i.ord
     on conflict (id) do nothing
-    returning id, match_status, payout_id
+    returning id, match_status, payout_id, payout_date
   )
-  select id, match_status = 'matched' as matched, payout_id is not null as paid_out from stored`;
+  select s.id, s.match_status = 'matched' as matched,
+         s.payout_id is not null and coalesce(po.status, 'paid') not in ('failed', 'canceled') and coalesce(po.arrival_date, s.payout_date) is not null as settles
+    from stored s left join payouts po on po.id = s.payout_id`;
 
 /**
  * Stores lines in `trx`, each once by its id (the PSP's balance transaction): a line not seen
@@ -117,23 +119,22 @@ const NEW_LINES = `with i as (
  * what the stored one lacked (its payout, once the PSP has paid it out; a payment intent a report
  * did not carry); a line seen before with other content is a `duplicate_line` exception (once per
  * version) and the stored line stays as it was. Lines repeated within `incoming` are treated the
- * same way. Answers the ids of the lines whose payments may now be settled (settleLinked): those
- * stored before and now given a payout, and — unless `reportId` is given, whose lines are settled
- * together (settleReport) — those matched as they were stored that name their payout. A line
- * matched later is settled when it is (settlement-matching.ts).
+ * same way. `reportId`: the settlement report that stores them. Answers the ids of the lines
+ * stored before and now given a payout (their payments are now settled: settleLinked counts them).
  */
 export async function storeLines(trx: Knex.Transaction, incoming: readonly IncomingLine[], origin: LineOrigin, counts: SettlementCounts, { reportId }: { reportId?: string } = {}): Promise<{ linked: string[] }> {
   counts.lines.seen += incoming.length;
   if (incoming.length === 0) return { linked: [] };
   const rows = incoming.map(({ line, lineNumber }) => ({ row: rowOf(line, origin), lineNumber }));
   const columns = STORED_COLUMNS.map((column) => rows.map(({ row }) => row[column]));
-  const { rows: inserted } = await trx.raw<{ rows: Array<{ id: string; matched: boolean; paid_out: boolean }> }>(NEW_LINES, [...columns, origin, reportId ?? null] as Knex.RawBinding[]);
+  const { rows: inserted } = await trx.raw<{ rows: Array<{ id: string; matched: boolean; settles: boolean }> }>(NEW_LINES, [...columns, origin, reportId ?? null] as Knex.RawBinding[]);
   const linked = new Set<string>();
   const insertedIds = new Set<string>();
   for (const r of inserted) {
     insertedIds.add(r.id);
     if (r.matched) counts.matching.matched += 1;
-    if (r.matched && r.paid_out && !reportId) linked.add(r.id);
+    // A charge matched as it is stored, that names a payout which did not fail, settles its payment (the view payment_settlements).
+    if (r.matched && r.settles) counts.payments_settled += 1;
   }
   counts.lines.new += insertedIds.size;
 
@@ -178,48 +179,19 @@ export async function storeLines(trx: Knex.Transaction, incoming: readonly Incom
 }
 
 /**
- * Records the settlement of each payment (payment_settlements: the payout that paid it out and
- * the day it reached the bank — the payout's arrival date, or the report's effective date when the
- * payout is not stored) from its charge line among those `where` picks: set-based, and only where
- * it changes. A payout that failed or was cancelled settles nothing. Answers how many changed.
+ * How many payments these lines settle (the view payment_settlements, migration 0013: a payment
+ * is settled by its charge's line once that names a payout that did not fail; nothing is written
+ * on the payment). For a run's counts.
  */
-async function settleWhere(trx: Knex.Transaction, where: string, bindings: readonly Knex.RawBinding[]): Promise<number> {
-  const { rows } = await trx.raw<{ rows: Array<{ settled: number }> }>(
-    `with settled as (
-       insert into payment_settlements as s (payment_id, payout_id, settled_date)
-       select distinct on (l.payment_id) l.payment_id, l.payout_id, coalesce(po.arrival_date, l.payout_date)
-         from settlement_lines l left join payouts po on po.id = l.payout_id
-        where ${where} and l.payment_id is not null and l.reporting_category = 'charge' and l.payout_id is not null
-          and coalesce(po.status, 'paid') not in ('failed', 'canceled') and coalesce(po.arrival_date, l.payout_date) is not null
-        order by l.payment_id, l.id
-       on conflict (payment_id) do update set payout_id = excluded.payout_id, settled_date = excluded.settled_date, settled_at = now()
-        where (s.payout_id, s.settled_date) is distinct from (excluded.payout_id, excluded.settled_date)
-       returning 1)
-     select count(*)::int as settled from settled`,
-    bindings,
-  );
+export async function settlePayments(trx: Knex | Knex.Transaction, lineIds: readonly string[]): Promise<number> {
+  if (lineIds.length === 0) return 0;
+  const { rows } = await trx.raw<{ rows: Array<{ settled: number }> }>('select count(distinct payment_id)::int as settled from payment_settlements where line_id = any(?)', [[...lineIds]]);
   return rows[0]!.settled;
 }
 
-/** Settles the payments of these lines' charges (settleWhere). */
-export async function settlePayments(trx: Knex.Transaction, lineIds: readonly string[]): Promise<number> {
-  if (lineIds.length === 0) return 0;
-  return settleWhere(trx, 'l.id = any(?)', [[...lineIds]]);
-}
-
-/** Settles the payments of every charge line a settlement report stored (one statement, however many). */
-export async function settleReport(trx: Knex.Transaction, reportId: string): Promise<number> {
-  // A day's charges are sorted by payment in memory rather than on disk.
-  await trx.raw(`set local work_mem = '128MB'`);
-  return settleWhere(trx, 'l.report_id = ?', [reportId]);
-}
-
-/** Settles the payments of lines whose payout is now known (storeLines' `linked`), a thousand at a time. */
+/** Counts the payments settled by lines whose payout is now known (storeLines' `linked`), a thousand at a time. */
 export async function settleLinked(knex: Knex, linked: readonly string[], counts: SettlementCounts): Promise<void> {
-  for (let i = 0; i < linked.length; i += 1_000) {
-    const ids = linked.slice(i, i + 1_000);
-    counts.payments_settled += await knex.transaction((trx) => settlePayments(trx, ids));
-  }
+  for (let i = 0; i < linked.length; i += 1_000) counts.payments_settled += await settlePayments(knex, linked.slice(i, i + 1_000));
 }
 
 /** The newest `created` an incremental pull has seen (`name`: balance_transactions, payouts). */

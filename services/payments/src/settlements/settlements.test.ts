@@ -7,6 +7,7 @@ import { CURRENCIES, type Currency } from '../domain/money.js';
 import { balanceOf } from '../ledger/ledger.js';
 import { payOnPage } from '../pay/test-pay.js';
 import { paymentRepository, type PaymentRepository } from '../payments/payment-repository.js';
+import { payoutRepository } from '../payouts/payout-repository.js';
 import { settlePayment } from '../payments/payment-settlement.js';
 import type { BalanceTransactionSnapshot, PaymentProvider } from '../psp/payment-provider.js';
 import { stripeSignatureHeader } from '../psp/psp-webhook.js';
@@ -278,6 +279,23 @@ describe('settlements from the PSP', () => {
     expect(await exceptions()).toEqual([]);
   });
 
+  it('a payout that fails after its payments were settled unsettles them: their settled date is read from the payout, not written on them', async () => {
+    const payouts = payoutRepository(knex());
+    const paid = (await knex()('payment_settlements').whereIn('payment_id', dayTwo).distinct('payout_id').pluck('payout_id')) as string[];
+    expect(paid).toHaveLength(1);
+    const payout = (await payouts.byId(paid[0]!))!;
+    // In a transaction rolled back at the end, so the other tests see the payout paid.
+    await knex()
+      .transaction(async (trx) => {
+        await payouts.record(trx, { ...payout, payoutId: payout.id, amount: { amount: payout.amount, currency: payout.currency }, status: 'failed', failureCode: 'account_closed' }, new Date());
+        expect(await trx('payment_settlements').whereIn('payment_id', dayTwo)).toEqual([]);
+        expect(await trx('payment_settlements').whereIn('payment_id', dayOne).count<Array<{ count: string }>>('* as count')).toEqual([{ count: String(dayOne.length) }]);
+        throw new Error('roll back');
+      })
+      .catch((error: Error) => expect(error.message).toBe('roll back'));
+    for (const id of dayTwo) expect(await shown(id)).toMatchObject({ settled_date: payoutDays.second, payout_id: paid[0] });
+  });
+
   it('runs one pull at a time: another asked meanwhile is a 409', async () => {
     await knex()('settlement_runs').where({ name: 'pull' }).update({ lease_until: new Date(Date.now() + 60_000) });
     const busy = await pull();
@@ -360,7 +378,8 @@ describe('a settlement report that cannot be taken', () => {
     expect(refused.body).toMatchObject({ code: 'invalid_settlement_report', line: 3, column: 'gross', detail: expect.stringMatching(/^Line 3, column gross: /) });
     expect({ lines: await count('settlement_lines'), reports: await count('settlement_reports'), exceptions: await count('reconciliation_exceptions'), entries: await count('journal_entries') }).toEqual(before);
 
-    const unclosed = await importReport(`${good}\n${good.split('\n')[1]!.replace('"Passport', 'Passport"')}\n`);
+    // A quoted field never closed (a quote inside an unquoted field is read as it is, as spreadsheets do).
+    const unclosed = await importReport(`${good}\n${good.split('\n')[1]!.replace(line.id, `${line.id}y`).replace(/"([^"]*)"/, '"$1')}\n`);
     expect(unclosed.status).toBe(422);
     expect(unclosed.body).toMatchObject({ code: 'invalid_settlement_report', column: null });
     const notCsv = await request(service.app).post('/payments/v1/reconciliation/settlement-reports').set('Authorization', finance).send({ lines: [] });
