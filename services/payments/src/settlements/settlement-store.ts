@@ -81,6 +81,9 @@ const said = (r: Pick<Row, 'origin' | 'reporting_category' | 'currency' | 'sourc
 /** What a line seen again may add to the stored one without changing it: ids and facts the first source did not have. */
 const GAPS = ['type', 'description', 'source_id', 'psp_charge_id', 'psp_payment_intent_id', 'psp_refund_id', 'psp_dispute_id', 'payout_id', 'payout_date'] as const;
 
+/** The advisory lock of the one transaction at a time that stores settlement lines (a pull's page, or a report). */
+const WRITER_LOCK = 7_362_011;
+
 /** The columns a line is stored with, in the order of NEW_LINES' arrays. */
 const STORED_COLUMNS = ['id', 'type', 'reporting_category', 'amount', 'fee', 'net', 'currency', 'created', 'available_on', 'description', 'source_id', 'psp_charge_id', 'psp_payment_intent_id', 'psp_refund_id', 'psp_dispute_id', 'payout_id', 'payout_date', 'content_hash'] as const;
 
@@ -90,22 +93,27 @@ const STORED_COLUMNS = ['id', 'type', 'reporting_category', 'amount', 'fee', 'ne
  * payment of ours with the line's amount, currency and the fee recorded at its success, charged in
  * this balance transaction or one we do not know (settlement-matching.ts decides the same; anything
  * else is stored `pending` for it). The first of the same id in the arrays wins; the others, and
- * the ids stored before, are not answered.
+ * the ids stored before, are not answered. A plain insert, not ON CONFLICT (a third of the cost):
+ * only one transaction at a time stores lines (WRITER_LOCK), so no other can insert the same id
+ * meanwhile.
  */
 const NEW_LINES = `with i as (
-    select * from unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::char(3)[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::date[], ?::text[])
+    select distinct on (id) * from unnest(?::text[], ?::text[], ?::text[], ?::bigint[], ?::bigint[], ?::bigint[], ?::char(3)[], ?::timestamptz[], ?::timestamptz[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::date[], ?::text[])
       with ordinality as i(${STORED_COLUMNS.join(', ')}, ord)
+     order by id, ord
   ), stored as (
     insert into settlement_lines (${STORED_COLUMNS.join(', ')}, origin, report_id, match_status, matched_by, payment_id, organisation_id, matched_at)
     select ${STORED_COLUMNS.map((c) => `i.${c}`).join(', ')}, ?, ?::uuid,
            case when p.id is null then 'pending' else 'matched' end, case when p.id is null then null else 'psp_id' end,
            p.id, p.organisation_id, case when p.id is null then null else now() end
-      from i left join payments p
-        on i.reporting_category = 'charge' and p.psp_payment_intent_id = i.psp_payment_intent_id and p.status = 'succeeded'
-       and p.currency = i.currency and p.amount = i.amount and p.psp_fee = i.fee
-       and (p.psp_balance_transaction_id is null or p.psp_balance_transaction_id = i.id)
-     order by i.ord
-    on conflict (id) do nothing
+      from i left join lateral (
+             -- One index probe per line (a hash join would read every payment for each batch).
+             select p.id, p.organisation_id from payments p
+              where i.reporting_category = 'charge' and p.psp_payment_intent_id = i.psp_payment_intent_id and p.status = 'succeeded'
+                and p.currency = i.currency and p.amount = i.amount and p.psp_fee = i.fee
+                and (p.psp_balance_transaction_id is null or p.psp_balance_transaction_id = i.id)
+              limit 1) p on true
+     where not exists (select 1 from settlement_lines stored_before where stored_before.id = i.id)
     returning id, match_status, payout_id, payout_date
   )
   select s.id, s.match_status = 'matched' as matched,
@@ -127,6 +135,8 @@ export async function storeLines(trx: Knex.Transaction, incoming: readonly Incom
   if (incoming.length === 0) return { linked: [] };
   const rows = incoming.map(({ line, lineNumber }) => ({ row: rowOf(line, origin), lineNumber }));
   const columns = STORED_COLUMNS.map((column) => rows.map(({ row }) => row[column]));
+  // Held until the transaction ends (taken again, it is already held).
+  await trx.raw('select pg_advisory_xact_lock(?)', [WRITER_LOCK]);
   const { rows: inserted } = await trx.raw<{ rows: Array<{ id: string; matched: boolean; settles: boolean }> }>(NEW_LINES, [...columns, origin, reportId ?? null] as Knex.RawBinding[]);
   const linked = new Set<string>();
   const insertedIds = new Set<string>();
