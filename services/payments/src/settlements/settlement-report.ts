@@ -7,7 +7,7 @@ import { CURRENCIES, isCurrency, type Currency } from '../domain/money.js';
 import { payoutRepository, type PayoutRepository } from '../payouts/payout-repository.js';
 import { newCounts, type SettlementCounts, type SettlementLine, type SettlementRules } from './settlement-line.js';
 import { matchPendingLines } from './settlement-matching.js';
-import { settleLinked, storeLines, type IncomingLine } from './settlement-store.js';
+import { holdWriterLock, settleLinked, storeLines, type IncomingLine } from './settlement-store.js';
 
 /** Lines stored per statement while a report streams in. */
 const REPORT_BATCH = 5_000;
@@ -305,6 +305,7 @@ export async function importSettlementReport(body: Readable, { knex, rules, impo
   const id = randomUUID();
   const linked: string[] = [];
   await knex.transaction(async (trx) => {
+    await holdWriterLock(trx);
     let batch: IncomingLine[] = [];
     // The batch being written while the next is read (one at a time: the transaction has one connection).
     let writing: Promise<void> = Promise.resolve();
@@ -313,7 +314,7 @@ export async function importSettlementReport(body: Readable, { knex, rules, impo
       if (batch.length === 0) return;
       const lines = batch;
       batch = [];
-      writing = storeLines(trx, lines, 'report', counts, { reportId: id }).then((stored) => {
+      writing = storeLines(trx, lines, 'report', counts, { reportId: id, writerLockHeld: true }).then((stored) => {
         linked.push(...stored.linked);
       });
       // A failed write is seen at the next flush (or the last); meanwhile it must not be unhandled.

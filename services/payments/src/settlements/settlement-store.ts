@@ -84,6 +84,14 @@ const GAPS = ['type', 'description', 'source_id', 'psp_charge_id', 'psp_payment_
 /** The advisory lock of the one transaction at a time that stores settlement lines (a pull's page, or a report). */
 const WRITER_LOCK = 7_362_011;
 
+/**
+ * Makes `trx` the one transaction storing settlement lines until it ends (a pull's page, or a
+ * report: another waits). Taken before the statements that read which lines are stored.
+ */
+export async function holdWriterLock(trx: Knex.Transaction): Promise<void> {
+  await trx.raw('select pg_advisory_xact_lock(?)', [WRITER_LOCK]);
+}
+
 /** The columns a line is stored with, in the order of NEW_LINES' arrays. */
 const STORED_COLUMNS = ['id', 'type', 'reporting_category', 'amount', 'fee', 'net', 'currency', 'created', 'available_on', 'description', 'source_id', 'psp_charge_id', 'psp_payment_intent_id', 'psp_refund_id', 'psp_dispute_id', 'payout_id', 'payout_date', 'content_hash'] as const;
 
@@ -127,16 +135,16 @@ const NEW_LINES = `with i as (
  * what the stored one lacked (its payout, once the PSP has paid it out; a payment intent a report
  * did not carry); a line seen before with other content is a `duplicate_line` exception (once per
  * version) and the stored line stays as it was. Lines repeated within `incoming` are treated the
- * same way. `reportId`: the settlement report that stores them. Answers the ids of the lines
+ * same way. `reportId`: the settlement report that stores them; `writerLockHeld`: the caller took
+ * holdWriterLock in `trx` already (a report, once for all its lines). Answers the ids of the lines
  * stored before and now given a payout (their payments are now settled: settleLinked counts them).
  */
-export async function storeLines(trx: Knex.Transaction, incoming: readonly IncomingLine[], origin: LineOrigin, counts: SettlementCounts, { reportId }: { reportId?: string } = {}): Promise<{ linked: string[] }> {
+export async function storeLines(trx: Knex.Transaction, incoming: readonly IncomingLine[], origin: LineOrigin, counts: SettlementCounts, { reportId, writerLockHeld = false }: { reportId?: string; writerLockHeld?: boolean } = {}): Promise<{ linked: string[] }> {
   counts.lines.seen += incoming.length;
   if (incoming.length === 0) return { linked: [] };
   const rows = incoming.map(({ line, lineNumber }) => ({ row: rowOf(line, origin), lineNumber }));
   const columns = STORED_COLUMNS.map((column) => rows.map(({ row }) => row[column]));
-  // Held until the transaction ends (taken again, it is already held).
-  await trx.raw('select pg_advisory_xact_lock(?)', [WRITER_LOCK]);
+  if (!writerLockHeld) await holdWriterLock(trx);
   const { rows: inserted } = await trx.raw<{ rows: Array<{ id: string; matched: boolean; settles: boolean }> }>(NEW_LINES, [...columns, origin, reportId ?? null] as Knex.RawBinding[]);
   const linked = new Set<string>();
   const insertedIds = new Set<string>();
