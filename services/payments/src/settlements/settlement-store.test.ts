@@ -66,3 +66,11 @@ describe('storing settlement lines', () => {
     expect(await knex()('settlement_lines').where({ id: 'txn_twice' })).toHaveLength(1);
   });
 });
+
+describe('what a line says', () => {
+  it('is stored exactly, whatever characters its text holds (tabs, line breaks, backslashes, Arabic)', async () => {
+    const description = 'رسوم\tتجديد\njawaz \\N C:\\path\r\n"quoted"';
+    await knex().transaction((trx) => storeLines(trx, [{ line: { ...line('txn_text'), description, sourceId: '\\N' } }], 'report', newCounts()));
+    expect(await knex()('settlement_lines').where({ id: 'txn_text' }).first('description', 'source_id', 'type')).toEqual({ description, source_id: '\\N', type: null });
+  });
+});
