@@ -15,7 +15,17 @@ export interface SettlementLine extends Omit<BalanceTransactionSnapshot, 'type'>
 
 export type LineOrigin = 'pull' | 'report';
 
-const day = (at: Date) => at.toISOString().slice(0, 10);
+/** YYYY-MM-DD (UTC) of each day seen: a report's lines share a few. */
+const dayNames = new Map<number, string>();
+const day = (at: Date) => {
+  const number = Math.floor(at.getTime() / 86_400_000);
+  let name = dayNames.get(number);
+  if (name === undefined) {
+    name = at.toISOString().slice(0, 10);
+    if (dayNames.size < 10_000) dayNames.set(number, name);
+  }
+  return name;
+};
 
 /**
  * A hash of what both the API and a report always say of a line, and nothing else: its id,

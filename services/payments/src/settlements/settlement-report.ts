@@ -175,6 +175,8 @@ export async function* reportLines(source: Readable, { maxBytes, onChunk }: { ma
       await next;
       continue;
     }
+    // Between chunks, what else waits runs (the database's answers to the lines being stored), so that it is not held up by parsing.
+    await new Promise((resolve) => setImmediate(resolve));
     const firstError = chunk.errors.find((e) => e.code !== 'UndetectableDelimiter');
     for (let index = 0; index < chunk.rows.length; index++) {
       const record = chunk.rows[index]!;
