@@ -222,6 +222,25 @@ describe('streaming', () => {
     expect(await answer).toBe('got 22');
   });
 
+  it('lets an upload that keeps streaming run longer than the upstream timeout (a time without traffic, not a deadline)', async () => {
+    // A day's settlement report is read and stored as it arrives, for longer than UPSTREAM_TIMEOUT_MS (300 ms here).
+    let received = '';
+    payments.behaviours.set('/payments/v1/reconciliation/settlement-reports', (req, res) => {
+      req.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      req.on('end', () => res.end(`stored ${received.length}`));
+    });
+    const upload = httpRequest(`${gateway.url}/payments/v1/reconciliation/settlement-reports`, { method: 'POST', headers: { 'content-type': 'text/csv' } });
+    const answer = new Promise<{ status: number; body: string }>((resolve) => upload.on('response', (res) => res.on('data', (c: Buffer) => resolve({ status: res.statusCode!, body: c.toString() }))));
+    const started = Date.now();
+    for (let part = 0; part < 6; part++) {
+      upload.write('line\n');
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    upload.end('last\n');
+    expect(await answer).toEqual({ status: 200, body: 'stored 35' });
+    expect(Date.now() - started).toBeGreaterThan(800);
+  });
+
   it('carries a large body through intact', async () => {
     const body = 'x'.repeat(5 * 1024 * 1024);
     const response = await send('/payments/v1/big', { method: 'PUT', body, headers: { 'content-type': 'text/plain' } });
