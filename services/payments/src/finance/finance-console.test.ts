@@ -424,7 +424,8 @@ describe('uploading a bank statement', () => {
   const uploadPage = () => open(as(amal), '/finance/statements?lang=en');
 
   it('takes a camt.053 file, matches its credit to the PSP’s payout, raises the unknown credit, and lists the statement as the officer’s', async () => {
-    await knex()('payouts').insert({ id: `po_console_${randomUUID().slice(0, 8)}`, amount: 48_250, currency: 'ILS', status: 'paid', arrival_date: '2026-11-25', created: new Date('2026-11-25T04:00:00Z'), automatic: true, trace_id: 'TRACE-CONSOLE-1', statement_descriptor: 'PSP TRACE-CONSOLE-1' });
+    const payout = `po_console_${randomUUID().slice(0, 8)}`;
+    await knex()('payouts').insert({ id: payout, amount: 48_250, currency: 'ILS', status: 'paid', arrival_date: '2026-11-25', created: new Date('2026-11-25T04:00:00Z'), automatic: true, trace_id: 'TRACE-CONSOLE-1', statement_descriptor: 'PSP TRACE-CONSOLE-1' });
     const file = camt053([
       statement([
         { amount: 48_250, direction: 'credit', valueDate: '2026-11-25', text: 'STRIPE PAYOUT TRACE-CONSOLE-1' },
@@ -455,6 +456,19 @@ describe('uploading a bank statement', () => {
     expect(queue.html).toContain('99.99');
     const list = await open(as(bilal), '/finance/statements?lang=en');
     expect(rowsOf(list.html, 'statements')[0]).toEqual([`${ILS} Treasury ILS`, 'ILS', '25 Nov 2026', '3', 'ILS\u00a0582.49', 'ILS\u00a05,579.49', 'Amal Haddad', expect.any(String)]);
+
+    // Its page: what it says of itself, and each entry with what it matched.
+    const shown = await open(as(bilal), `/finance/statements/${saved.id}?lang=en`);
+    expect(shown.status).toBe(200);
+    expect(shown.html).toContain('<h1>Bank statement</h1>');
+    expect(list.html).toContain(`href="/finance/statements/${saved.id}?lang=en"`);
+    expect(shown.html).toContain('<bdi>Amal Haddad</bdi>');
+    expect(rowsOf(shown.html, 'entries').map((r) => [r[0], r[2], r[3], r[5]])).toEqual([
+      ['13', 'Credit', 'ILS\u00a0482.50', `Matched to payout ${payout}`],
+      ['21', 'Credit', 'ILS\u00a099.99', 'Not matched'],
+      ['29', 'Debit', 'ILS\u00a03.00', '—'],
+    ]);
+    expect((await open(as(bilal), `/finance/statements/${randomUUID()}`)).status).toBe(404);
 
     // The same file again adds nothing, and says so.
     const again = await as(amal).upload(await uploadPage(), { name: 'again.xml', content: file });

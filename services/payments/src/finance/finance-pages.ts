@@ -4,7 +4,7 @@ import { LEDGER_TIME_ZONE, type PostingInput } from '../ledger/ledger.js';
 import type { ExceptionEvent, ExceptionRow } from '../reconciliation/exception-resolution.js';
 import type { DisputeDue, DisputeWithHistory, MinistryDay, OpenKind, StatusFilter } from './finance-data.js';
 import type { BankStatement } from '../statements/statement-repository.js';
-import type { StatementUpload } from '../statements/statement-upload.js';
+import type { StatementShown, StatementUpload } from '../statements/statement-upload.js';
 import type { FinanceSession } from './finance-sessions.js';
 import { actionName, disputeStatusName, kindName, MATCH_RECORDS, statusName, text, type Lang, type MessageKey } from './finance-text.js';
 
@@ -553,7 +553,7 @@ export function statementsPage({ lang, session, switchHref, maxBytes, recent, of
         e(text(lang, 'recentStatementsCaption')),
         [text(lang, 'statementAccount'), text(lang, 'currency'), text(lang, 'statementPeriod'), text(lang, 'statementEntries'), text(lang, 'statementCredits'), text(lang, 'closingBalance'), text(lang, 'importedBy'), text(lang, 'importedAt')],
         recent.map((s) =>
-          row(account(s), [
+          row(`<a href="${e(withLang(`/finance/statements/${s.id}`, lang))}">${account(s)}</a>`, [
             e(s.currency),
             period(lang, s),
             `<span class="num">${e(number(lang, s.entryCount))}</span>`,
@@ -570,6 +570,47 @@ export function statementsPage({ lang, session, switchHref, maxBytes, recent, of
     `${shown ? uploadOutcome(lang, shown, maxBytes) : ''}<p>${e(text(lang, 'statementsIntro'))}</p>
 ${form}
 ${recentTable}`,
+  );
+}
+
+/** One statement: what it says of itself, and its first entries, each with what it matched. */
+export function statementPage({ lang, session, switchHref, shown, officerName }: { lang: Lang; session: FinanceSession; switchHref: string; shown: StatementShown; officerName: (sub: string) => string }): string {
+  const { statement: s, entries, payoutsOf } = shown;
+  const item = (label: MessageKey, content: string) => `<div><dt>${e(text(lang, label))}</dt><dd>${content}</dd></div>`;
+  const amount = (value: number) => `<span class="num">${e(money(lang, value, s.currency))}</span>`;
+  return page(
+    { lang, title: text(lang, 'statementTitle'), switchHref, session, section: 'statements' },
+    `<dl class="summary" id="summary">
+${item('statementAccount', account(s))}
+${item('currency', e(s.currency))}
+${item('statementPeriod', period(lang, s))}
+${item('statementNumber', `<code dir="ltr">${e(s.statementId)}${s.sequence ? ` / ${e(s.sequence)}` : ''}</code>`)}
+${item('statementFormat', `<span dir="ltr">${e(s.format)}${s.formatVersion ? ` ${e(s.formatVersion)}` : ''}</span>`)}
+${item('openingBalance', amount(s.openingBalance))}
+${item('statementCredits', `${amount(s.creditTotal)} (${e(number(lang, s.creditCount))})`)}
+${item('statementDebits', `${amount(s.debitTotal)} (${e(number(lang, s.debitCount))})`)}
+${item('closingBalance', amount(s.closingBalance ?? 0))}
+${item('importedBy', `<bdi>${e(officerName(s.importedBy))}</bdi>`)}
+${item('importedAt', moment(lang, s.importedAt))}
+</dl>
+${table(
+  lang,
+  'entries',
+  e(text(lang, 'entriesCaption')),
+  [text(lang, 'entryLine'), text(lang, 'valueDate'), text(lang, 'entryDirection'), text(lang, 'amount'), text(lang, 'entryReference'), text(lang, 'entryMatch')],
+  entries.map((entry) => {
+    const payouts = payoutsOf.get(entry.id);
+    const reference = [entry.endToEndId, entry.accountServicerRef, entry.remittanceInfo].filter((v): v is string => !!v && v !== 'NONREF');
+    return row(e(number(lang, entry.line)), [
+      entry.valueDate ? `<time datetime="${e(entry.valueDate)}">${e(new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(`${entry.valueDate}T12:00:00Z`)))}</time>` : '—',
+      e(text(lang, entry.direction === 'credit' ? 'credit_entry' : 'debit_entry')),
+      amount(entry.amount),
+      reference.length ? `<span dir="ltr">${reference.map(e).join('<br>')}</span>` : '—',
+      payouts ? `${e(text(lang, 'matchedPayouts'))} <code dir="ltr">${payouts.map(e).join(', ')}</code>` : entry.direction === 'credit' ? e(text(lang, 'notMatched')) : '—',
+    ]);
+  }),
+)}
+${s.entryCount > entries.length ? `<p class="hint" id="entries-first">${e(text(lang, 'entriesFirst'))}</p>` : ''}`,
   );
 }
 

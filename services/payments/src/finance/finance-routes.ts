@@ -14,7 +14,7 @@ import { exceptionsLongestWaiting } from '../reconciliation/exception-list.js';
 import { disputeOf, disputesDueSoon, kindsSeen, openExceptionsByKind, receiptsOfDay, STATUS_FILTERS, type StatusFilter } from './finance-data.js';
 import { consolePath, FINANCE_CALLBACK_PATH, financeOfficerOf, type FinanceLogin } from './finance-login.js';
 import { receiveStatement, UPLOAD_STATUS } from './finance-upload.js';
-import { comingPage, dashboardPage, statementsPage, type UploadShown, disputePage, DONE, exceptionPage, FINANCE_STYLESHEET, messagePage, queuePage, reportsPage, switchOf, withLang, type ExceptionInput, type FormError } from './finance-pages.js';
+import { comingPage, dashboardPage, statementPage, statementsPage, type UploadShown, disputePage, DONE, exceptionPage, FINANCE_STYLESHEET, messagePage, queuePage, reportsPage, switchOf, withLang, type ExceptionInput, type FormError } from './finance-pages.js';
 import type { FinanceSeams } from './finance-seams.js';
 import { financeSessions, type FinanceSession } from './finance-sessions.js';
 import { KNOWN_KINDS, MATCH_RECORDS, type Lang, type MatchRecord, type MessageKey } from './finance-text.js';
@@ -85,6 +85,13 @@ export function financeRoutes(router: IRouter, deps: FinanceRoutesDeps): void {
   const send = (res: Response, status: number, html: string) => sendPage(res, status, html, CSP);
   const sessionOf = (res: Response) => res.locals.financeSession as FinanceSession;
   const loginHref = (lang: Lang, next?: string) => withLang('/finance/login', lang, { next });
+
+  /** The finance officers the console has seen, with the one logged in (their names, by sub). */
+  async function officersWith(session: FinanceSession) {
+    const officers = await sessions.officers();
+    officers.set(session.officer.sub, { name: session.officer.name, email: session.officer.email });
+    return officers;
+  }
 
   /** The ministries' names in the page's language (their payment settings' service name, else their id). */
   async function ministryNames(ids: Iterable<string | null>, lang: Lang): Promise<(organisationId: string) => string> {
@@ -216,8 +223,7 @@ export function financeRoutes(router: IRouter, deps: FinanceRoutesDeps): void {
     const found = uuid.safeParse(id).success ? await queue.find(id) : undefined;
     if (!found) return notFound(req, res);
     const session = sessionOf(res);
-    const directory = await sessions.officers();
-    directory.set(session.officer.sub, { name: session.officer.name, email: session.officer.email });
+    const directory = await officersWith(session);
     const { exception } = found;
     let writeOff: ExceptionInput['writeOff'];
     try {
@@ -350,12 +356,21 @@ export function financeRoutes(router: IRouter, deps: FinanceRoutesDeps): void {
     const lang = languageOf(req);
     const session = sessionOf(res);
     if (!seams.statements) return send(res, 501, comingPage({ lang, session, switchHref: switchOf(req.originalUrl, lang), section: 'statements' }));
-    const [recent, officers] = await Promise.all([seams.statements.recent(20), sessions.officers()]);
-    officers.set(session.officer.sub, { name: session.officer.name, email: session.officer.email });
+    const [recent, officers] = await Promise.all([seams.statements.recent(20), officersWith(session)]);
     send(res, status, statementsPage({ lang, session, switchHref: switchOf(req.originalUrl, lang), maxBytes: statementMaxBytes, recent, officerName: (sub) => officers.get(sub)?.name ?? sub, ...(shown ? { shown } : {}) }));
   }
 
   router.get('/finance/statements', (req, res) => showStatements(req, res, 200));
+
+  router.get('/finance/statements/:id', async (req, res) => {
+    const lang = languageOf(req);
+    const id = String(req.params.id);
+    const shown = seams.statements && uuid.safeParse(id).success ? await seams.statements.statement(id, 200) : undefined;
+    if (!shown) return notFound(req, res);
+    const session = sessionOf(res);
+    const officers = await officersWith(session);
+    send(res, 200, statementPage({ lang, session, switchHref: switchOf(req.originalUrl, lang), shown, officerName: (sub) => officers.get(sub)?.name ?? sub }));
+  });
 
   router.post('/finance/statements', async (req, res) => {
     const session = sessionOf(res);

@@ -4,7 +4,7 @@ import { parseMt940 } from './mt940-parser.js';
 import type { MatchingRules, TreasuryAccount } from './statement-config.js';
 import { importStatements, StatementConflict, StatementRejected } from './statement-import.js';
 import { StatementFormatError, type FilePosition, type StatementFormat } from './statement-model.js';
-import { statementRepository, type BankStatement } from './statement-repository.js';
+import { statementRepository, type BankStatement, type BankStatementEntry } from './statement-repository.js';
 
 /** What came of one uploaded file: what the console shows in words. */
 export type StatementUpload =
@@ -28,6 +28,15 @@ export interface StatementUploads {
   upload(file: AsyncIterable<Uint8Array>, actor: string): Promise<StatementUpload>;
   /** The statements imported last, newest first. */
   recent(limit: number): Promise<BankStatement[]>;
+  /** One statement, its first `limit` entries in file order, and the payouts its credits matched. */
+  statement(id: string, limit: number): Promise<StatementShown | undefined>;
+}
+
+export interface StatementShown {
+  statement: BankStatement;
+  entries: BankStatementEntry[];
+  /** The payouts each matched entry's match paid in (by entry id). */
+  payoutsOf: Map<string, string[]>;
 }
 
 class TooLarge extends Error {}
@@ -82,6 +91,15 @@ export function statementUploads(knex: Knex, { accounts, rules, maxBytes }: { ac
     },
     async recent(limit) {
       return statementRepository(knex).list({ limit });
+    },
+    async statement(id, limit) {
+      const repository = statementRepository(knex);
+      const statement = await repository.byId(id);
+      if (!statement) return undefined;
+      const [entries, matches] = await Promise.all([repository.entries(id, { limit }), repository.matchesOf(id)]);
+      const payoutsOf = new Map<string, string[]>();
+      for (const match of matches) for (const entryId of match.entryIds) payoutsOf.set(entryId, match.payoutIds);
+      return { statement, entries: entries.slice(0, limit), payoutsOf };
     },
   };
 }
