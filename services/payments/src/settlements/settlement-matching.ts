@@ -21,6 +21,8 @@ import { lineColumns, settlePayments, type LineRow } from './settlement-store.js
  * - `dispute` (funds withdrawn) / `dispute_reversal` (reinstated) → a dispute by the PSP's id;
  *   the amount must be the dispute's, the withdrawal's fee the dispute fee we posted.
  * - `payout` → the payout by its id; −amount must be the payout's.
+ * - `payout_reversal` (the bank sent a payout back) → the payout by its id, which must have failed
+ *   at ours (else it waits: the failure's webhook may be behind); +amount must be the payout's.
  * - `fee` (a fee the PSP charges on its own) → posted to psp_fees, once.
  * A fee on any other line (a refund's, a reinstatement's) that our postings do not hold is posted
  * once too. Whatever has no record of ours is `unknown_charge`; an amount or a fee that differs is
@@ -126,7 +128,7 @@ async function matchBatch(trx: Knex.Transaction, lines: LineRow[], rules: Settle
     for (const r of rows as Array<{ source_id: string; fee: string }>) postedDisputeFees.set(r.source_id, Number(r.fee));
   }
 
-  const payoutIds = defined(of('payout').map(payoutIdOf));
+  const payoutIds = defined([...of('payout'), ...of('payout_reversal')].map(payoutIdOf));
   const payouts = new Map<string, { id: string; amount: string; currency: string; status: string }>();
   if (payoutIds.length > 0) for (const p of await trx('payouts').select('id', 'amount', 'currency', 'status').whereIn('id', payoutIds)) payouts.set(p.id, p);
 
@@ -257,6 +259,21 @@ async function matchBatch(trx: Knex.Transaction, lines: LineRow[], rules: Settle
     return { status: 'matched', matchedBy: 'psp_id' };
   }
 
+  /** A payout the bank sent back (Stripe's `payout_reversal`: the funds return to the balance): our payout must have failed, for the same amount. */
+  async function payoutReversal(l: LineRow): Promise<Decision> {
+    const id = payoutIdOf(l);
+    const found = id ? payouts.get(id) : undefined;
+    if (!found) return unknown(l, 'no payout of ours has this id');
+    // Its failure not known at ours yet (the webhook is behind the report): matched by a later run.
+    if (found.status === 'paid' || found.status === 'in_transit' || found.status === 'pending') return { status: 'pending' };
+    const expected = Number(found.amount);
+    if (l.currency !== found.currency || Number(l.amount) !== expected) {
+      await raise({ kind: 'amount_mismatch', dedupeKey: `amount_mismatch:${l.id}:amount`, balanceTransactionId: l.id, payoutId: found.id, currency: currencyOf(found.currency), amount: Number(l.amount), expectedAmount: expected, details: about(l, 'psp_id', { payout_status: found.status, expected }) });
+      return { status: 'mismatch', matchedBy: 'psp_id' };
+    }
+    return { status: 'matched', matchedBy: 'psp_id' };
+  }
+
   async function fee(l: LineRow): Promise<Decision> {
     await postLineFee(l, -Number(l.net), `Card processor's fee ${l.description ?? ''}`.trim());
     return { status: 'matched', matchedBy: 'posted' };
@@ -273,6 +290,8 @@ async function matchBatch(trx: Knex.Transaction, lines: LineRow[], rules: Settle
         return dispute(l);
       case 'payout':
         return payout(l);
+      case 'payout_reversal':
+        return payoutReversal(l);
       case 'fee':
         return fee(l);
       default:

@@ -317,6 +317,25 @@ describe('what does not match', () => {
     expect(await raisedBy(pull)).toEqual([]);
   });
 
+  it('a payout the bank sent back: its payout_reversal line waits while our payout is paid, and matches it once it has failed; nothing is raised', async () => {
+    const payouts = payoutRepository(knex());
+    const id = `po_reversed_${randomUUID().slice(0, 8)}`;
+    const snapshot = { payoutId: id, amount: { amount: 25_000, currency: 'ILS' as const }, status: 'paid' as const, arrivalDate: '2026-11-02', created: new Date('2026-11-01T04:00:00Z'), automatic: true, balanceTransactionId: `txn_${id}`, destination: null, statementDescriptor: null, traceId: null, failureCode: null };
+    await knex().transaction((trx) => payouts.record(trx, snapshot, new Date()));
+    const header = 'balance_transaction_id,created_utc,available_on_utc,currency,gross,fee,net,reporting_category,source_id,description';
+    const csv = `${header}\ntxn_back_${id},2026-11-03 09:00:00,2026-11-03 09:00:00,ils,250.00,0.00,250.00,payout_reversal,${id},Payout returned by the bank\n`;
+    const lineOf = () => knex()('settlement_lines').where({ id: `txn_back_${id}` }).first('match_status');
+    let answer: request.Response | undefined;
+    expect(await raisedBy(async () => (answer = await importReport(csv)))).toEqual([]);
+    expect(answer!.body).toMatchObject({ matching: { pending: 1, unmatched: 0 } });
+    expect(await lineOf()).toEqual({ match_status: 'pending' });
+    // The payout.failed webhook, late: the next run matches the line.
+    await knex().transaction((trx) => payouts.record(trx, { ...snapshot, status: 'failed', failureCode: 'account_closed' }, new Date()));
+    expect(await raisedBy(async () => (answer = await importReport(`${header}\n`)))).toEqual([]);
+    expect(answer!.body).toMatchObject({ matching: { matched: 1, pending: 0 } });
+    expect(await lineOf()).toEqual({ match_status: 'matched' });
+  });
+
   it('a payment whose settlement never comes: missing_settlement after the configured days, as of the date asked, once', async () => {
     const unpaid = await pay();
     expect((await raisedBy(pull))).toEqual([]);
