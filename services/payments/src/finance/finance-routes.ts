@@ -92,6 +92,8 @@ export function financeRoutes(router: IRouter, deps: FinanceRoutesDeps): void {
     officers.set(session.officer.sub, { name: session.officer.name, email: session.officer.email });
     return officers;
   }
+  /** An officer's name from the console's directory; their sub when it has not seen them. */
+  const nameFrom = (officers: Map<string, { name: string }>) => (sub: string) => officers.get(sub)?.name ?? sub;
 
   /** The ministries' names in the page's language (their payment settings' service name, else their id). */
   async function ministryNames(ids: Iterable<string | null>, lang: Lang): Promise<(organisationId: string) => string> {
@@ -210,7 +212,7 @@ export function financeRoutes(router: IRouter, deps: FinanceRoutesDeps): void {
         statuses: STATUS_FILTERS,
         exceptions,
         more,
-        officerName: (sub) => officers.get(sub)?.name ?? sub,
+        officerName: nameFrom(officers),
         ministryName,
       }),
     );
@@ -243,7 +245,7 @@ export function financeRoutes(router: IRouter, deps: FinanceRoutesDeps): void {
         exception,
         history: found.history,
         officers: [...directory].map(([sub, o]) => ({ sub, name: o.name })).sort((a, b) => a.name.localeCompare(b.name)),
-        officerName: (sub) => directory.get(sub)?.name ?? sub,
+        officerName: nameFrom(directory),
         ministryName: await ministryNames([exception.organisation_id], lang),
         writeOff,
         ...extra,
@@ -357,7 +359,7 @@ export function financeRoutes(router: IRouter, deps: FinanceRoutesDeps): void {
     const session = sessionOf(res);
     if (!seams.statements) return send(res, 501, comingPage({ lang, session, switchHref: switchOf(req.originalUrl, lang), section: 'statements' }));
     const [recent, officers] = await Promise.all([seams.statements.recent(20), officersWith(session)]);
-    send(res, status, statementsPage({ lang, session, switchHref: switchOf(req.originalUrl, lang), maxBytes: statementMaxBytes, recent, officerName: (sub) => officers.get(sub)?.name ?? sub, ...(shown ? { shown } : {}) }));
+    send(res, status, statementsPage({ lang, session, switchHref: switchOf(req.originalUrl, lang), maxBytes: statementMaxBytes, recent, officerName: nameFrom(officers), ...(shown ? { shown } : {}) }));
   }
 
   router.get('/finance/statements', (req, res) => showStatements(req, res, 200));
@@ -369,7 +371,7 @@ export function financeRoutes(router: IRouter, deps: FinanceRoutesDeps): void {
     if (!shown) return notFound(req, res);
     const session = sessionOf(res);
     const officers = await officersWith(session);
-    send(res, 200, statementPage({ lang, session, switchHref: switchOf(req.originalUrl, lang), shown, officerName: (sub) => officers.get(sub)?.name ?? sub }));
+    send(res, 200, statementPage({ lang, session, switchHref: switchOf(req.originalUrl, lang), shown, officerName: nameFrom(officers) }));
   });
 
   router.post('/finance/statements', async (req, res) => {

@@ -17,7 +17,8 @@ export type LineOrigin = 'pull' | 'report';
 
 /** YYYY-MM-DD (UTC) of each day seen: a report's lines share a few. */
 const dayNames = new Map<number, string>();
-const day = (at: Date) => {
+/** An instant's day (YYYY-MM-DD, UTC). */
+export const utcDay = (at: Date): string => {
   const number = Math.floor(at.getTime() / 86_400_000);
   let name = dayNames.get(number);
   if (name === undefined) {
@@ -34,7 +35,7 @@ const day = (at: Date) => {
  * what it is for are left out: a report may not carry them; they are filled in when first known.)
  */
 export function contentHash(line: SettlementLine): string {
-  const fields = [line.id, line.reportingCategory, line.amount, line.fee, line.net, line.currency, Math.floor(line.created.getTime() / 1000), day(line.availableOn)];
+  const fields = [line.id, line.reportingCategory, line.amount, line.fee, line.net, line.currency, Math.floor(line.created.getTime() / 1000), utcDay(line.availableOn)];
   return hash('sha256', JSON.stringify(fields), 'hex');
 }
 

@@ -5,7 +5,7 @@ import { ledgerDay, postJournalEntry } from '../ledger/ledger.js';
 import { postPspFee } from '../ledger/payment-postings.js';
 import { raiseException, type RaisedException } from '../reconciliation/exceptions.js';
 import type { SettlementCounts, SettlementRules } from './settlement-line.js';
-import { lineColumns, settlePayments, type LineRow } from './settlement-store.js';
+import { lineColumns, paymentsSettledBy, type LineRow } from './settlement-store.js';
 
 /**
  * Matching settlement lines to our records, by reporting category:
@@ -32,9 +32,10 @@ import { lineColumns, settlePayments, type LineRow } from './settlement-store.js
  * raises nothing new.
  */
 export async function matchPendingLines(knex: Knex, rules: SettlementRules, counts: SettlementCounts, { batchSize = 500 }: { batchSize?: number } = {}): Promise<void> {
-  // After a big import the table's statistics are stale (autovacuum has not caught up): without them
-  // PostgreSQL reads and sorts every pending line for each batch instead of using the pending index.
-  if (counts.lines.new >= 10_000) await knex.raw('analyze settlement_lines');
+  // After a big import that left many lines pending, the table's statistics are stale (autovacuum has
+  // not caught up): without them PostgreSQL reads and sorts every pending line for each batch instead
+  // of using the pending index. (Lines matched as they were stored are not pending.)
+  if (counts.lines.new - counts.matching.matched >= 10_000) await knex.raw('analyze settlement_lines');
   let after = '';
   for (;;) {
     const lines = await knex.transaction(async (trx) => {
@@ -265,7 +266,7 @@ async function matchBatch(trx: Knex.Transaction, lines: LineRow[], rules: Settle
     const found = id ? payouts.get(id) : undefined;
     if (!found) return unknown(l, 'no payout of ours has this id');
     // Its failure not known at ours yet (the webhook is behind the report): matched by a later run.
-    if (found.status === 'paid' || found.status === 'in_transit' || found.status === 'pending') return { status: 'pending' };
+    if (found.status !== 'failed' && found.status !== 'canceled') return { status: 'pending' };
     const expected = Number(found.amount);
     if (l.currency !== found.currency || Number(l.amount) !== expected) {
       await raise({ kind: 'amount_mismatch', dedupeKey: `amount_mismatch:${l.id}:amount`, balanceTransactionId: l.id, payoutId: found.id, currency: currencyOf(found.currency), amount: Number(l.amount), expectedAmount: expected, details: about(l, 'psp_id', { payout_status: found.status, expected }) });
@@ -317,7 +318,7 @@ async function matchBatch(trx: Knex.Transaction, lines: LineRow[], rules: Settle
       where l.id = v.id`,
     decided.flatMap((d) => [d.id, d.status, d.matchedBy ?? null, d.paymentId ?? null, d.refundId ?? null, d.disputeId ?? null, d.organisationId ?? null]),
   );
-  counts.payments_settled += await settlePayments(trx, decided.map((d) => d.id));
+  counts.payments_settled += await paymentsSettledBy(trx, decided.map((d) => d.id));
 }
 
 /** The closest succeeded payment of the line's amount and currency, within the window, that no charge line has matched and whose charge's transaction we do not know. */

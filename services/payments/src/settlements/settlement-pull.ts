@@ -3,7 +3,7 @@ import type { PaymentProvider, PayoutSnapshot, PspPage } from '../psp/payment-pr
 import { payoutRepository, type PayoutRepository } from '../payouts/payout-repository.js';
 import { lineOfBalanceTransaction, newCounts, type SettlementCounts, type SettlementRules } from './settlement-line.js';
 import { matchPendingLines } from './settlement-matching.js';
-import { advanceCursor, cursorOf, releaseLease, settleLinked, storeLines, takeLease } from './settlement-store.js';
+import { advanceCursor, cursorOf, releaseLease, countSettledBy, storeLines, takeLease } from './settlement-store.js';
 
 export interface PullOptions {
   knex: Knex;
@@ -104,7 +104,7 @@ export async function pullSettlements({ knex, psp, rules, overlapMinutes, lookba
 
     // 4. Matching, and the payments paid out.
     // (Linked lines first: a pending one is counted when it is matched, not twice.)
-    await settleLinked(knex, linked, counts);
+    await countSettledBy(knex, linked, counts);
     await matchPendingLines(knex, rules, counts);
 
     // 5. The cursors, once everything up to them is in.

@@ -5,9 +5,9 @@ import { PayloadTooLarge, UnprocessableContent } from '@tamkeen/http-kit';
 import Papa from 'papaparse';
 import { CURRENCIES, isCurrency, type Currency } from '../domain/money.js';
 import { payoutRepository, type PayoutRepository } from '../payouts/payout-repository.js';
-import { newCounts, type SettlementCounts, type SettlementLine, type SettlementRules } from './settlement-line.js';
+import { newCounts, utcDay, type SettlementCounts, type SettlementLine, type SettlementRules } from './settlement-line.js';
 import { matchPendingLines } from './settlement-matching.js';
-import { holdWriterLock, settleLinked, storeLines, type IncomingLine } from './settlement-store.js';
+import { holdWriterLock, countSettledBy, storeLines, type IncomingLine } from './settlement-store.js';
 
 /** Lines stored per statement while a report streams in. */
 const REPORT_BATCH = 5_000;
@@ -181,7 +181,7 @@ export async function* reportLines(source: Readable, { maxBytes, onChunk }: { ma
     for (let index = 0; index < chunk.rows.length; index++) {
       const record = chunk.rows[index]!;
       lineNumber += 1;
-      if (firstError && firstError.row === index) throw new ReportLineError(lineNumber, null, `not well-formed CSV (${firstError.code}: ${firstError.message})`);
+      if (firstError && firstError.row === index) throw malformed(lineNumber, firstError);
       const breaks = lineBreaksIn(record);
       // An empty line (or the file's last line break).
       if (record.length === 1 && record[0]!.trim() === '') {
@@ -198,10 +198,13 @@ export async function* reportLines(source: Readable, { maxBytes, onChunk }: { ma
       }
       lineNumber += breaks;
     }
-    if (firstError && (firstError.row === undefined || firstError.row >= chunk.rows.length)) throw new ReportLineError(lineNumber, null, `not well-formed CSV (${firstError.code}: ${firstError.message})`);
+    if (firstError && (firstError.row === undefined || firstError.row >= chunk.rows.length)) throw malformed(lineNumber, firstError);
   }
   if (!header) throw new ReportLineError(1, null, 'the report is empty: it has no header line');
 }
+
+/** What Papa Parse found wrong at `lineNumber`, as the report's refusal. */
+const malformed = (lineNumber: number, error: Papa.ParseError) => new ReportLineError(lineNumber, null, `not well-formed CSV (${error.code}: ${error.message})`);
 
 /** The line breaks inside a record's quoted fields: the lines it takes beyond its first. */
 function lineBreaksIn(record: string[]): number {
@@ -253,7 +256,7 @@ function lineOf(record: string[], header: Map<string, number>, lineNumber: numbe
   if (payoutDay !== null) {
     const at = instant(payoutDay);
     if (!at) throw new ReportLineError(lineNumber, effective, `must be a date (YYYY-MM-DD), not "${payoutDay.slice(0, 40)}"`);
-    payoutDate = at.toISOString().slice(0, 10);
+    payoutDate = utcDay(at);
   }
   const category = required('reporting_category');
   const sourceId = text('source_id');
@@ -353,7 +356,7 @@ export async function importSettlementReport(body: Readable, { knex, rules, impo
     await trx('settlement_reports').insert({ id, sha256: hash.digest('hex'), lines: counts.lines.seen, new_lines: counts.lines.new, imported_by: importedBy });
   });
   // (Linked lines first: a pending one is counted when it is matched, not twice.)
-  await settleLinked(knex, linked, counts);
+  await countSettledBy(knex, linked, counts);
   await matchPendingLines(knex, rules, counts);
   const { sha256 } = (await knex('settlement_reports').where({ id }).first<{ sha256: string }>('sha256'))!;
   return { id, sha256, counts };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { waitFor } from '@tamkeen/testing';
 import { testPayments, type TestPayments } from '../test-payments.js';
 import { newCounts, type SettlementLine } from './settlement-line.js';
-import { holdWriterLock, storeLines } from './settlement-store.js';
+import { holdWriterLock, storeLines, WRITER_LOCK } from './settlement-store.js';
 
 // Storing settlement lines is a plain insert of the ids not stored yet (not ON CONFLICT): what
 // keeps two writers from inserting the same line is that one transaction at a time stores lines.
@@ -46,7 +46,15 @@ describe('storing settlement lines', () => {
       .transaction((trx) => storeLines(trx, [{ line: line('txn_race_1') }, { line: line('txn_race_2', 14_000) }, { line: line('txn_race_3') }], 'pull', counts))
       .then(() => (finished = true));
     // It is seen waiting for the writers' lock, and has stored nothing.
-    await waitFor(async () => (await knex().raw<{ rows: Array<{ n: number }> }>(`select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted`)).rows[0]!.n === 1, { what: 'the second writer waiting for the lock', timeoutMs: 5_000 });
+    // (pg_locks is the whole server's: only this database's writers' lock counts, whatever other test files do meanwhile.)
+    const waiting = async () =>
+      (
+        await knex().raw<{ rows: Array<{ n: number }> }>(
+          `select count(*)::int as n from pg_locks where locktype = 'advisory' and not granted and objid = ? and database = (select oid from pg_database where datname = current_database())`,
+          [WRITER_LOCK],
+        )
+      ).rows[0]!.n;
+    await waitFor(async () => (await waiting()) === 1, { what: 'the second writer waiting for the lock', timeoutMs: 5_000 });
     expect(finished).toBe(false);
     await first.commit();
     await second;

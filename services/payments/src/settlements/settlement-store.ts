@@ -86,7 +86,7 @@ const said = (r: Pick<Row, 'origin' | 'reporting_category' | 'currency' | 'sourc
 const GAPS = ['type', 'description', 'source_id', 'psp_charge_id', 'psp_payment_intent_id', 'psp_refund_id', 'psp_dispute_id', 'payout_id', 'payout_date'] as const;
 
 /** The advisory lock of the one transaction at a time that stores settlement lines (a pull's page, or a report). */
-const WRITER_LOCK = 7_362_011;
+export const WRITER_LOCK = 7_362_011;
 
 /**
  * Makes `trx` the one transaction storing settlement lines until it ends (a pull's page, or a
@@ -133,6 +133,7 @@ const NEW_LINES = `with i as (
      where not exists (select 1 from settlement_lines stored_before where stored_before.id = i.id)
     returning id, match_status, payout_id, payout_date
   )
+  -- settles: the view payment_settlements' condition (migration 0013), which cannot see rows this statement inserts.
   select s.id, s.match_status = 'matched' as matched,
          s.payout_id is not null and coalesce(po.status, 'paid') not in ('failed', 'canceled') and coalesce(po.arrival_date, s.payout_date) is not null as settles
     from stored s left join payouts po on po.id = s.payout_id`;
@@ -177,7 +178,7 @@ async function copyIncoming(trx: Knex.Transaction, rows: ReadonlyArray<Row>): Pr
  * version) and the stored line stays as it was. Lines repeated within `incoming` are treated the
  * same way. `reportId`: the settlement report that stores them; `writerLockHeld`: the caller took
  * holdWriterLock in `trx` already (a report, once for all its lines). Answers the ids of the lines
- * stored before and now given a payout (their payments are now settled: settleLinked counts them).
+ * stored before and now given a payout (their payments are now settled: countSettledBy counts them).
  */
 export async function storeLines(trx: Knex.Transaction, incoming: readonly IncomingLine[], origin: LineOrigin, counts: SettlementCounts, { reportId, writerLockHeld = false }: { reportId?: string; writerLockHeld?: boolean } = {}): Promise<{ linked: string[] }> {
   counts.lines.seen += incoming.length;
@@ -204,13 +205,12 @@ export async function storeLines(trx: Knex.Transaction, incoming: readonly Incom
     return repeated || !insertedIds.has(row.id);
   });
   if (again.length === 0) return { linked: [...linked] };
-  const stored = new Map<string, Row>();
-  for (const r of await trx('settlement_lines').select(lineColumns(trx)).whereIn('id', [...new Set(again.map(({ row }) => row.id))])) stored.set(r.id, r as Row);
+  const stored = new Map<string, LineRow>();
+  for (const r of (await trx('settlement_lines').select(lineColumns(trx)).whereIn('id', [...new Set(again.map(({ row }) => row.id))])) as LineRow[]) stored.set(r.id, r);
   for (const { row, lineNumber } of again) {
     const first = stored.get(row.id)!;
     if (first.content_hash !== row.content_hash) {
       counts.lines.conflicting += 1;
-      const known = first as Row & { payment_id?: string | null; organisation_id?: string | null };
       const raised = await raiseException(trx, {
         kind: 'duplicate_line',
         dedupeKey: `duplicate_line:${row.id}:${row.content_hash}`,
@@ -218,8 +218,8 @@ export async function storeLines(trx: Knex.Transaction, incoming: readonly Incom
         currency: isCurrency(first.currency) ? first.currency : null,
         amount: row.amount,
         expectedAmount: Number(first.amount),
-        paymentId: known.payment_id ?? null,
-        organisationId: known.organisation_id ?? null,
+        paymentId: first.payment_id,
+        organisationId: first.organisation_id,
         payoutId: row.payout_id ?? first.payout_id,
         details: { rule: 'a line seen again must say the same', ...(lineNumber ? { line_number: lineNumber } : {}), first: said(first), again: said(row) },
       });
@@ -241,15 +241,15 @@ export async function storeLines(trx: Knex.Transaction, incoming: readonly Incom
  * is settled by its charge's line once that names a payout that did not fail; nothing is written
  * on the payment). For a run's counts.
  */
-export async function settlePayments(trx: Knex | Knex.Transaction, lineIds: readonly string[]): Promise<number> {
+export async function paymentsSettledBy(trx: Knex | Knex.Transaction, lineIds: readonly string[]): Promise<number> {
   if (lineIds.length === 0) return 0;
   const { rows } = await trx.raw<{ rows: Array<{ settled: number }> }>('select count(distinct payment_id)::int as settled from payment_settlements where line_id = any(?)', [[...lineIds]]);
   return rows[0]!.settled;
 }
 
 /** Counts the payments settled by lines whose payout is now known (storeLines' `linked`), a thousand at a time. */
-export async function settleLinked(knex: Knex, linked: readonly string[], counts: SettlementCounts): Promise<void> {
-  for (let i = 0; i < linked.length; i += 1_000) counts.payments_settled += await settlePayments(knex, linked.slice(i, i + 1_000));
+export async function countSettledBy(knex: Knex, linked: readonly string[], counts: SettlementCounts): Promise<void> {
+  for (let i = 0; i < linked.length; i += 1_000) counts.payments_settled += await paymentsSettledBy(knex, linked.slice(i, i + 1_000));
 }
 
 /** The newest `created` an incremental pull has seen (`name`: balance_transactions, payouts). */
